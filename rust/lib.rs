@@ -1,0 +1,18 @@
+//! MedSync engines, in pure Rust.
+//!
+//! The engines take columns (slices of plain values) and return columns; they
+//! never see Python. The thin binding in `python/` (feature `python`) copies
+//! Python inputs into owned Rust values, releases the GIL, runs the engine in
+//! the module's own thread pool ([`pool`]) and builds the Python outputs.
+//!
+//! Money and quantities are [`rust_decimal::Decimal`] everywhere, rounded with
+//! Odoo's rules ([`numeric`]).
+
+pub mod error;
+pub mod numeric;
+pub mod pool;
+
+#[cfg(feature = "python")]
+mod python;
+
+pub use error::{Error, Result};

@@ -1,0 +1,168 @@
+//! Python values in, owned Rust values out; and the detach-and-run helper.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
+use rust_decimal::Decimal;
+
+use super::errors::to_py;
+use crate::error::{Error, Location, Result};
+use crate::numeric::{decimal_from_f64, decimal_from_str};
+use crate::pool;
+
+/// A number as read under the GIL: floats stay floats until the parallel,
+/// GIL-free part turns them into decimals.
+#[derive(Clone, Copy)]
+pub enum Raw {
+    F(f64),
+    D(Decimal),
+}
+
+impl Raw {
+    pub fn to_decimal(self, at: impl FnOnce() -> Location) -> Result<Decimal> {
+        match self {
+            Raw::D(d) => Ok(d),
+            Raw::F(f) => decimal_from_f64(f).ok_or_else(|| {
+                Error::input(at(), format!("{f} is not a finite number within ±7.9e28"))
+            }),
+        }
+    }
+}
+
+static DECIMAL_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+fn item(obj: &Bound<'_, PyAny>, at: impl Fn() -> Location) -> PyResult<Raw> {
+    let py = obj.py();
+    let bad = |msg: String| to_py(py, Error::input(at(), msg));
+    if obj.is_instance_of::<PyBool>() {
+        return Err(bad("a boolean is not a number".into()));
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        return Ok(Raw::F(f.value()));
+    }
+    let text = if obj.is_instance_of::<PyInt>() {
+        if let Ok(i) = obj.extract::<i64>() {
+            return Ok(Raw::D(Decimal::from(i)));
+        }
+        obj.str()?.to_string()
+    } else if let Ok(s) = obj.cast::<PyString>() {
+        s.to_str()?.to_owned()
+    } else if obj.is_instance(DECIMAL_TYPE.import(py, "decimal", "Decimal")?)? {
+        obj.str()?.to_string()
+    } else {
+        let tn = obj.get_type().name()?;
+        return Err(bad(format!(
+            "expected a number (float, int, str or Decimal), got {tn}"
+        )));
+    };
+    decimal_from_str(&text)
+        .map(Raw::D)
+        .ok_or_else(|| bad(format!("{text:?} is not a decimal number within ±7.9e28")))
+}
+
+/// One number (a scalar argument).
+pub fn scalar(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Decimal> {
+    let raw = item(obj, || Location::field(field))?;
+    raw.to_decimal(|| Location::field(field))
+        .map_err(|e| to_py(obj.py(), e))
+}
+
+/// A column of numbers: a list, tuple or any iterable (but not a string).
+pub fn column(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Vec<Raw>> {
+    let py = obj.py();
+    if let Ok(list) = obj.cast::<PyList>() {
+        let mut out = Vec::with_capacity(list.len());
+        for (i, v) in list.iter().enumerate() {
+            out.push(item(&v, || Location::row(field, i))?);
+        }
+        return Ok(out);
+    }
+    if let Ok(tuple) = obj.cast::<PyTuple>() {
+        let mut out = Vec::with_capacity(tuple.len());
+        for (i, v) in tuple.iter().enumerate() {
+            out.push(item(&v, || Location::row(field, i))?);
+        }
+        return Ok(out);
+    }
+    if obj.is_instance_of::<PyString>() {
+        return Err(to_py(
+            py,
+            Error::input(
+                Location::field(field),
+                "expected a sequence of numbers, got a string",
+            ),
+        ));
+    }
+    let iter = obj.try_iter().map_err(|_| {
+        to_py(
+            py,
+            Error::input(Location::field(field), "expected a sequence of numbers"),
+        )
+    })?;
+    let mut out = Vec::new();
+    for (i, v) in iter.enumerate() {
+        out.push(item(&v?, || Location::row(field, i))?);
+    }
+    Ok(out)
+}
+
+/// An argument that is either one number for every row or a column.
+pub enum Broadcast {
+    One(Raw),
+    Many(Vec<Raw>),
+}
+
+impl Broadcast {
+    pub fn extract(obj: &Bound<'_, PyAny>, field: &str, rows: usize) -> PyResult<Self> {
+        let py = obj.py();
+        if obj.is_instance_of::<PyString>()
+            || obj.is_instance_of::<PyFloat>()
+            || obj.is_instance_of::<PyInt>()
+            || obj.is_instance(DECIMAL_TYPE.import(py, "decimal", "Decimal")?)?
+        {
+            return Ok(Broadcast::One(item(obj, || Location::field(field))?));
+        }
+        let col = column(obj, field)?;
+        check_len(py, field, col.len(), rows)?;
+        Ok(Broadcast::Many(col))
+    }
+
+    pub fn get(&self, row: usize) -> Raw {
+        match self {
+            Broadcast::One(r) => *r,
+            Broadcast::Many(v) => v[row],
+        }
+    }
+}
+
+pub fn check_len(py: Python<'_>, field: &str, got: usize, want: usize) -> PyResult<()> {
+    if got == want {
+        return Ok(());
+    }
+    Err(to_py(
+        py,
+        Error::input(
+            Location::field(field),
+            format!("has {got} rows, expected {want}"),
+        ),
+    ))
+}
+
+/// Run `f` with the GIL released, inside the module's pool; a panic (which
+/// the engines never mean to raise) comes back as `EngineError`, not as a
+/// crash or a `PanicException`.
+pub fn detached<T: Send>(py: Python<'_>, f: impl FnOnce() -> Result<T> + Send) -> PyResult<T> {
+    let out = py.detach(|| {
+        catch_unwind(AssertUnwindSafe(|| pool::install(f).and_then(|r| r))).unwrap_or_else(|p| {
+            let what = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(Error::Internal(format!("engine panicked: {what}")))
+        })
+    });
+    out.map_err(|e| to_py(py, e))
+}

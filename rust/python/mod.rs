@@ -1,0 +1,30 @@
+//! The thin binding: extract inputs into owned Rust values, release the GIL,
+//! run the engine in the module's pool, build the outputs, map errors.
+//! Nothing here decides anything an engine should decide.
+
+mod convert;
+mod errors;
+mod numeric;
+
+use pyo3::prelude::*;
+
+/// MedSync's engines, in Rust: Odoo-exact decimal rounding, three-way
+/// matching, inventory reconciliation, vendor duplicate detection and
+/// document validation, in bulk over columns.
+#[pymodule]
+#[pyo3(name = "medsync_core")]
+fn medsync_core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    errors::register(py, m)?;
+    m.add_function(wrap_pyfunction!(thread_count, m)?)?;
+    numeric::register(m)?;
+    Ok(())
+}
+
+/// Threads of the module's pool in this process (`MEDSYNC_THREADS`, else the
+/// CPUs the process may use).
+#[pyfunction]
+fn thread_count() -> PyResult<usize> {
+    crate::pool::current_threads().map_err(|e| Python::attach(|py| errors::to_py(py, e)))
+}
