@@ -1,0 +1,339 @@
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from .medsync_exception_reason import SEVERITIES
+
+OPEN_STATES = ("open", "in_progress")
+STATES = [("open", "Open"), ("in_progress", "In progress"), ("resolved", "Resolved"), ("waived", "Waived")]
+# fields that only the life-cycle methods may change (see write())
+LIFECYCLE_FIELDS = {"state", "closed_by_id", "date_closed", "close_note"}
+_LIFECYCLE_CTX = "medsync_exception_lifecycle"
+
+
+class MedsyncException(models.Model):
+    """The one exception queue of every MedSync engine and flow.
+
+    Engines raise exceptions in bulk with ``_raise_many``; the same problem
+    raised again while open (same company and ``key``) is counted on the
+    open record, not duplicated. Owners get a to-do activity due at the SLA;
+    resolving or waiving needs a reason and records who and when."""
+
+    _name = "medsync.exception"
+    _description = "MedSync exception"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "severity_rank desc, date_due, id desc"
+
+    name = fields.Char("Summary", required=True, tracking=True)
+    reason_id = fields.Many2one("medsync.exception.reason", required=True, index=True, ondelete="restrict",
+                                tracking=True)
+    reason_code = fields.Char(related="reason_id.code", store=True, index=True)
+    engine = fields.Selection(related="reason_id.engine", store=True, index=True)
+    severity = fields.Selection(SEVERITIES, required=True, default="medium", tracking=True)
+    severity_rank = fields.Integer(compute="_compute_severity_rank", store=True)
+    description = fields.Text()
+    state = fields.Selection(STATES, default="open", required=True, index=True, tracking=True, readonly=True)
+    key = fields.Char(
+        "Deduplication key", index=True, readonly=True, copy=False,
+        help="Engines raise the same problem under the same key; while open it is counted, not duplicated.",
+    )
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    amount = fields.Monetary("Value at stake", currency_field="currency_id",
+                             help="Value on hold, value of the drift, exposure: what waiting costs.")
+    run_id = fields.Many2one("medsync.run", "Raised by run", readonly=True, index="btree_not_null")
+    res_model = fields.Char("Document model", index=True, readonly=True)
+    res_id = fields.Many2oneReference("Document ID", model_field="res_model", readonly=True)
+    record_ref = fields.Reference(selection="_selection_record_models", compute="_compute_record_ref",
+                                  string="Document")
+    link_ids = fields.One2many("medsync.exception.link", "exception_id", "Linked records")
+    partner_id = fields.Many2one("res.partner", "Partner", index="btree_not_null")
+    product_id = fields.Many2one("product.product", "Product", index="btree_not_null")
+
+    owner_user_id = fields.Many2one("res.users", "Owner", index=True, tracking=True,
+                                    domain=[("share", "=", False)])
+    owner_team_id = fields.Many2one("medsync.team", "Team", index=True, tracking=True)
+    date_due = fields.Datetime("Due", index=True, tracking=True)
+    is_overdue = fields.Boolean(compute="_compute_is_overdue", search="_search_is_overdue")
+    age_days = fields.Float("Age (days)", compute="_compute_age_days", digits=(16, 1))
+    occurrence_count = fields.Integer("Occurrences", default=1, readonly=True)
+    date_last_seen = fields.Datetime("Last seen", default=fields.Datetime.now, readonly=True)
+    escalated = fields.Boolean(readonly=True, copy=False)
+
+    closed_by_id = fields.Many2one("res.users", "Closed by", readonly=True, copy=False)
+    date_closed = fields.Datetime("Closed on", readonly=True, copy=False)
+    close_note = fields.Text("Why", readonly=True, copy=False)
+
+    # ------------------------------------------------------------------ computes
+
+    @api.depends("severity")
+    def _compute_severity_rank(self):
+        rank = {code: i for i, (code, _label) in enumerate(SEVERITIES)}
+        for exc in self:
+            exc.severity_rank = rank.get(exc.severity, 0)
+
+    @api.model
+    def _selection_record_models(self):
+        return [(m.model, m.name) for m in self.env["ir.model"].sudo().search([("transient", "=", False)])]
+
+    @api.depends("res_model", "res_id")
+    def _compute_record_ref(self):
+        for exc in self:
+            ok = exc.res_model in self.env and exc.res_id
+            exc.record_ref = f"{exc.res_model},{exc.res_id}" if ok else False
+
+    @api.depends("date_due", "state")
+    def _compute_is_overdue(self):
+        now = fields.Datetime.now()
+        for exc in self:
+            exc.is_overdue = exc.state in OPEN_STATES and bool(exc.date_due) and exc.date_due < now
+
+    def _search_is_overdue(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(_("Unsupported search on overdue: %(op)s %(value)s", op=operator, value=value))
+        overdue = [("state", "in", OPEN_STATES), ("date_due", "<", fields.Datetime.now())]
+        return overdue if (operator == "=") == value else ["!", "&", *overdue]
+
+    @api.depends("create_date", "date_closed")
+    def _compute_age_days(self):
+        now = fields.Datetime.now()
+        for exc in self:
+            start = exc.create_date or now
+            exc.age_days = ((exc.date_closed or now) - start).total_seconds() / 86400.0
+
+    # ------------------------------------------------------------------ create / write
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        reasons = self.env["medsync.exception.reason"].browse(
+            {v["reason_id"] for v in vals_list if v.get("reason_id")}
+        )
+        now = fields.Datetime.now()
+        for vals in vals_list:
+            if LIFECYCLE_FIELDS & vals.keys() and not self.env.context.get(_LIFECYCLE_CTX):
+                raise UserError(_("A new exception starts open; close it with Resolve or Waive."))
+            reason = reasons.filtered(lambda r, v=vals: r.id == v.get("reason_id"))
+            company = self.env["res.company"].browse(vals.get("company_id") or self.env.company.id)
+            vals.setdefault("severity", reason.severity or "medium")
+            if not vals.get("owner_user_id") and not vals.get("owner_team_id"):
+                team = reason.team_id or company.medsync_default_team_id
+                vals["owner_team_id"] = team.id
+            if not vals.get("date_due"):
+                hours = reason.sla_hours or company.medsync_exception_sla_hours
+                vals["date_due"] = now + timedelta(hours=hours)
+        records = super().create(vals_list)
+        records._schedule_owner_activities()
+        return records
+
+    def write(self, vals):
+        if LIFECYCLE_FIELDS & vals.keys() and not self.env.context.get(_LIFECYCLE_CTX):
+            raise UserError(_("An exception's state changes only through Start, Resolve, Waive or Reopen."))
+        owner_changed = "owner_user_id" in vals or "owner_team_id" in vals
+        res = super().write(vals)
+        if owner_changed:
+            self.filtered(lambda e: e.state in OPEN_STATES)._schedule_owner_activities(reassign=True)
+        return res
+
+    def _activity_user(self):
+        """Who gets the to-do: the owner, else the team leader."""
+        self.ensure_one()
+        return self.owner_user_id or self.owner_team_id.leader_id
+
+    def _schedule_owner_activities(self, reassign=False):
+        todo = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
+        if not todo:
+            return
+        if reassign:
+            self.activity_ids.filtered(lambda a: a.activity_type_id == todo).unlink()
+        model_id = self.env["ir.model"]._get_id(self._name)
+        vals = []
+        for exc in self:
+            user = exc._activity_user()
+            if not user:
+                continue
+            vals.append({
+                "res_model_id": model_id,
+                "res_id": exc.id,
+                "activity_type_id": todo.id,
+                "user_id": user.id,
+                "summary": exc.name[:100],
+                "note": exc.description or False,
+                "date_deadline": fields.Date.to_date(exc.date_due) if exc.date_due else fields.Date.today(),
+            })
+        if vals:
+            self.env["mail.activity"].create(vals)
+
+    # ------------------------------------------------------------------ engine API
+
+    @api.model
+    def _raise_many(self, vals_list):
+        """Raise exceptions in bulk, idempotently.
+
+        Each dict holds the fields of a new exception, with ``reason_code``
+        instead of ``reason_id`` if convenient, and a ``key``. An exception
+        still open under the same company and key is counted again (its
+        occurrence count, last-seen date and amount are refreshed) instead of
+        being created twice. Returns the exceptions, created or refreshed."""
+        codes = {v["reason_code"] for v in vals_list if v.get("reason_code")}
+        reasons = self.env["medsync.exception.reason"].search([("code", "in", list(codes))]) if codes else []
+        by_code = {r.code: r.id for r in reasons}
+        prepared = []
+        for vals in vals_list:
+            vals = dict(vals)
+            code = vals.pop("reason_code", None)
+            if code:
+                if code not in by_code:
+                    raise UserError(_("Unknown MedSync exception reason code %s.", code))
+                vals["reason_id"] = by_code[code]
+            vals.setdefault("company_id", self.env.company.id)
+            prepared.append(vals)
+
+        keys = [v["key"] for v in prepared if v.get("key")]
+        existing = {}
+        if keys:
+            for exc in self.search([("key", "in", keys), ("state", "in", OPEN_STATES)]):
+                existing[(exc.company_id.id, exc.key)] = exc
+        to_create, refreshed = [], self.browse()
+        seen_now = fields.Datetime.now()
+        for vals in prepared:
+            exc = existing.get((vals["company_id"], vals.get("key")))
+            if exc:
+                update = {"date_last_seen": seen_now, "occurrence_count": exc.occurrence_count + 1}
+                if "amount" in vals:
+                    update["amount"] = vals["amount"]
+                exc.write(update)
+                refreshed |= exc
+            else:
+                to_create.append(vals)
+        created = self.create(to_create) if to_create else self.browse()
+        for exc in created.filtered("key"):
+            existing[(exc.company_id.id, exc.key)] = exc
+        return created | refreshed
+
+    def _auto_resolve(self, note):
+        """Close exceptions whose cause is gone (an engine's re-check found it so)."""
+        self.filtered(lambda e: e.state in OPEN_STATES)._set_closed("resolved", note, by_system=True)
+
+    # ------------------------------------------------------------------ life cycle
+
+    def action_start(self):
+        for exc in self:
+            if exc.state != "open":
+                raise UserError(_("Only an open exception can be started (%s).", exc.display_name))
+        vals = {"state": "in_progress"}
+        self.with_context(**{_LIFECYCLE_CTX: True}).write(vals)
+        self.filtered(lambda e: not e.owner_user_id).write({"owner_user_id": self.env.uid})
+        return True
+
+    def action_resolve(self):
+        return self._open_close_wizard("resolve")
+
+    def action_waive(self):
+        return self._open_close_wizard("waive")
+
+    def _open_close_wizard(self, mode):
+        if mode == "waive":
+            self._check_waive_rights()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Waive exceptions") if mode == "waive" else _("Resolve exceptions"),
+            "res_model": "medsync.exception.close",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_exception_ids": self.ids, "default_mode": mode},
+        }
+
+    def _check_waive_rights(self):
+        user_groups = self.env.user.groups_id
+        for exc in self:
+            group = exc.reason_id.waive_group_id
+            if group and group not in user_groups:
+                raise AccessError(_(
+                    "Only %(group)s may waive “%(exc)s”.", group=group.full_name, exc=exc.display_name,
+                ))
+
+    def _close(self, mode, note):
+        """Resolve or waive, with the reason written down."""
+        if mode not in ("resolve", "waive"):
+            raise UserError(_("Unknown way to close an exception: %s", mode))
+        if not (note or "").strip():
+            raise UserError(_("Say why: resolving or waiving an exception needs a reason."))
+        not_open = self.filtered(lambda e: e.state not in OPEN_STATES)
+        if not_open:
+            raise UserError(_("Already closed: %s", ", ".join(not_open.mapped("display_name"))))
+        if mode == "waive":
+            self._check_waive_rights()
+        self._set_closed("resolved" if mode == "resolve" else "waived", note.strip())
+
+    def _set_closed(self, state, note, by_system=False):
+        if not self:
+            return
+        self.with_context(**{_LIFECYCLE_CTX: True}).write({
+            "state": state,
+            "closed_by_id": False if by_system else self.env.uid,
+            "date_closed": fields.Datetime.now(),
+            "close_note": note,
+        })
+        label = dict(STATES)[state]
+        for exc in self:
+            exc.message_post(body=_("%(state)s: %(note)s", state=label, note=note))
+        self.activity_ids.action_feedback(feedback=note)
+
+    def action_reopen(self):
+        closed = self.filtered(lambda e: e.state not in OPEN_STATES)
+        closed.with_context(**{_LIFECYCLE_CTX: True}).write({
+            "state": "open", "closed_by_id": False, "date_closed": False, "close_note": False,
+        })
+        for exc in closed:
+            exc.message_post(body=_("Reopened by %s", self.env.user.name))
+        closed._schedule_owner_activities()
+        return True
+
+    # ------------------------------------------------------------------ scheduled
+
+    @api.model
+    def _cron_escalate_overdue(self, limit=500):
+        """Escalate newly overdue exceptions to their team leader, a batch at a time.
+        Resumable: each escalated exception is marked, so the next run goes on."""
+        batch = self.search([("is_overdue", "=", True), ("escalated", "=", False)], limit=limit, order="date_due")
+        todo = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
+        model_id = self.env["ir.model"]._get_id(self._name)
+        activities = []
+        for exc in batch:
+            leader = exc.owner_team_id.leader_id
+            exc.message_post(body=_("Overdue since %s: escalated.", fields.Datetime.to_string(exc.date_due)))
+            if todo and leader and leader != exc.owner_user_id:
+                activities.append({
+                    "res_model_id": model_id, "res_id": exc.id, "activity_type_id": todo.id,
+                    "user_id": leader.id, "summary": _("Overdue: %s", exc.name)[:100],
+                    "date_deadline": fields.Date.today(),
+                })
+        if activities:
+            self.env["mail.activity"].create(activities)
+        batch.write({"escalated": True})
+        return len(batch)
+
+
+class MedsyncExceptionLink(models.Model):
+    """Further records an exception is about (the PO line beside the bill line,
+    the receipt, the second vendor of a pair), each with its role."""
+
+    _name = "medsync.exception.link"
+    _description = "MedSync exception linked record"
+
+    exception_id = fields.Many2one("medsync.exception", required=True, ondelete="cascade", index=True)
+    role = fields.Char(required=True, help="What this record is to the exception: PO line, receipt, vendor…")
+    res_model = fields.Char(required=True)
+    res_id = fields.Many2oneReference(required=True, model_field="res_model")
+    record_ref = fields.Reference(selection="_selection_record_models", compute="_compute_record_ref",
+                                  string="Record")
+
+    def _selection_record_models(self):
+        return self.env["medsync.exception"]._selection_record_models()
+
+    @api.depends("res_model", "res_id")
+    def _compute_record_ref(self):
+        for link in self:
+            ok = link.res_model in self.env and link.res_id
+            link.record_ref = f"{link.res_model},{link.res_id}" if ok else False

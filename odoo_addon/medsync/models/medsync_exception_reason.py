@@ -1,0 +1,33 @@
+from odoo import fields, models
+
+from .medsync_run import ENGINES
+
+SEVERITIES = [("low", "Low"), ("medium", "Medium"), ("high", "High"), ("critical", "Critical")]
+
+
+class MedsyncExceptionReason(models.Model):
+    """A reason code: what went wrong, who fixes it, how fast, who may waive it."""
+
+    _name = "medsync.exception.reason"
+    _description = "MedSync exception reason"
+    _order = "engine, code"
+    _rec_names_search = ["code", "name"]
+
+    code = fields.Char(required=True, index=True)
+    name = fields.Char(required=True, translate=True)
+    engine = fields.Selection(ENGINES, required=True)
+    description = fields.Text(translate=True, help="What it means and how it is usually fixed.")
+    severity = fields.Selection(SEVERITIES, default="medium", required=True)
+    sla_hours = fields.Integer("SLA (hours)", help="Time to resolve; 0 uses the company default.")
+    team_id = fields.Many2one("medsync.team", "Default team")
+    waive_group_id = fields.Many2one(
+        "res.groups", "May be waived by", required=True,
+        help="Waiving accepts the exception without fixing its cause; only this group may do it.",
+    )
+    active = fields.Boolean(default=True)
+
+    _sql_constraints = [("code_uniq", "unique(code)", "A reason code must be unique.")]
+
+    def _compute_display_name(self):
+        for reason in self:
+            reason.display_name = f"[{reason.code}] {reason.name}"

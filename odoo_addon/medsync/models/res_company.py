@@ -1,0 +1,26 @@
+from odoo import fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    medsync_exception_sla_hours = fields.Integer(
+        "Exception SLA (hours)", default=48,
+        help="Time to resolve an exception when its reason code sets none.",
+    )
+    medsync_default_team_id = fields.Many2one(
+        "medsync.team", "Default exception team",
+        help="Owns exceptions whose reason code names no team and no owner.",
+    )
+    medsync_chunk_size = fields.Integer(
+        "Bulk chunk size", default=5000,
+        help="Rows per engine call and per queued job in bulk runs.",
+    )
+    medsync_run_retention_days = fields.Integer(
+        "Keep runs (days)", default=180, help="Runs older than this are removed; 0 keeps them forever.",
+    )
+
+    _sql_constraints = [
+        ("medsync_chunk_size_positive", "CHECK(medsync_chunk_size > 0)", "The bulk chunk size must be positive."),
+        ("medsync_sla_positive", "CHECK(medsync_exception_sla_hours > 0)", "The exception SLA must be positive."),
+    ]

@@ -1,0 +1,17 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    medsync_exception_sla_hours = fields.Integer(related="company_id.medsync_exception_sla_hours", readonly=False)
+    medsync_default_team_id = fields.Many2one(related="company_id.medsync_default_team_id", readonly=False)
+    medsync_chunk_size = fields.Integer(related="company_id.medsync_chunk_size", readonly=False)
+    medsync_run_retention_days = fields.Integer(related="company_id.medsync_run_retention_days", readonly=False)
+    medsync_engine_version = fields.Char(compute="_compute_medsync_engine_version")
+
+    def _compute_medsync_engine_version(self):
+        from ..services import engine  # noqa: PLC0415 - the engine is optional until used
+
+        for settings in self:
+            settings.medsync_engine_version = engine.describe()

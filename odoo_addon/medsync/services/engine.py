@@ -1,0 +1,44 @@
+"""The one place the addon imports the Rust engines.
+
+Odoo refuses to install MedSync without ``medsync_core`` (manifest
+``external_dependencies``); on a server where the wheel went missing after
+install, the registry still loads and every engine call says what is wrong.
+"""
+
+import logging
+
+from odoo import _
+from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
+
+try:
+    import medsync_core
+except ImportError:  # pragma: no cover - exercised only on a broken server
+    medsync_core = None
+    _logger.warning("medsync_core is not installed: MedSync engines are unavailable")
+
+
+def core():
+    """The engine module, or a clear error for the user."""
+    if medsync_core is None:
+        raise UserError(_(
+            "The MedSync engine (Python package medsync_core) is not installed on this server. "
+            "Ask your administrator to install it (pip install medsync-core) and restart Odoo."
+        ))
+    return medsync_core
+
+
+def describe():
+    if medsync_core is None:
+        return _("not installed")
+    return f"medsync_core {medsync_core.__version__}, {medsync_core.thread_count()} thread(s)"
+
+
+def call(fn_name, *args, **kwargs):
+    """Call an engine function; bad input becomes a UserError with its code."""
+    mc = core()
+    try:
+        return getattr(mc, fn_name)(*args, **kwargs)
+    except mc.InputError as exc:
+        raise UserError(_("MedSync rejected the data (%(code)s): %(msg)s", code=exc.code, msg=exc)) from exc

@@ -1,0 +1,1 @@
+from . import medsync_exception_close
