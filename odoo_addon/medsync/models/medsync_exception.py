@@ -116,9 +116,9 @@ class MedsyncException(models.Model):
             reason = reasons.filtered(lambda r, v=vals: r.id == v.get("reason_id"))
             company = self.env["res.company"].browse(vals.get("company_id") or self.env.company.id)
             vals.setdefault("severity", reason.severity or "medium")
-            if not vals.get("owner_user_id") and not vals.get("owner_team_id"):
-                team = reason.team_id or company.medsync_default_team_id
-                vals["owner_team_id"] = team.id
+            if not vals.get("owner_team_id"):
+                # the team routes and escalates; the owner (if any) does the work
+                vals["owner_team_id"] = (reason.team_id or company.medsync_default_team_id).id
             if not vals.get("date_due"):
                 hours = reason.sla_hours or company.medsync_exception_sla_hours
                 vals["date_due"] = now + timedelta(hours=hours)
