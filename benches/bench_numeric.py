@@ -8,7 +8,7 @@ currency step (0.01, HALF-UP) and at a cash step (0.05), and float_compare with
 the row's counterpart at 2 digits.
 """
 
-from _harness import best_of, emit, parser  # noqa: I001  (sets sys.path for the next imports)
+from _harness import best_of, emit, parser
 
 import medsync_core as mc
 from tests.reference import numeric as ref

@@ -162,7 +162,7 @@ class _Tracker:
         finally:
             self.seconds[name] += time.perf_counter() - t0
 
-    def count(self, input=0, output=0, exceptions=0):  # noqa: A002 - reads well at call sites
+    def count(self, input=0, output=0, exceptions=0):
         self.counts["input_count"] += input
         self.counts["output_count"] += output
         self.counts["exception_count"] += exceptions

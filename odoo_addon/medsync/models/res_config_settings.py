@@ -11,7 +11,7 @@ class ResConfigSettings(models.TransientModel):
     medsync_engine_version = fields.Char(compute="_compute_medsync_engine_version")
 
     def _compute_medsync_engine_version(self):
-        from ..services import engine  # noqa: PLC0415 - the engine is optional until used
+        from ..services import engine
 
         for settings in self:
             settings.medsync_engine_version = engine.describe()

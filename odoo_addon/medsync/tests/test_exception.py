@@ -127,7 +127,7 @@ class TestExceptionLifecycle(MedsyncCase):
         self.assertIn('name="mine"', search_view.arch)
         domain_mine = ["|", ("owner_user_id", "=", clerk.id), "&", ("owner_user_id", "=", False),
                        ("owner_team_id.member_ids", "in", [clerk.id])]
-        found = Exc.with_user(clerk).search(domain_mine + [("id", "in", (mine | team | other | late).ids)])
+        found = Exc.with_user(clerk).search([*domain_mine, ("id", "in", (mine | team | other | late).ids)])
         self.assertEqual(found, mine | team | late)
         overdue = Exc.search([("is_overdue", "=", True), ("id", "in", (mine | team | other | late).ids)])
         self.assertEqual(overdue, late)
