@@ -1,6 +1,10 @@
 import ast
+import importlib.metadata
+import sys
 from pathlib import Path
+from unittest.mock import patch
 
+from odoo.exceptions import UserError
 from odoo.modules.module import get_module_path
 from odoo.tests import Form, tagged
 
@@ -15,6 +19,16 @@ class TestInstall(MedsyncCase):
         self.assertTrue({"purchase_stock", "account", "product_expiry", "queue_job"} <= set(manifest["depends"]))
         self.assertEqual(manifest["license"], "LGPL-3")
 
+    def test_install_without_the_engine_fails_with_odoos_message(self):
+        # hide the installed wheel from Odoo's install-time check (metadata and import)
+        missing = importlib.metadata.PackageNotFoundError("medsync_core")
+        with patch("importlib.metadata.version", side_effect=missing), patch.dict(sys.modules, {"medsync_core": None}):
+            with self.assertRaisesRegex(UserError, 'Unable to install module "medsync" because an external '
+                                                   "dependency is not met: External dependency medsync_core"):
+                self.env["ir.module.module"].check_external_dependencies("medsync")
+        # with the wheel present the same check passes
+        self.env["ir.module.module"].check_external_dependencies("medsync")
+
     def test_engine_is_loaded_and_answers(self):
         from odoo.addons.medsync.services import engine
 
@@ -22,8 +36,6 @@ class TestInstall(MedsyncCase):
         self.assertIn("medsync_core", engine.describe())
 
     def test_engine_bad_input_becomes_user_error(self):
-        from odoo.exceptions import UserError
-
         from odoo.addons.medsync.services import engine
 
         with self.assertRaisesRegex(UserError, "invalid_input"):
