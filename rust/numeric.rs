@@ -186,12 +186,36 @@ pub fn decimal_from_f64(value: f64) -> Option<Decimal> {
     if !value.is_finite() {
         return None;
     }
-    if value == value.trunc() && value.abs() < 9.0e15 {
-        return Some(Decimal::from(value as i64));
+    shortest_fixed(value).or_else(|| decimal_from_f64_text(value))
+}
+
+const POW10_F64: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Fast path: the fewest decimal places `k` such that the integer
+/// `m = round(value * 10^k)` gives back `value` as `m / 10^k` (one correctly
+/// rounded division of two exact doubles). The first such `k` is the
+/// shortest representation, as `repr` would print it; amounts and quantities
+/// (a few decimals) take a handful of multiplications.
+fn shortest_fixed(value: f64) -> Option<Decimal> {
+    for (k, p) in POW10_F64.iter().enumerate().take(18) {
+        let m = (value * p).round();
+        if m.abs() >= 9_007_199_254_740_992.0 {
+            return None; // beyond 2^53: not exact any more, let the text path decide
+        }
+        if m / p == value {
+            return Some(Decimal::new(m as i64, k as u32));
+        }
     }
+    None
+}
+
+/// Slow path: Rust's float Display is the shortest round-trip representation,
+/// without exponent; values below 1e-28 lose digits past the 28th place.
+fn decimal_from_f64_text(value: f64) -> Option<Decimal> {
     let mut buf = String::with_capacity(32);
-    // Rust's float Display is the shortest round-trip representation, without
-    // exponent; values below 1e-28 lose digits past the 28th place.
     write!(buf, "{value}").ok()?;
     Decimal::from_str(&buf)
         .ok()
@@ -208,8 +232,8 @@ pub fn decimal_to_f64(value: Decimal) -> f64 {
     let mantissa = value.mantissa();
     let scale = value.scale() as usize;
     // Fast path: both operands exact in a double, one correctly rounded division.
-    if mantissa.unsigned_abs() < (1u128 << 53) && scale < POW10.len() {
-        return mantissa as f64 / POW10[scale];
+    if mantissa.unsigned_abs() < (1u128 << 53) && scale < POW10_F64.len() {
+        return mantissa as f64 / POW10_F64[scale];
     }
     value.to_string().parse::<f64>().unwrap_or(f64::NAN)
 }
@@ -470,6 +494,26 @@ mod tests {
                 decimal_to_f64(decimal_from_f64(x).unwrap()).to_bits(),
                 x.to_bits()
             );
+        }
+    }
+
+    #[test]
+    fn fast_float_path_agrees_with_the_text_path() {
+        // deterministic spread of magnitudes and decimals, plus awkward values
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut values = vec![0.1, 0.2, 0.3, 1.0 / 3.0, 2.0 / 3.0, 1e-7, 123456789.123456, -0.0, 5e-324];
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let digits = (x % 9) as i32;
+            let int = ((x >> 8) % 10_000_000_000) as f64;
+            values.push((if x & 1 == 0 { 1.0 } else { -1.0 }) * int / 10f64.powi(digits));
+            values.push(f64::from_bits((x >> 2) | 0x3F00_0000_0000_0000) * 1e6);
+        }
+        for v in values {
+            let text = decimal_from_f64_text(v);
+            assert_eq!(decimal_from_f64(v).map(|d| d.normalize()), text.map(|d| d.normalize()), "{v:e}");
         }
     }
 

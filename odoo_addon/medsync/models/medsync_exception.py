@@ -33,7 +33,8 @@ class MedsyncException(models.Model):
     severity = fields.Selection(SEVERITIES, required=True, default="medium", tracking=True)
     severity_rank = fields.Integer(compute="_compute_severity_rank", store=True)
     description = fields.Text()
-    state = fields.Selection(STATES, default="open", required=True, index=True, tracking=True, readonly=True)
+    state = fields.Selection(STATES, default="open", required=True, index=True, tracking=True, readonly=True,
+                             group_expand="_expand_states")
     key = fields.Char(
         "Deduplication key", index=True, readonly=True, copy=False,
         help="Engines raise the same problem under the same key; while open it is counted, not duplicated.",
@@ -66,6 +67,9 @@ class MedsyncException(models.Model):
     close_note = fields.Text("Why", readonly=True, copy=False)
 
     # ------------------------------------------------------------------ computes
+
+    def _expand_states(self, states, domain):
+        return [code for code, _label in STATES]
 
     @api.depends("severity")
     def _compute_severity_rank(self):
