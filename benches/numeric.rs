@@ -38,7 +38,11 @@ fn bench_from_f64(c: &mut Criterion) {
     let v: Vec<f64> = (0..n).map(|i| (i as f64) / 7.0 - 1000.0).collect();
     g.throughput(Throughput::Elements(n as u64));
     g.bench_function(BenchmarkId::new("shortest_repr", n), |b| {
-        b.iter(|| v.iter().filter_map(|x| decimal_from_f64(black_box(*x))).count())
+        b.iter(|| {
+            v.iter()
+                .filter_map(|x| decimal_from_f64(black_box(*x)))
+                .count()
+        })
     });
     g.finish();
 }

@@ -225,10 +225,6 @@ fn decimal_from_f64_text(value: f64) -> Option<Decimal> {
 
 /// The nearest float to a decimal (correctly rounded).
 pub fn decimal_to_f64(value: Decimal) -> f64 {
-    const POW10: [f64; 23] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-    ];
     let mantissa = value.mantissa();
     let scale = value.scale() as usize;
     // Fast path: both operands exact in a double, one correctly rounded division.
@@ -501,7 +497,17 @@ mod tests {
     fn fast_float_path_agrees_with_the_text_path() {
         // deterministic spread of magnitudes and decimals, plus awkward values
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut values = vec![0.1, 0.2, 0.3, 1.0 / 3.0, 2.0 / 3.0, 1e-7, 123456789.123456, -0.0, 5e-324];
+        let mut values = vec![
+            0.1,
+            0.2,
+            0.3,
+            1.0 / 3.0,
+            2.0 / 3.0,
+            1e-7,
+            123456789.123456,
+            -0.0,
+            5e-324,
+        ];
         for _ in 0..200_000 {
             x ^= x << 13;
             x ^= x >> 7;
@@ -513,7 +519,11 @@ mod tests {
         }
         for v in values {
             let text = decimal_from_f64_text(v);
-            assert_eq!(decimal_from_f64(v).map(|d| d.normalize()), text.map(|d| d.normalize()), "{v:e}");
+            assert_eq!(
+                decimal_from_f64(v).map(|d| d.normalize()),
+                text.map(|d| d.normalize()),
+                "{v:e}"
+            );
         }
     }
 
