@@ -9,6 +9,7 @@
 //! Odoo's rules ([`numeric`]).
 
 pub mod error;
+pub mod matching;
 pub mod numeric;
 pub mod pool;
 
