@@ -516,12 +516,11 @@ pub fn run(input: &Input, options: &Options) -> Result<Output> {
     shards.sort_unstable_by_key(|(v, idx)| (std::cmp::Reverse(idx.len()), *v));
 
     let per_vendor = |(_, idx): &(i64, Vec<usize>)| match_vendor(&index, idx);
-    let results: Vec<Result<Vec<(usize, LineResult, Vec<Allocation>)>>> =
-        if input.lines.line_id.len() < pool::INLINE_BELOW {
-            shards.iter().map(per_vendor).collect()
-        } else {
-            pool::install(|| shards.par_iter().map(per_vendor).collect())?
-        };
+    let results: Vec<Result<Vec<Matched>>> = if input.lines.line_id.len() < pool::INLINE_BELOW {
+        shards.iter().map(per_vendor).collect()
+    } else {
+        pool::install(|| shards.par_iter().map(per_vendor).collect())?
+    };
 
     let n = input.lines.line_id.len();
     let mut slots: Vec<Option<(LineResult, Vec<Allocation>)>> = Vec::with_capacity(n);
@@ -675,6 +674,9 @@ fn net_price(price_unit: Decimal, discount: Decimal, uom_ratio: Decimal) -> Opti
     let factor = Decimal::ONE.checked_sub(discount.checked_div(Decimal::ONE_HUNDRED)?)?;
     price_unit.checked_mul(factor)?.checked_div(uom_ratio)
 }
+
+/// A line's index in the input, its result and its allocations.
+type Matched = (usize, LineResult, Vec<Allocation>);
 
 /// One finding on a line, for the status and the explanation.
 struct Finding {

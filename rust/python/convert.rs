@@ -33,7 +33,7 @@ impl Raw {
 
 static DECIMAL_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
-fn item(obj: &Bound<'_, PyAny>, at: impl Fn() -> Location) -> PyResult<Raw> {
+pub fn item(obj: &Bound<'_, PyAny>, at: impl Fn() -> Location) -> PyResult<Raw> {
     let py = obj.py();
     let bad = |msg: String| to_py(py, Error::input(at(), msg));
     if obj.is_instance_of::<PyBool>() {

@@ -4,7 +4,9 @@
 
 mod convert;
 mod errors;
+mod matching;
 mod numeric;
+mod table;
 
 use pyo3::prelude::*;
 
@@ -19,6 +21,7 @@ fn medsync_core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(py, m)?;
     m.add_function(wrap_pyfunction!(thread_count, m)?)?;
     numeric::register(m)?;
+    matching::register(m)?;
     Ok(())
 }
 

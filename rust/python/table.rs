@@ -1,0 +1,263 @@
+//! A table given as a dict of columns (`{"line_id": [...], "qty": [...]}`):
+//! typed column readers with defaults, and a check that no key went unread
+//! (a misspelt column is an error, not a silently ignored input).
+
+use std::collections::BTreeSet;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDate, PyDict, PyInt, PyString};
+use rust_decimal::Decimal;
+
+use super::convert::{column, item, Raw};
+use super::errors::to_py;
+use crate::error::{Error, Location, Result};
+
+/// Days from 0001-01-01 (Python's ordinal 1) to 1970-01-01.
+const EPOCH_ORDINAL: i64 = 719_163;
+
+pub struct Table<'py> {
+    name: &'static str,
+    dict: Option<Bound<'py, PyDict>>,
+    used: BTreeSet<String>,
+    rows: Option<usize>,
+}
+
+/// A decimal column still in its raw form (converted after the GIL is released).
+pub struct RawColumn {
+    pub field: String,
+    pub values: Vec<Raw>,
+}
+
+impl RawColumn {
+    pub fn decimals(&self) -> Result<Vec<Decimal>> {
+        crate::pool::map_ordered(&self.values, |i, r| {
+            r.to_decimal(|| Location::row(self.field.clone(), i))
+        })
+    }
+}
+
+impl<'py> Table<'py> {
+    pub fn new(name: &'static str, obj: Option<&Bound<'py, PyAny>>) -> PyResult<Self> {
+        let dict = match obj {
+            None => None,
+            Some(o) if o.is_none() => None,
+            Some(o) => Some(
+                o.cast::<PyDict>()
+                    .map_err(|_| bad(o.py(), name, "expected a dict of columns"))?
+                    .clone(),
+            ),
+        };
+        Ok(Self {
+            name,
+            dict,
+            used: BTreeSet::new(),
+            rows: None,
+        })
+    }
+
+    fn py(&self) -> Option<Python<'py>> {
+        self.dict.as_ref().map(|d| d.py())
+    }
+
+    fn field(&self, col: &str) -> String {
+        format!("{}.{}", self.name, col)
+    }
+
+    fn get(&mut self, col: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.used.insert(col.to_string());
+        match &self.dict {
+            None => Ok(None),
+            Some(d) => d.get_item(col),
+        }
+    }
+
+    /// Rows of the table: the length of the first column read.
+    pub fn rows(&self) -> usize {
+        self.rows.unwrap_or(0)
+    }
+
+    fn seen(&mut self, py: Python<'py>, col: &str, len: usize) -> PyResult<()> {
+        match self.rows {
+            None => {
+                self.rows = Some(len);
+                Ok(())
+            }
+            Some(n) if n == len => Ok(()),
+            Some(n) => Err(to_py(
+                py,
+                Error::input(
+                    Location::field(self.field(col)),
+                    format!("has {len} rows, expected {n}"),
+                ),
+            )),
+        }
+    }
+
+    fn missing(&self, py: Python<'py>, col: &str) -> PyErr {
+        to_py(
+            py,
+            Error::input(Location::field(self.field(col)), "is required"),
+        )
+    }
+
+    fn each<T>(
+        &mut self,
+        col: &str,
+        default: Option<T>,
+        read: impl Fn(&Bound<'py, PyAny>, &dyn Fn() -> Location) -> PyResult<T>,
+    ) -> PyResult<Vec<T>>
+    where
+        T: Clone,
+    {
+        let field = self.field(col);
+        match self.get(col)? {
+            Some(obj) => {
+                let py = obj.py();
+                if obj.is_instance_of::<PyString>() {
+                    return Err(bad_field(py, &field, "expected a sequence, got a string"));
+                }
+                let iter = obj
+                    .try_iter()
+                    .map_err(|_| bad_field(py, &field, "expected a sequence"))?;
+                let mut out = Vec::new();
+                for (i, v) in iter.enumerate() {
+                    let at = || Location::row(field.clone(), i);
+                    out.push(read(&v?, &at)?);
+                }
+                self.seen(py, col, out.len())?;
+                Ok(out)
+            }
+            None => match default {
+                Some(d) => Ok(vec![d; self.rows()]),
+                None => Err(match self.py() {
+                    Some(py) => self.missing(py, col),
+                    None => Python::attach(|py| self.missing(py, col)),
+                }),
+            },
+        }
+    }
+
+    pub fn ints(&mut self, col: &str, default: Option<i64>) -> PyResult<Vec<i64>> {
+        self.each(col, default, |v, at| {
+            if v.is_none() {
+                return Ok(0);
+            }
+            if v.is_instance_of::<PyBool>() || !v.is_instance_of::<PyInt>() {
+                return Err(to_py(
+                    v.py(),
+                    Error::input(at(), "expected an integer id (or None)"),
+                ));
+            }
+            v.extract::<i64>()
+                .map_err(|_| to_py(v.py(), Error::input(at(), "integer out of range")))
+        })
+    }
+
+    pub fn bools(&mut self, col: &str, default: Option<bool>) -> PyResult<Vec<bool>> {
+        self.each(col, default, |v, _| v.is_truthy())
+    }
+
+    pub fn strs(&mut self, col: &str, default: Option<String>) -> PyResult<Vec<String>> {
+        self.each(col, default, |v, at| {
+            if v.is_none() {
+                return Ok(String::new());
+            }
+            v.cast::<PyString>()
+                .map(|s| s.to_string_lossy().into_owned())
+                .map_err(|_| to_py(v.py(), Error::input(at(), "expected a string (or None)")))
+        })
+    }
+
+    /// Dates: `datetime.date` objects or days since 1970-01-01.
+    pub fn dates(&mut self, col: &str, default: Option<i32>) -> PyResult<Vec<i32>> {
+        self.each(col, default, |v, at| {
+            let py = v.py();
+            if let Ok(date) = v.cast::<PyDate>() {
+                let ordinal = date.call_method0("toordinal")?.extract::<i64>()?;
+                return Ok((ordinal - EPOCH_ORDINAL) as i32);
+            }
+            if v.is_instance_of::<PyInt>() && !v.is_instance_of::<PyBool>() {
+                return v
+                    .extract::<i32>()
+                    .map_err(|_| to_py(py, Error::input(at(), "day number out of range")));
+            }
+            Err(to_py(
+                py,
+                Error::input(at(), "expected a date or a day number"),
+            ))
+        })
+    }
+
+    /// A decimal column (floats, ints, strings, Decimals), converted later.
+    pub fn decimals(&mut self, col: &str, default: Option<Decimal>) -> PyResult<RawColumn> {
+        let field = self.field(col);
+        match self.get(col)? {
+            Some(obj) => {
+                let values = column(&obj, &field)?;
+                self.seen(obj.py(), col, values.len())?;
+                Ok(RawColumn { field, values })
+            }
+            None => match default {
+                Some(d) => Ok(RawColumn {
+                    field,
+                    values: vec![Raw::D(d); self.rows()],
+                }),
+                None => Err(match self.py() {
+                    Some(py) => self.missing(py, col),
+                    None => Python::attach(|py| self.missing(py, col)),
+                }),
+            },
+        }
+    }
+
+    /// Optional decimals: None stays None.
+    pub fn opt_decimals(&mut self, col: &str) -> PyResult<Vec<Option<Raw>>> {
+        let field = self.field(col);
+        let rows = self.rows();
+        match self.get(col)? {
+            None => Ok(vec![None; rows]),
+            Some(obj) => {
+                let py = obj.py();
+                let iter = obj
+                    .try_iter()
+                    .map_err(|_| bad_field(py, &field, "expected a sequence"))?;
+                let mut out = Vec::new();
+                for (i, v) in iter.enumerate() {
+                    let v = v?;
+                    if v.is_none() {
+                        out.push(None);
+                    } else {
+                        out.push(Some(item(&v, || Location::row(field.clone(), i))?));
+                    }
+                }
+                self.seen(py, col, out.len())?;
+                Ok(out)
+            }
+        }
+    }
+
+    /// Every key of the dict must have been read.
+    pub fn finish(&self) -> PyResult<()> {
+        let Some(d) = &self.dict else { return Ok(()) };
+        for key in d.keys() {
+            let k = key.str()?.to_string();
+            if !self.used.contains(&k) {
+                let known: Vec<&str> = self.used.iter().map(String::as_str).collect();
+                return Err(bad_field(
+                    d.py(),
+                    &self.field(&k),
+                    &format!("unknown column (known: {})", known.join(", ")),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn bad(py: Python<'_>, table: &str, msg: &str) -> PyErr {
+    to_py(py, Error::input(Location::field(table), msg))
+}
+
+fn bad_field(py: Python<'_>, field: &str, msg: &str) -> PyErr {
+    to_py(py, Error::input(Location::field(field), msg))
+}
