@@ -41,7 +41,18 @@ struct Raws {
     contracts_price: RawColumn,
     contracts_min_qty: RawColumn,
     bills_amount: RawColumn,
-    rules: Vec<(i64, i64, Scope, i64, [Option<Raw>; 7], bool)>,
+    rules: Vec<RawRule>,
+}
+
+/// A tolerance rule as read: id, company, scope, target, the seven optional
+/// limits (as in `Rule`, in declaration order), allow_favourable.
+struct RawRule {
+    id: i64,
+    company: i64,
+    scope: Scope,
+    target: i64,
+    limits: [Option<Raw>; 7],
+    favourable: bool,
 }
 
 fn opt(r: Option<Raw>, field: &str, row: usize) -> Result<Option<Decimal>> {
@@ -181,7 +192,14 @@ fn match_bills<'py>(
             )
         })?;
         let lim = std::array::from_fn(|k| limits[k].get(i).copied().flatten());
-        raw_rules.push((rule_id[i], company[i], scope, target[i], lim, favourable[i]));
+        raw_rules.push(RawRule {
+            id: rule_id[i],
+            company: company[i],
+            scope,
+            target: target[i],
+            limits: lim,
+            favourable: favourable[i],
+        });
     }
 
     let mut t = Table::new("bills", bills)?;
@@ -284,14 +302,14 @@ fn finish_input(input: &mut Input, r: Raws, bills: BillCols) -> Result<()> {
     c.price = r.contracts_price.decimals()?;
     c.min_qty = r.contracts_min_qty.decimals()?;
     let mut rules = Rules::default();
-    for (i, (id, company, scope, target, lim, fav)) in r.rules.into_iter().enumerate() {
-        let f = |k: usize, name: &str| opt(lim[k], name, i);
+    for (i, raw) in r.rules.into_iter().enumerate() {
+        let f = |k: usize, name: &str| opt(raw.limits[k], name, i);
         rules.push(
-            company,
-            scope,
-            target,
+            raw.company,
+            raw.scope,
+            raw.target,
             Rule {
-                id,
+                id: raw.id,
                 qty_over_pct: f(0, "rules.qty_over_pct")?,
                 qty_over_abs: f(1, "rules.qty_over_abs")?,
                 price_over_pct: f(2, "rules.price_over_pct")?,
@@ -299,7 +317,7 @@ fn finish_input(input: &mut Input, r: Raws, bills: BillCols) -> Result<()> {
                 price_under_pct: f(4, "rules.price_under_pct")?,
                 price_under_abs: f(5, "rules.price_under_abs")?,
                 amount_over_abs: f(6, "rules.amount_over_abs")?,
-                allow_favourable: fav,
+                allow_favourable: raw.favourable,
             },
         );
     }
@@ -323,13 +341,11 @@ fn finish_input(input: &mut Input, r: Raws, bills: BillCols) -> Result<()> {
 fn build_output<'py>(py: Python<'py>, out: matching::Output) -> PyResult<Bound<'py, PyDict>> {
     let n = out.lines.len();
     let f = |d: Decimal| decimal_to_f64(d);
-    let mut cols: (Vec<i64>, Vec<&str>, Vec<&str>, Vec<bool>, Vec<i64>) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
+    let mut line_id = Vec::with_capacity(n);
+    let mut status = Vec::with_capacity(n);
+    let mut level = Vec::with_capacity(n);
+    let mut hold = Vec::with_capacity(n);
+    let mut po_line_id = Vec::with_capacity(n);
     let mut nums: [Vec<f64>; 9] = Default::default();
     let mut price_po = Vec::with_capacity(n);
     let mut price_contract = Vec::with_capacity(n);
@@ -337,11 +353,11 @@ fn build_output<'py>(py: Python<'py>, out: matching::Output) -> PyResult<Bound<'
     let mut rule_scope = Vec::with_capacity(n);
     let mut explanation = Vec::with_capacity(n);
     for r in &out.lines {
-        cols.0.push(r.line_id);
-        cols.1.push(r.status.code());
-        cols.2.push(r.level.name());
-        cols.3.push(r.hold());
-        cols.4.push(r.po_line_id);
+        line_id.push(r.line_id);
+        status.push(r.status.code());
+        level.push(r.level.name());
+        hold.push(r.hold());
+        po_line_id.push(r.po_line_id);
         for (k, v) in [
             r.qty,
             r.qty_ordered,
@@ -365,11 +381,11 @@ fn build_output<'py>(py: Python<'py>, out: matching::Output) -> PyResult<Bound<'
         explanation.push(r.explanation.as_str());
     }
     let lines = PyDict::new(py);
-    lines.set_item("line_id", cols.0)?;
-    lines.set_item("status", cols.1)?;
-    lines.set_item("level", cols.2)?;
-    lines.set_item("hold", cols.3)?;
-    lines.set_item("po_line_id", cols.4)?;
+    lines.set_item("line_id", line_id)?;
+    lines.set_item("status", status)?;
+    lines.set_item("level", level)?;
+    lines.set_item("hold", hold)?;
+    lines.set_item("po_line_id", po_line_id)?;
     let names = [
         "qty",
         "qty_ordered",
