@@ -462,6 +462,7 @@ impl Input {
 /// Per PO line, what the engine needs, in normal form.
 struct PoInfo {
     id: i64,
+    vendor_id: i64,
     order_date: i32,
     ordered: Decimal,
     received: Decimal,
@@ -562,6 +563,7 @@ fn build_index<'a>(
         })?;
         po.push(PoInfo {
             id: p.po_line_id[i],
+            vendor_id: p.vendor_id[i],
             order_date: p.order_date[i],
             ordered: p.qty_ordered[i],
             received: Decimal::ZERO,
@@ -752,11 +754,12 @@ fn match_line(
     // --- allocation --------------------------------------------------------------
     let mut allocs: Vec<(usize, Decimal)> = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
-    let mut unknown_link = false;
+    let mut bad_link: Option<&str> = None;
     if l.po_line_id[i] != 0 {
         match index.po_by_id.get(&l.po_line_id[i]) {
-            Some(&p) => allocs.push((p, signed)),
-            None => unknown_link = true,
+            Some(&p) if index.po[p].vendor_id == l.vendor_id[i] => allocs.push((p, signed)),
+            Some(_) => bad_link = Some("belongs to another vendor"),
+            None => bad_link = Some("is not known to this run"),
         }
     } else if let Some(candidates) = index.po_by_product.get(&(l.vendor_id[i], l.product_id[i])) {
         if refund {
@@ -795,11 +798,8 @@ fn match_line(
         }
     }
     if allocs.is_empty() && !refund {
-        let text = if unknown_link {
-            format!(
-                "linked PO line {} is not known to this run",
-                l.po_line_id[i]
-            )
+        let text = if let Some(why) = bad_link {
+            format!("linked PO line {} {why}", l.po_line_id[i])
         } else {
             "no purchase order line for this vendor and product".to_string()
         };

@@ -238,10 +238,22 @@ fn no_po_and_unknown_link() {
     w.po(100, 10, 1, "3", "5");
     w.line(1, 1, 10, 0, 99, "1", "5");
     w.line(2, 1, 10, 555, 10, "1", "5");
+    w.po(700, 10, 1, "3", "5");
+    let n = w.input.po_lines.vendor_id.len() - 1;
+    w.input.po_lines.vendor_id[n] = 2; // another vendor's PO line
+    w.line(3, 1, 10, 700, 10, "1", "5");
     let out = w.run();
     assert_eq!(status(&out, 1), Status::NoPo);
     assert_eq!(status(&out, 2), Status::NoPo);
-    assert!(out.lines[1].explanation.contains("555"));
+    assert!(
+        out.lines[1].explanation.contains("555 is not known"),
+        "{}",
+        out.lines[1].explanation
+    );
+    assert_eq!(status(&out, 3), Status::NoPo);
+    assert!(out.lines[2]
+        .explanation
+        .contains("700 belongs to another vendor"));
 }
 
 #[test]
