@@ -66,6 +66,12 @@ pub struct Precision {
     /// `1 / step` when it is exact (0.01 → 100, 0.05 → 20, 0.5 → 2): lets the
     /// hot path multiply instead of divide.
     inverse: Option<Decimal>,
+    /// `k` when the step is 10^-k: a value with at most `k` decimals is
+    /// already on the grid, and every rounding method leaves it unchanged…
+    grid_dp: Option<u32>,
+    /// …as long as it is below 2^49 steps: beyond, Odoo's epsilon (|n|·2^-50)
+    /// passes half a step and moves even values on the grid.
+    grid_limit: Decimal,
 }
 
 impl Precision {
@@ -92,7 +98,16 @@ impl Precision {
         let inverse = Decimal::ONE
             .checked_div(step)
             .filter(|inv| inv.checked_mul(step) == Some(Decimal::ONE));
-        Ok(Self { step, inverse })
+        let grid_dp = (step.mantissa() == 1).then(|| step.scale());
+        let grid_limit = step
+            .checked_mul(Decimal::from(1u64 << 49))
+            .unwrap_or(Decimal::ZERO);
+        Ok(Self {
+            step,
+            inverse,
+            grid_dp,
+            grid_limit,
+        })
     }
 
     pub fn step(&self) -> Decimal {
@@ -103,6 +118,11 @@ impl Precision {
     pub fn round(&self, value: Decimal, method: RoundingMethod) -> Result<Decimal> {
         if value.is_zero() {
             return Ok(Decimal::ZERO);
+        }
+        if self.on_grid(value) {
+            return with_scale_at_least(value, self.step.scale()).ok_or(Error::Overflow {
+                at: Location::field("value"),
+            });
         }
         let overflow = || Error::Overflow {
             at: Location::field("value"),
@@ -115,13 +135,20 @@ impl Precision {
         let whole = round_normalized(n, method).ok_or_else(overflow)?;
         let out = whole.checked_mul(self.step).ok_or_else(overflow)?;
         // keep the step's scale (0.05 → two places) so results print like Odoo's
-        Ok(with_scale_at_least(out, self.step.scale()))
+        with_scale_at_least(out, self.step.scale()).ok_or_else(overflow)
+    }
+
+    fn on_grid(&self, value: Decimal) -> bool {
+        self.grid_dp.is_some_and(|dp| value.scale() <= dp) && value.abs() < self.grid_limit
     }
 
     /// `float_compare(a, b, precision_rounding=step)`.
     pub fn compare(&self, a: Decimal, b: Decimal) -> Result<Ordering> {
         if a == b {
             return Ok(Ordering::Equal);
+        }
+        if self.on_grid(a) && self.on_grid(b) {
+            return Ok(a.cmp(&b));
         }
         let ra = self.round(a, RoundingMethod::HalfUp)?;
         let rb = self.round(b, RoundingMethod::HalfUp)?;
@@ -172,11 +199,15 @@ fn round_normalized(n: Decimal, method: RoundingMethod) -> Option<Decimal> {
     })
 }
 
-fn with_scale_at_least(mut d: Decimal, scale: u32) -> Decimal {
-    if d.scale() < scale {
-        d.rescale(scale);
+/// `d` written with at least `scale` decimals; `None` when it has too many
+/// digits for that.
+fn with_scale_at_least(d: Decimal, scale: u32) -> Option<Decimal> {
+    if d.scale() >= scale {
+        return Some(d);
     }
-    d
+    let mut r = d;
+    r.rescale(scale);
+    (r.scale() == scale && r == d).then_some(r)
 }
 
 /// Read a float the way Python's `repr` shows it: the shortest decimal that
@@ -430,6 +461,22 @@ mod tests {
                 assert_eq!(p.round(d(value), m).unwrap(), d(want), "{value} {method}");
             }
         }
+    }
+
+    #[test]
+    fn values_on_the_grid_are_left_as_they_are() {
+        let cents = step("0.01");
+        for m in ["HALF-UP", "HALF-DOWN", "HALF-EVEN", "UP", "DOWN"] {
+            let m: RoundingMethod = m.parse().unwrap();
+            assert_eq!(cents.round(d("2.5"), m).unwrap(), d("2.50"));
+            assert_eq!(cents.round(d("-7"), m).unwrap(), d("-7.00"));
+        }
+        assert_eq!(step("1").round(d("3"), RoundingMethod::Up).unwrap(), d("3"));
+        assert_eq!(cents.compare(d("1.10"), d("1.1")).unwrap(), Ordering::Equal);
+        assert_eq!(
+            cents.compare(d("1.11"), d("1.1")).unwrap(),
+            Ordering::Greater
+        );
     }
 
     #[test]

@@ -497,6 +497,8 @@ struct Index<'a> {
     /// Suspect bill → the earliest bill it duplicates.
     suspects: HashMap<i64, i64>,
     suspect_pairs: Vec<Suspect>,
+    /// The product unit rounding of every line, built once per distinct step.
+    qty_precision: Vec<Precision>,
     price_precision: Precision,
     amount_precision: Precision,
 }
@@ -626,8 +628,18 @@ fn build_index<'a>(
     for s in &suspects {
         first_original.entry(s.bill_id).or_insert(s.duplicate_of);
     }
+    let mut steps: HashMap<Decimal, Precision> = HashMap::new();
+    let mut qty_precision = Vec::with_capacity(input.lines.qty_rounding.len());
+    for step in &input.lines.qty_rounding {
+        let p = match steps.get(step) {
+            Some(p) => *p,
+            None => *steps.entry(*step).or_insert(Precision::from_step(*step)?),
+        };
+        qty_precision.push(p);
+    }
     Ok(Index {
         input,
+        qty_precision,
         po,
         po_by_id,
         po_by_product,
@@ -735,7 +747,7 @@ fn match_line(
     };
     let level = l.level[i];
     let (date, bill) = (l.date[i], l.bill_id[i]);
-    let qty_precision = Precision::from_step(l.qty_rounding[i])?;
+    let qty_precision = index.qty_precision[i];
     let qty_abs = qty_precision.round(
         l.qty[i].checked_mul(l.uom_ratio[i]).ok_or_else(overflow)?,
         RoundingMethod::Up,

@@ -2,6 +2,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use pyo3::buffer::PyBuffer;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
@@ -69,9 +70,13 @@ pub fn scalar(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Decimal> {
         .map_err(|e| to_py(obj.py(), e))
 }
 
-/// A column of numbers: a list, tuple or any iterable (but not a string).
+/// A column of numbers: a list, tuple or any iterable (but not a string);
+/// a buffer of doubles (`array('d')`, a numpy float64 array) is read in one copy.
 pub fn column(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Vec<Raw>> {
     let py = obj.py();
+    if let Ok(buf) = PyBuffer::<f64>::get(obj) {
+        return Ok(buf.to_vec(py)?.into_iter().map(Raw::F).collect());
+    }
     if let Ok(list) = obj.cast::<PyList>() {
         let mut out = Vec::with_capacity(list.len());
         for (i, v) in list.iter().enumerate() {
@@ -165,4 +170,23 @@ pub fn detached<T: Send>(py: Python<'_>, f: impl FnOnce() -> Result<T> + Send) -
         })
     });
     out.map_err(|e| to_py(py, e))
+}
+
+/// Output helpers: a column of doubles or integers as an `array.array` (one
+/// buffer, no Python object per value).
+pub fn f64_array<'py>(py: Python<'py>, values: &[f64]) -> PyResult<Bound<'py, PyAny>> {
+    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_ne_bytes()).collect();
+    typed_array(py, "d", &bytes)
+}
+
+pub fn i64_array<'py>(py: Python<'py>, values: &[i64]) -> PyResult<Bound<'py, PyAny>> {
+    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_ne_bytes()).collect();
+    typed_array(py, "q", &bytes)
+}
+
+fn typed_array<'py>(py: Python<'py>, code: &str, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    static ARRAY: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    let arr = ARRAY.import(py, "array", "array")?.call1((code,))?;
+    arr.call_method1("frombytes", (pyo3::types::PyBytes::new(py, bytes),))?;
+    Ok(arr)
 }

@@ -3,10 +3,10 @@
 use std::time::Instant;
 
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyString};
 use rust_decimal::Decimal;
 
-use super::convert::{detached, Raw};
+use super::convert::{detached, f64_array, i64_array, Raw};
 use super::errors::to_py;
 use super::table::{RawColumn, Table};
 use crate::error::{Error, Location, Result};
@@ -341,51 +341,71 @@ fn finish_input(input: &mut Input, r: Raws, bills: BillCols) -> Result<()> {
 fn build_output<'py>(py: Python<'py>, out: matching::Output) -> PyResult<Bound<'py, PyDict>> {
     let n = out.lines.len();
     let f = |d: Decimal| decimal_to_f64(d);
+    // one Python string per code, shared by every row
+    let status_str: Vec<Bound<'py, PyString>> = matching::Status::ALL
+        .iter()
+        .map(|s| PyString::new(py, s.code()))
+        .collect();
+    let status_of = |s: matching::Status| {
+        status_str[matching::Status::ALL
+            .iter()
+            .position(|x| *x == s)
+            .unwrap_or(0)]
+        .clone()
+    };
+    let level_str = |l: Level| PyString::new(py, l.name());
+    let levels = [
+        level_str(Level::TwoWay),
+        level_str(Level::ThreeWay),
+        level_str(Level::Consumption),
+    ];
+    let level_of = |l: Level| levels[l as usize].clone();
+    let scopes: Vec<Bound<'py, PyString>> = ["company", "vendor", "category", "product"]
+        .iter()
+        .map(|s| PyString::new(py, s))
+        .collect();
+
     let mut line_id = Vec::with_capacity(n);
     let mut status = Vec::with_capacity(n);
     let mut level = Vec::with_capacity(n);
     let mut hold = Vec::with_capacity(n);
     let mut po_line_id = Vec::with_capacity(n);
-    let mut nums: [Vec<f64>; 9] = Default::default();
-    let mut price_po = Vec::with_capacity(n);
-    let mut price_contract = Vec::with_capacity(n);
+    let mut nums: [Vec<f64>; 11] = Default::default();
     let mut rule_id = Vec::with_capacity(n);
-    let mut rule_scope = Vec::with_capacity(n);
+    let mut rule_scope: Vec<Option<Bound<'py, PyString>>> = Vec::with_capacity(n);
     let mut explanation = Vec::with_capacity(n);
     for r in &out.lines {
         line_id.push(r.line_id);
-        status.push(r.status.code());
-        level.push(r.level.name());
+        status.push(status_of(r.status));
+        level.push(level_of(r.level));
         hold.push(r.hold());
         po_line_id.push(r.po_line_id);
-        for (k, v) in [
-            r.qty,
-            r.qty_ordered,
-            r.qty_received,
-            r.qty_consumed,
-            r.qty_billed_before,
-            r.qty_variance,
-            r.price,
-            r.price_variance,
-            r.amount_variance,
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            nums[k].push(f(v));
+        let values = [
+            f(r.qty),
+            f(r.qty_ordered),
+            f(r.qty_received),
+            f(r.qty_consumed),
+            f(r.qty_billed_before),
+            f(r.qty_variance),
+            f(r.price),
+            f(r.price_variance),
+            f(r.amount_variance),
+            r.price_po.map_or(f64::NAN, f),
+            r.price_contract.map_or(f64::NAN, f),
+        ];
+        for (k, v) in values.into_iter().enumerate() {
+            nums[k].push(v);
         }
-        price_po.push(r.price_po.map(f));
-        price_contract.push(r.price_contract.map(f));
         rule_id.push(r.rule_id);
-        rule_scope.push(r.rule_scope.map(|s| s.name()));
+        rule_scope.push(r.rule_scope.map(|s| scopes[s as usize].clone()));
         explanation.push(r.explanation.as_str());
     }
     let lines = PyDict::new(py);
-    lines.set_item("line_id", line_id)?;
+    lines.set_item("line_id", i64_array(py, &line_id)?)?;
     lines.set_item("status", status)?;
     lines.set_item("level", level)?;
     lines.set_item("hold", hold)?;
-    lines.set_item("po_line_id", po_line_id)?;
+    lines.set_item("po_line_id", i64_array(py, &po_line_id)?)?;
     let names = [
         "qty",
         "qty_ordered",
@@ -396,34 +416,29 @@ fn build_output<'py>(py: Python<'py>, out: matching::Output) -> PyResult<Bound<'
         "price",
         "price_variance",
         "amount_variance",
+        "price_po",
+        "price_contract",
     ];
     for (name, col) in names.iter().zip(nums) {
-        lines.set_item(*name, col)?;
+        lines.set_item(*name, f64_array(py, &col)?)?;
     }
-    lines.set_item("price_po", price_po)?;
-    lines.set_item("price_contract", price_contract)?;
-    lines.set_item("rule_id", rule_id)?;
+    lines.set_item("rule_id", i64_array(py, &rule_id)?)?;
     lines.set_item("rule_scope", rule_scope)?;
     lines.set_item("explanation", explanation)?;
 
     let allocations = PyDict::new(py);
+    let a = &out.allocations;
     allocations.set_item(
         "line_id",
-        out.allocations
-            .iter()
-            .map(|a| a.line_id)
-            .collect::<Vec<_>>(),
+        i64_array(py, &a.iter().map(|a| a.line_id).collect::<Vec<_>>())?,
     )?;
     allocations.set_item(
         "po_line_id",
-        out.allocations
-            .iter()
-            .map(|a| a.po_line_id)
-            .collect::<Vec<_>>(),
+        i64_array(py, &a.iter().map(|a| a.po_line_id).collect::<Vec<_>>())?,
     )?;
     allocations.set_item(
         "qty",
-        out.allocations.iter().map(|a| f(a.qty)).collect::<Vec<_>>(),
+        f64_array(py, &a.iter().map(|a| f(a.qty)).collect::<Vec<_>>())?,
     )?;
     let dups = PyDict::new(py);
     dups.set_item(

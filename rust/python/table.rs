@@ -138,6 +138,17 @@ impl<'py> Table<'py> {
     }
 
     pub fn ints(&mut self, col: &str, default: Option<i64>) -> PyResult<Vec<i64>> {
+        // a buffer of 64-bit integers (array('q'), numpy int64) is read in one copy
+        if let Some(d) = &self.dict {
+            if let Some(obj) = d.get_item(col)? {
+                if let Ok(buf) = pyo3::buffer::PyBuffer::<i64>::get(&obj) {
+                    self.used.insert(col.to_string());
+                    let values = buf.to_vec(obj.py())?;
+                    self.seen(obj.py(), col, values.len())?;
+                    return Ok(values);
+                }
+            }
+        }
         self.each(col, default, |v, at| {
             if v.is_none() {
                 return Ok(0);
