@@ -732,8 +732,28 @@ fn billed_before(po: &PoInfo, run: &mut Running, date: i32, bill: i64) -> Decima
     run.elsewhere + run.in_batch
 }
 
-fn fmt_qty(d: Decimal) -> String {
-    d.normalize().to_string()
+/// A quantity as the explanation shows it (no trailing zeros), written
+/// straight into the explanation without a temporary string.
+struct Q(Decimal);
+
+impl std::fmt::Display for Q {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0.normalize(), f)
+    }
+}
+
+/// A unit price as the explanation shows it: 4 decimals at most.
+struct P(Decimal);
+
+impl std::fmt::Display for P {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0.round_dp(4).normalize(), f)
+    }
+}
+
+#[inline]
+fn fmt_qty(d: Decimal) -> Q {
+    Q(d)
 }
 
 fn match_line(
@@ -929,10 +949,10 @@ fn match_line(
                     },
                     text: format!(
                         "price {} above PO line {} price {} by {}{}",
-                        price.round_dp(4).normalize(),
+                        P(price),
                         po.id,
-                        po_price_doc.round_dp(4).normalize(),
-                        diff.round_dp(4).normalize(),
+                        P(po_price_doc),
+                        P(diff),
                         if ok { " (within tolerance)" } else { "" }
                     ),
                 });
@@ -954,10 +974,10 @@ fn match_line(
                     status,
                     text: format!(
                         "price {} below PO line {} price {} by {}",
-                        price.round_dp(4).normalize(),
+                        P(price),
                         po.id,
-                        po_price_doc.round_dp(4).normalize(),
-                        under.round_dp(4).normalize()
+                        P(po_price_doc),
+                        P(under)
                     ),
                 });
             }
@@ -992,9 +1012,9 @@ fn match_line(
                 },
                 text: format!(
                     "price {} above contract price {} by {}{}",
-                    price.round_dp(4).normalize(),
-                    cp.round_dp(4).normalize(),
-                    diff.round_dp(4).normalize(),
+                    P(price),
+                    P(cp),
+                    P(diff),
                     if ok { " (within tolerance)" } else { "" }
                 ),
             });
