@@ -4,3 +4,8 @@ from . import medsync_exception_reason
 from . import medsync_exception
 from . import res_company
 from . import res_config_settings
+from . import medsync_match_tolerance
+from . import medsync_match_result
+from . import account_move
+from . import account_payment_register
+from . import medsync_triggers

@@ -20,6 +20,10 @@ class ResCompany(models.Model):
         "Keep runs (days)", default=180, help="Runs older than this are removed; 0 keeps them forever.",
     )
 
+    medsync_hold_blocks_posting = fields.Boolean(
+        "Held bills cannot be posted", help="Besides blocking payment, a MedSync hold also blocks posting.",
+    )
+
     _sql_constraints = [
         ("medsync_chunk_size_positive", "CHECK(medsync_chunk_size > 0)", "The bulk chunk size must be positive."),
         ("medsync_sla_positive", "CHECK(medsync_exception_sla_hours > 0)", "The exception SLA must be positive."),

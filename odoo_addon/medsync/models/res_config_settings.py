@@ -8,6 +8,7 @@ class ResConfigSettings(models.TransientModel):
     medsync_default_team_id = fields.Many2one(related="company_id.medsync_default_team_id", readonly=False)
     medsync_chunk_size = fields.Integer(related="company_id.medsync_chunk_size", readonly=False)
     medsync_run_retention_days = fields.Integer(related="company_id.medsync_run_retention_days", readonly=False)
+    medsync_hold_blocks_posting = fields.Boolean(related="company_id.medsync_hold_blocks_posting", readonly=False)
     medsync_engine_version = fields.Char(compute="_compute_medsync_engine_version")
 
     def _compute_medsync_engine_version(self):

@@ -2,3 +2,4 @@ from . import test_install
 from . import test_security
 from . import test_exception
 from . import test_run
+from . import test_matching

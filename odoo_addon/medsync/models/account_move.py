@@ -1,0 +1,155 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+MATCH_STATES = [
+    ("none", "Not matched"),
+    ("matched", "Matched"),
+    ("variance", "Matched within tolerance"),
+    ("hold", "On hold"),
+    ("released", "Hold released"),
+]
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    medsync_match_state = fields.Selection(MATCH_STATES, "Match", default="none", copy=False, index=True,
+                                           readonly=True, tracking=True)
+    medsync_hold_reason = fields.Char("Hold reasons", copy=False, readonly=True)
+    medsync_hold_signature = fields.Char(copy=False, readonly=True)
+    medsync_last_match = fields.Datetime("Last matched", copy=False, readonly=True)
+    medsync_hold_released_by_id = fields.Many2one("res.users", "Hold released by", copy=False, readonly=True)
+    medsync_hold_release_date = fields.Datetime("Hold released on", copy=False, readonly=True)
+    medsync_hold_release_note = fields.Text("Release reason", copy=False, readonly=True)
+    medsync_match_result_ids = fields.One2many("medsync.match.result", "move_id", "Match results",
+                                               domain=[("is_current", "=", True)], readonly=True)
+    medsync_on_hold = fields.Boolean(compute="_compute_medsync_on_hold", search="_search_medsync_on_hold")
+
+    @api.depends("medsync_match_state")
+    def _compute_medsync_on_hold(self):
+        for move in self:
+            move.medsync_on_hold = move.medsync_match_state == "hold"
+
+    def _search_medsync_on_hold(self, operator, value):
+        if operator not in ("=", "!="):
+            raise UserError(_("Unsupported search on hold."))
+        positive = (operator == "=") == bool(value)
+        return [("medsync_match_state", "=" if positive else "!=", "hold")]
+
+    # ------------------------------------------------------------------ actions
+
+    def _medsync_vendor_bills(self):
+        return self.filtered(lambda m: m.move_type in ("in_invoice", "in_refund"))
+
+    def action_medsync_match(self):
+        """Match these bills now (the button, and 'Match selected' on the list)."""
+        from ..services import matching
+
+        bills = self._medsync_vendor_bills()
+        if not bills:
+            raise UserError(_("Only vendor bills and credit notes are matched."))
+        bills.check_access("write")
+        run = matching.match_moves(bills, trigger="button")
+        held = bills.filtered(lambda m: m.medsync_match_state == "hold")
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Matched %s bill(s)", len(bills)),
+                "message": _("%(held)s on hold, %(exc)s exception(s) raised, %(s).2f s.", held=len(held),
+                             exc=run.exception_count, s=run.total_seconds),
+                "type": "warning" if held else "success",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def action_medsync_release_hold(self):
+        if not self.env.user.has_group("medsync.group_medsync_ap_manager"):
+            raise UserError(_("Only an AP manager may release a payment hold."))
+        held = self.filtered(lambda m: m.medsync_match_state == "hold")
+        if not held:
+            raise UserError(_("None of these bills is on hold."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Release payment hold"),
+            "res_model": "medsync.hold.release",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_move_ids": held.ids},
+        }
+
+    def _medsync_release(self, note):
+        """Release holds with a reason; recorded on the bill and in its chatter.
+        A re-match keeps the release while the same reasons hold; a new reason holds again."""
+        if not self.env.user.has_group("medsync.group_medsync_ap_manager"):
+            raise UserError(_("Only an AP manager may release a payment hold."))
+        if not (note or "").strip():
+            raise UserError(_("Say why the hold is released."))
+        now = fields.Datetime.now()
+        for move in self.filtered(lambda m: m.medsync_match_state == "hold"):
+            # sudo: the match fields are readonly for users; the group check above is the guard
+            move.sudo().write({
+                "medsync_match_state": "released",
+                "medsync_hold_released_by_id": self.env.uid,
+                "medsync_hold_release_date": now,
+                "medsync_hold_release_note": note.strip(),
+            })
+            move.message_post(body=_("Payment hold (%(reasons)s) released by %(user)s: %(note)s",
+                                     reasons=move.medsync_hold_reason, user=self.env.user.name, note=note.strip()))
+
+    def _medsync_check_payable(self):
+        held = self.filtered(lambda m: m.medsync_match_state == "hold")
+        if held:
+            raise UserError(_(
+                "These bills are on a MedSync payment hold and cannot be paid until the hold is resolved or "
+                "released by an AP manager: %s", ", ".join(f"{m.display_name} ({m.medsync_hold_reason})"
+                                                          for m in held)))
+
+    def action_register_payment(self):
+        self._medsync_check_payable()
+        return super().action_register_payment()
+
+    def action_post(self):
+        blocking = self.filtered(lambda m: m.medsync_match_state == "hold" and m.company_id.medsync_hold_blocks_posting)
+        if blocking:
+            raise UserError(_("On MedSync hold, and this company does not post held bills: %s",
+                              ", ".join(blocking.mapped("display_name"))))
+        res = super().action_post()
+        # a posted credit note changes what was billed on its PO lines: re-check their bills
+        refunds = self.filtered(lambda m: m.move_type == "in_refund")
+        if refunds:
+            self.env["purchase.order.line"].browse(
+                refunds.line_ids.purchase_line_id.ids)._medsync_recheck_bills()
+        return res
+
+    # ------------------------------------------------------------------ scheduled / queued
+
+    @api.model
+    def _medsync_open_bills_domain(self):
+        return [("move_type", "in", ("in_invoice", "in_refund")), ("state", "!=", "cancel"),
+                ("payment_state", "not in", ("paid", "reversed", "in_payment"))]
+
+    @api.model
+    def _cron_medsync_rematch(self, chunk=None):
+        """Nightly: re-match every open vendor bill, one queued job per chunk."""
+        bills = self.search(self._medsync_open_bills_domain(), order="commercial_partner_id, id")
+        size = chunk or self.env.company.medsync_chunk_size
+        for start in range(0, len(bills), size):
+            part = bills[start:start + size]
+            part.with_delay(channel="root.medsync", description=_("MedSync: re-match %s bills", len(part)),
+                            identity_key=f"medsync-rematch-{part.ids[0]}-{part.ids[-1]}")._medsync_match_job("cron")
+        return len(bills)
+
+    def _medsync_match_job(self, trigger="job"):
+        from ..services import matching
+
+        bills = self.exists()
+        if bills:
+            matching.match_moves(bills, trigger=trigger)
+        return len(bills)
+
+    def _medsync_enqueue_match(self):
+        bills = self._medsync_vendor_bills().filtered(lambda m: m.state != "cancel")
+        if bills:
+            bills.with_delay(channel="root.medsync", description=_("MedSync: re-check %s bills", len(bills)),
+                             )._medsync_match_job("job")

@@ -1,0 +1,445 @@
+"""Three-way matching between Odoo and the engine.
+
+``match_moves(bills)`` reads everything the engine needs with one SQL query
+per table, calls ``medsync_core.match_bills`` once per chunk of vendors, and
+writes the results in bulk: the result rows (previous ones kept as history),
+the bills' match state and hold, and the exceptions for whoever can fix them.
+The vendor's bill is never changed.
+"""
+
+import datetime as dt
+import logging
+from collections import defaultdict
+
+from odoo import _, fields
+from odoo.tools import SQL
+
+from . import engine
+
+_logger = logging.getLogger(__name__)
+
+EPOCH = dt.date(1970, 1, 1)
+DUPLICATE_LOOKBACK_DAYS = 120
+
+# status -> (reason code, who fixes it)
+ROUTING = {
+    "duplicate": ("MATCH_DUPLICATE", "ap"),
+    "no_po": ("MATCH_NO_PO", "buyer"),
+    "over_ordered": ("MATCH_OVER_ORDERED", "warehouse"),
+    "missing_receipt": ("MATCH_MISSING_RECEIPT", "receiving"),
+    "over_received": ("MATCH_OVER_RECEIVED", "warehouse"),
+    "price_above_contract": ("MATCH_PRICE_CONTRACT", "buyer"),
+    "price_above_po": ("MATCH_PRICE_PO", "buyer"),
+    "price_below_po": ("MATCH_PRICE_BELOW", "buyer"),
+}
+
+
+def _days(d):
+    return (d - EPOCH).days if d else 0
+
+
+def match_moves(bills, trigger="button", run_parent=None):
+    """Match vendor bills (and credit notes); returns the ``medsync.run``."""
+    env = bills.env
+    bills = bills.filtered(lambda m: m.move_type in ("in_invoice", "in_refund") and m.state != "cancel")
+    Run = env["medsync.run"]
+    scope = _("%s bill(s)", len(bills))
+    with Run._track("matching", trigger=trigger, scope=scope, parent=run_parent) as run:
+        if not bills:
+            return run.run
+        chunk = max(1, env.company.medsync_chunk_size)
+        vendors = defaultdict(list)
+        for bill in bills:
+            vendors[bill.commercial_partner_id.id].append(bill.id)
+        batch, size = [], 0
+        for ids in vendors.values():  # chunks by vendor: a vendor's bills share its PO lines
+            batch.extend(ids)
+            size += len(ids)
+            if size >= chunk:
+                _match_chunk(env["account.move"].browse(batch), run)
+                batch, size = [], 0
+        if batch:
+            _match_chunk(env["account.move"].browse(batch), run)
+    return run.run
+
+
+def _match_chunk(bills, run):
+    env = bills.env
+    with run.phase("fetch"):
+        tables, meta = _fetch(bills)
+    n = len(tables["lines"]["line_id"])
+    if not n:
+        return
+    with run.phase("compute"):
+        out = engine.call(
+            "match_bills", **tables,
+            price_digits=env["decimal.precision"].precision_get("Product Price"),
+            amount_rounding=env.company.currency_id.rounding,
+            duplicate_amount_pct=0, duplicate_days=45,
+        )
+    with run.phase("write"):
+        exceptions = _write(bills, out, meta, run)
+    run.count(input=n, output=n, exceptions=exceptions)
+
+
+# ---------------------------------------------------------------------------------------- fetch
+
+def _fetch(bills):
+    env = bills.env
+    env.flush_all()
+    cr = env.cr
+    bill_ids = tuple(bills.ids)
+    rows = env.execute_query(SQL(
+        """
+        SELECT aml.id, am.id, am.commercial_partner_id, am.company_id, aml.product_id, pt.categ_id,
+               CASE WHEN pt.type = 'service' OR pt.medsync_match_level = 'two_way' THEN 'service'
+                    WHEN pt.medsync_match_level = 'consumption' THEN 'consigned' ELSE 'stock' END,
+               aml.quantity, pu.factor / NULLIF(lu.factor, 0), pu.rounding, aml.price_unit,
+               COALESCE(aml.discount, 0), am.currency_id, COALESCE(am.invoice_date, am.date),
+               COALESCE(aml.purchase_line_id, 0), am.move_type = 'in_refund'
+          FROM account_move_line aml
+          JOIN account_move am ON am.id = aml.move_id
+          JOIN product_product pp ON pp.id = aml.product_id
+          JOIN product_template pt ON pt.id = pp.product_tmpl_id
+          JOIN uom_uom pu ON pu.id = pt.uom_id
+          LEFT JOIN uom_uom lu ON lu.id = COALESCE(aml.product_uom_id, pt.uom_id)
+         WHERE aml.move_id IN %s AND aml.display_type = 'product' AND aml.product_id IS NOT NULL
+         ORDER BY aml.id
+        """, bill_ids))
+    rates = {}
+
+    def rate(currency_id, company_id, date):
+        """Document currency -> company currency on a date (cached per batch)."""
+        key = (currency_id, company_id, date)
+        if key not in rates:
+            company = env["res.company"].browse(company_id)
+            rates[key] = env["res.currency"]._get_conversion_rate(
+                env["res.currency"].browse(currency_id), company.currency_id, company, date)
+        return rates[key]
+
+    L = {k: [] for k in ["line_id", "bill_id", "vendor_id", "company_id", "product_id", "category_id", "kind", "qty",
+                         "uom_ratio", "qty_rounding", "price_unit", "discount", "currency_id", "rate", "date",
+                         "po_line_id", "is_refund"]}
+    for (line_id, bill_id, vendor, company, product, categ, kind, qty, ratio, rounding, price, discount, currency,
+         date, po_line, refund) in rows:
+        L["line_id"].append(line_id)
+        L["bill_id"].append(bill_id)
+        L["vendor_id"].append(vendor)
+        L["company_id"].append(company)
+        L["product_id"].append(product)
+        L["category_id"].append(categ or 0)
+        L["kind"].append(kind)
+        L["qty"].append(abs(qty or 0.0))
+        L["uom_ratio"].append(ratio or 1.0)
+        L["qty_rounding"].append(rounding or 0.01)
+        L["price_unit"].append(abs(price or 0.0))
+        L["discount"].append(min(max(discount or 0.0, 0.0), 100.0))
+        L["currency_id"].append(currency)
+        L["rate"].append(rate(currency, company, date))
+        L["date"].append(_days(date))
+        L["po_line_id"].append(po_line)
+        L["is_refund"].append(bool(refund))
+    vendors = tuple(set(L["vendor_id"])) or (0,)
+    linked = tuple(set(L["po_line_id"]) - {0}) or (0,)
+    products = tuple(set(L["product_id"])) or (0,)
+
+    # PO lines: every confirmed line of these vendors and products, plus the linked ones
+    po_rows = env.execute_query(SQL(
+        """
+        SELECT pol.id, po.partner_id, pol.product_id, po.date_order::date, pol.product_uom_qty, pol.price_unit,
+               COALESCE(pol.discount, 0), pu.factor / NULLIF(lu.factor, 0), po.currency_id, po.company_id,
+               po.user_id, po.id
+          FROM purchase_order_line pol
+          JOIN purchase_order po ON po.id = pol.order_id
+          JOIN product_product pp ON pp.id = pol.product_id
+          JOIN product_template pt ON pt.id = pp.product_tmpl_id
+          JOIN uom_uom pu ON pu.id = pt.uom_id
+          JOIN uom_uom lu ON lu.id = pol.product_uom
+         WHERE pol.display_type IS NULL
+           AND (pol.id IN %s OR (po.partner_id IN %s AND pol.product_id IN %s AND po.state IN ('purchase', 'done')))
+        """, linked, vendors, products))
+    # a vendor's bills are matched against the commercial entity's POs
+    partner_commercial = dict(env.execute_query(SQL(
+        "SELECT id, commercial_partner_id FROM res_partner WHERE id IN %s",
+        tuple({r[1] for r in po_rows}) or (0,))))
+    P = {k: [] for k in ["po_line_id", "vendor_id", "product_id", "order_date", "qty_ordered", "price_unit",
+                         "discount", "uom_ratio", "currency_id", "rate", "qty_consumed"]}
+    po_meta = {}
+    today = fields.Date.context_today(env["account.move"])
+    for (pol, partner, product, order_date, qty, price, discount, ratio, currency, company, buyer, order) in po_rows:
+        P["po_line_id"].append(pol)
+        P["vendor_id"].append(partner_commercial.get(partner, partner))
+        P["product_id"].append(product)
+        P["order_date"].append(_days(order_date))
+        P["qty_ordered"].append(qty or 0.0)
+        P["price_unit"].append(abs(price or 0.0))
+        P["discount"].append(min(max(discount or 0.0, 0.0), 100.0))
+        P["uom_ratio"].append(ratio or 1.0)
+        P["currency_id"].append(currency)
+        P["rate"].append(rate(currency, company, order_date or today))
+        P["qty_consumed"].append(0.0)
+        po_meta[pol] = {"buyer": buyer, "order": order}
+    po_ids = tuple(P["po_line_id"]) or (0,)
+
+    # receipts: done moves of these PO lines, in the product unit; returns to the vendor count negative
+    cr.execute(SQL(
+        """
+        SELECT sm.purchase_line_id,
+               SUM(CASE WHEN dest.usage = 'supplier'
+                        THEN CASE WHEN sm.origin_returned_move_id IS NULL OR sm.to_refund THEN -1 ELSE 0 END
+                        ELSE 1 END * sm.quantity / NULLIF(mu.factor, 0) * pu.factor),
+               MAX(sm.date)::date, MAX(sp.user_id)
+          FROM stock_move sm
+          JOIN stock_location dest ON dest.id = sm.location_dest_id
+          JOIN uom_uom mu ON mu.id = sm.product_uom
+          JOIN product_product pp ON pp.id = sm.product_id
+          JOIN product_template pt ON pt.id = pp.product_tmpl_id
+          JOIN uom_uom pu ON pu.id = pt.uom_id
+          LEFT JOIN stock_picking sp ON sp.id = sm.picking_id
+          JOIN purchase_order_line pol ON pol.id = sm.purchase_line_id AND pol.product_id = sm.product_id
+         WHERE sm.purchase_line_id IN %s AND sm.state = 'done'
+         GROUP BY sm.purchase_line_id
+        """, po_ids))
+    R = {"po_line_id": [], "qty": [], "date": []}
+    receiver = {}
+    for pol, qty, date, user in cr.fetchall():
+        R["po_line_id"].append(pol)
+        R["qty"].append(qty or 0.0)
+        R["date"].append(_days(date))
+        receiver[pol] = user
+    # consumption lines are matched against what was used; for bill-only and consigned
+    # stock MedSync counts the receipt recorded at use (see README)
+    received = dict(zip(R["po_line_id"], R["qty"], strict=True))
+    P["qty_consumed"] = [received.get(p, 0.0) for p in P["po_line_id"]]
+
+    # quantities billed on other bills (drafts included, cancelled excluded, credit notes negative)
+    cr.execute(SQL(
+        """
+        SELECT aml.purchase_line_id, am.id, COALESCE(am.invoice_date, am.date),
+               CASE WHEN am.move_type = 'in_refund' THEN -1 ELSE 1 END
+                 * aml.quantity / NULLIF(lu.factor, 0) * pu.factor
+          FROM account_move_line aml
+          JOIN account_move am ON am.id = aml.move_id
+          JOIN product_product pp ON pp.id = aml.product_id
+          JOIN product_template pt ON pt.id = pp.product_tmpl_id
+          JOIN uom_uom pu ON pu.id = pt.uom_id
+          JOIN uom_uom lu ON lu.id = COALESCE(aml.product_uom_id, pt.uom_id)
+         WHERE aml.purchase_line_id IN %s AND am.state != 'cancel' AND am.id NOT IN %s
+           AND am.move_type IN ('in_invoice', 'in_refund') AND aml.display_type = 'product'
+        """, po_ids, bill_ids))
+    B = {"po_line_id": [], "bill_id": [], "date": [], "qty": []}
+    for pol, bill, date, qty in cr.fetchall():
+        B["po_line_id"].append(pol)
+        B["bill_id"].append(bill)
+        B["date"].append(_days(date))
+        B["qty"].append(qty or 0.0)
+
+    # contract prices: the vendor price list, per product unit
+    cr.execute(SQL(
+        """
+        SELECT p.commercial_partner_id, pp.id, COALESCE(si.currency_id, 0),
+               si.price / NULLIF(pu.factor / NULLIF(su.factor, 0), 0),
+               si.min_qty * pu.factor / NULLIF(su.factor, 0), si.date_start, si.date_end
+          FROM product_supplierinfo si
+          JOIN res_partner p ON p.id = si.partner_id
+          JOIN product_template pt ON pt.id = si.product_tmpl_id
+          JOIN product_product pp ON pp.product_tmpl_id = pt.id AND (si.product_id IS NULL OR si.product_id = pp.id)
+          JOIN uom_uom pu ON pu.id = pt.uom_id
+          JOIN uom_uom su ON su.id = pt.uom_po_id
+         WHERE p.commercial_partner_id IN %s AND pp.id IN %s
+        """, vendors, products))
+    C = {k: [] for k in ["vendor_id", "product_id", "currency_id", "price", "min_qty", "date_start", "date_end"]}
+    for vendor, product, currency, price, min_qty, start, end in cr.fetchall():
+        C["vendor_id"].append(vendor)
+        C["product_id"].append(product)
+        C["currency_id"].append(currency)
+        C["price"].append(price or 0.0)
+        C["min_qty"].append(max(min_qty or 0.0, 0.0))
+        C["date_start"].append(_days(start) if start else -(2**31))
+        C["date_end"].append(_days(end) if end else 2**31 - 1)
+
+    # bill headers for near-duplicate detection: the batch and the vendors' recent bills
+    cr.execute(SQL(
+        """
+        SELECT am.id, am.commercial_partner_id, COALESCE(am.invoice_date, am.date), COALESCE(am.ref, ''),
+               ABS(am.amount_total_signed), am.move_type = 'in_refund', am.id IN %s
+          FROM account_move am
+         WHERE am.move_type IN ('in_invoice', 'in_refund') AND am.state != 'cancel'
+           AND am.commercial_partner_id IN %s
+           AND (am.id IN %s OR COALESCE(am.invoice_date, am.date) >= %s)
+        """, bill_ids, vendors, bill_ids, today - dt.timedelta(days=DUPLICATE_LOOKBACK_DAYS)))
+    H = {k: [] for k in ["bill_id", "vendor_id", "date", "ref", "amount", "is_refund", "in_batch"]}
+    for bill, vendor, date, ref, amount, refund, in_batch in cr.fetchall():
+        H["bill_id"].append(bill)
+        H["vendor_id"].append(vendor)
+        H["date"].append(_days(date))
+        H["ref"].append(ref)
+        H["amount"].append(amount or 0.0)
+        H["is_refund"].append(bool(refund))
+        H["in_batch"].append(bool(in_batch))
+
+    rules = env["medsync.match.tolerance"]._engine_columns()
+    tables = dict(lines=L, po_lines=P, receipts=R, billed=B, contracts=C, rules=rules, bills=H)
+    meta = {"po": po_meta, "receiver": receiver}
+    return tables, meta
+
+
+# ---------------------------------------------------------------------------------------- write
+
+def _write(bills, out, meta, run):
+    env = bills.env
+    cr = env.cr
+    res = out["lines"]
+    n = len(res["line_id"])
+    line_ids = list(res["line_id"])
+    info = {r[0]: r[1:] for r in env.execute_query(SQL(
+        """SELECT aml.id, aml.move_id, am.company_id, am.commercial_partner_id, aml.product_id,
+                  ABS(aml.balance)
+             FROM account_move_line aml JOIN account_move am ON am.id = aml.move_id
+            WHERE aml.id = ANY(%s)""", line_ids))}
+    rule_ids = set(env["medsync.match.tolerance"].with_context(active_test=False).search([]).ids)
+
+    def nan_none(x):
+        return None if x != x else x  # NaN: no such price
+
+    # previous results stop being current; the new ones are inserted in one statement
+    cr.execute(SQL("UPDATE medsync_match_result SET is_current = FALSE WHERE move_line_id = ANY(%s) AND is_current",
+                   line_ids))
+    cols = defaultdict(list)
+    for i in range(n):
+        lid = res["line_id"][i]
+        move, company, partner, product, subtotal = info[lid]
+        hold = res["hold"][i]
+        cols["run_id"].append(run.run.id)
+        cols["move_id"].append(move)
+        cols["move_line_id"].append(lid)
+        cols["company_id"].append(company)
+        cols["partner_id"].append(partner)
+        cols["product_id"].append(product)
+        cols["purchase_line_id"].append(res["po_line_id"][i] or None)
+        cols["status"].append(res["status"][i])
+        cols["level"].append(res["level"][i])
+        cols["hold"].append(hold)
+        for k in ("qty", "qty_ordered", "qty_received", "qty_billed_before", "qty_variance", "price",
+                  "price_variance", "amount_variance"):
+            cols[k].append(res[k][i])
+        cols["price_po"].append(nan_none(res["price_po"][i]))
+        cols["price_contract"].append(nan_none(res["price_contract"][i]))
+        cols["amount_on_hold"].append(subtotal if hold else 0.0)
+        cols["rule_id"].append(res["rule_id"][i] if res["rule_id"][i] in rule_ids else None)
+        cols["explanation"].append(res["explanation"][i])
+    now = fields.Datetime.now()
+    cr.execute(SQL(
+        """
+        INSERT INTO medsync_match_result
+               (run_id, move_id, move_line_id, company_id, partner_id, product_id, purchase_line_id, status, level,
+                hold, qty, qty_ordered, qty_received, qty_billed_before, qty_variance, price, price_variance,
+                amount_variance, price_po, price_contract, amount_on_hold, rule_id, explanation, is_current, date,
+                create_uid, create_date, write_uid, write_date)
+        SELECT r.*, TRUE, %s, %s, %s, %s, %s
+          FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::int[], %s::int[], %s::int[], %s::varchar[],
+                      %s::varchar[], %s::bool[], %s::float8[], %s::float8[], %s::float8[], %s::float8[], %s::float8[],
+                      %s::float8[], %s::float8[], %s::numeric[], %s::float8[], %s::float8[], %s::numeric[], %s::int[],
+                      %s::varchar[]) AS r
+        """,
+        now, env.uid, now, env.uid, now,
+        *[cols[k] for k in ["run_id", "move_id", "move_line_id", "company_id", "partner_id", "product_id",
+                            "purchase_line_id", "status", "level", "hold", "qty", "qty_ordered", "qty_received",
+                            "qty_billed_before", "qty_variance", "price", "price_variance", "amount_variance",
+                            "price_po", "price_contract", "amount_on_hold", "rule_id", "explanation"]],
+    ))
+
+    # the bills: match state and hold, from their lines' results
+    by_bill = defaultdict(list)
+    for i in range(n):
+        by_bill[info[res["line_id"][i]][0]].append(i)
+    Move = env["account.move"]
+    states = {}
+    for bill in bills:
+        idx = by_bill.get(bill.id, [])
+        held = sorted({res["status"][i] for i in idx if res["hold"][i]})
+        variance = any(res["status"][i] in ("within_tolerance", "price_favourable") for i in idx)
+        signature = ",".join(held)
+        if held:
+            released = bill.medsync_match_state == "released" and bill.medsync_hold_signature == signature
+            state = "released" if released else "hold"
+        elif idx:
+            state = "variance" if variance else "matched"
+        else:
+            state = "none"
+        states[bill.id] = (state, signature, ", ".join(held))
+    for state in {s[0] for s in states.values()}:
+        ids = [b for b, s in states.items() if s[0] == state]
+        cr.execute(SQL(
+            """UPDATE account_move AS am
+                  SET medsync_match_state = %s, medsync_last_match = %s,
+                      medsync_hold_signature = v.sig, medsync_hold_reason = v.reason
+                 FROM unnest(%s::int[], %s::varchar[], %s::varchar[]) AS v(id, sig, reason)
+                WHERE am.id = v.id""",
+            state, now, ids, [states[b][1] for b in ids], [states[b][2] for b in ids]))
+    Move.invalidate_model(["medsync_match_state", "medsync_last_match", "medsync_hold_signature",
+                           "medsync_hold_reason"])
+    env["medsync.match.result"].invalidate_model()
+    return _raise_exceptions(bills, res, info, meta, run)
+
+
+def _raise_exceptions(bills, res, info, meta, run):
+    """One exception per held line and reason, routed; the line's other open
+    matching exceptions are resolved (their cause is gone)."""
+    env = bills.env
+    Exc = env["medsync.exception"]
+    teams = {
+        "buyer": env.ref("medsync.team_buyers", raise_if_not_found=False),
+        "warehouse": env.ref("medsync.team_warehouse", raise_if_not_found=False),
+        "receiving": env.ref("medsync.team_receiving", raise_if_not_found=False),
+        "ap": env.ref("medsync.team_ap", raise_if_not_found=False),
+    }
+    vals, keep_keys = [], set()
+    for i in range(len(res["line_id"])):
+        status = res["status"][i]
+        lid = res["line_id"][i]
+        if status not in ROUTING:
+            continue
+        code, who = ROUTING[status]
+        move, company, partner, product, subtotal = info[lid]
+        po_line = res["po_line_id"][i]
+        po = meta["po"].get(po_line, {})
+        owner = False
+        if who == "buyer":
+            owner = po.get("buyer")
+        elif who == "receiving":
+            owner = meta["receiver"].get(po_line) or po.get("buyer")
+        key = f"match:{lid}:{status}"
+        keep_keys.add(key)
+        vals.append({
+            "name": _("%(bill)s: %(status)s", bill=env["account.move"].browse(move).display_name,
+                      status=dict(env["medsync.match.result"]._fields["status"].selection)[status]),
+            "reason_code": code,
+            "key": key,
+            "company_id": company,
+            "partner_id": partner,
+            "product_id": product,
+            "amount": subtotal,
+            "res_model": "account.move",
+            "res_id": move,
+            "run_id": run.run.id,
+            "owner_user_id": owner or False,
+            "owner_team_id": teams[who].id if teams[who] else False,
+            "description": res["explanation"][i],
+            "link_ids": [(0, 0, {"role": _("Bill line"), "res_model": "account.move.line", "res_id": lid})]
+            + ([(0, 0, {"role": _("PO line"), "res_model": "purchase.order.line", "res_id": po_line})]
+               if po_line else []),
+        })
+    # close what was open for these lines but is no longer found
+    stale = Exc.search([("key", "=like", "match:%"), ("state", "in", ("open", "in_progress")),
+                        ("res_model", "=", "account.move"), ("res_id", "in", bills.ids)])
+    stale.filtered(lambda e: e.key not in keep_keys)._auto_resolve(_("Re-matched: the cause is gone."))
+    if vals:
+        # link records only on new exceptions; refreshed ones keep theirs
+        open_keys = set(Exc.search([("key", "in", list(keep_keys)), ("state", "in", ("open", "in_progress"))])
+                        .mapped("key"))
+        for v in vals:
+            if v["key"] in open_keys:
+                v.pop("link_ids")
+        Exc._raise_many(vals)
+    return len(vals)
