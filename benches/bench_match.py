@@ -12,7 +12,7 @@ product level, and near-duplicate bills. The reference runs on the first
 timed on both sizes, and both results are asserted equal on the small one.
 """
 
-from _harness import best_of, emit, parser  # noqa: I001  (sets sys.path for the next imports)
+from _harness import best_of, emit, parser
 
 import medsync_core as mc
 from tests.reference import matching as ref
