@@ -32,6 +32,7 @@ scheduled actions and the integration API.
     "demo": [
         "demo/medsync_users_demo.xml",
         "demo/medsync_hospital_demo.xml",
+        "demo/medsync_matching_demo.xml",
     ],
     "application": True,
     "installable": True,

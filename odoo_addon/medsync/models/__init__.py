@@ -9,3 +9,4 @@ from . import medsync_match_result
 from . import account_move
 from . import account_payment_register
 from . import medsync_triggers
+from . import medsync_demo

@@ -15,4 +15,4 @@ class ResConfigSettings(models.TransientModel):
         from ..services import engine
 
         for settings in self:
-            settings.medsync_engine_version = engine.describe()
+            settings.medsync_engine_version = engine.describe(self.env)

@@ -7,7 +7,6 @@ install, the registry still loads and every engine call says what is wrong.
 
 import logging
 
-from odoo import _
 from odoo.exceptions import UserError
 
 _logger = logging.getLogger(__name__)
@@ -19,26 +18,26 @@ except ImportError:  # pragma: no cover - exercised only on a broken server
     _logger.warning("medsync_core is not installed: MedSync engines are unavailable")
 
 
-def core():
+def core(env):
     """The engine module, or a clear error for the user."""
     if medsync_core is None:
-        raise UserError(_(
+        raise UserError(env._(
             "The MedSync engine (Python package medsync_core) is not installed on this server. "
             "Ask your administrator to install it (pip install medsync-core) and restart Odoo."
         ))
     return medsync_core
 
 
-def describe():
+def describe(env):
     if medsync_core is None:
-        return _("not installed")
+        return env._("not installed")
     return f"medsync_core {medsync_core.__version__}, {medsync_core.thread_count()} thread(s)"
 
 
-def call(fn_name, *args, **kwargs):
+def call(env, fn_name, *args, **kwargs):
     """Call an engine function; bad input becomes a UserError with its code."""
-    mc = core()
+    mc = core(env)
     try:
         return getattr(mc, fn_name)(*args, **kwargs)
     except mc.InputError as exc:
-        raise UserError(_("MedSync rejected the data (%(code)s): %(msg)s", code=exc.code, msg=exc)) from exc
+        raise UserError(env._("MedSync rejected the data (%(code)s): %(msg)s", code=exc.code, msg=exc)) from exc

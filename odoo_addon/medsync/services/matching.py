@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 from collections import defaultdict
 
-from odoo import _, fields
+from odoo import fields
 from odoo.tools import SQL
 
 from . import engine
@@ -43,7 +43,7 @@ def match_moves(bills, trigger="button", run_parent=None):
     env = bills.env
     bills = bills.filtered(lambda m: m.move_type in ("in_invoice", "in_refund") and m.state != "cancel")
     Run = env["medsync.run"]
-    scope = _("%s bill(s)", len(bills))
+    scope = env._("%s bill(s)", len(bills))
     with Run._track("matching", trigger=trigger, scope=scope, parent=run_parent) as run:
         if not bills:
             return run.run
@@ -72,7 +72,7 @@ def _match_chunk(bills, run):
         return
     with run.phase("compute"):
         out = engine.call(
-            "match_bills", **tables,
+            env, "match_bills", **tables,
             price_digits=env["decimal.precision"].precision_get("Product Price"),
             amount_rounding=env.company.currency_id.rounding,
             duplicate_amount_pct=0, duplicate_days=45,
@@ -412,7 +412,7 @@ def _raise_exceptions(bills, res, info, meta, run):
         key = f"match:{lid}:{status}"
         keep_keys.add(key)
         vals.append({
-            "name": _("%(bill)s: %(status)s", bill=env["account.move"].browse(move).display_name,
+            "name": env._("%(bill)s: %(status)s", bill=env["account.move"].browse(move).display_name,
                       status=dict(env["medsync.match.result"]._fields["status"].selection)[status]),
             "reason_code": code,
             "key": key,
@@ -426,14 +426,14 @@ def _raise_exceptions(bills, res, info, meta, run):
             "owner_user_id": owner or False,
             "owner_team_id": teams[who].id if teams[who] else False,
             "description": res["explanation"][i],
-            "link_ids": [(0, 0, {"role": _("Bill line"), "res_model": "account.move.line", "res_id": lid})]
-            + ([(0, 0, {"role": _("PO line"), "res_model": "purchase.order.line", "res_id": po_line})]
+            "link_ids": [(0, 0, {"role": env._("Bill line"), "res_model": "account.move.line", "res_id": lid})]
+            + ([(0, 0, {"role": env._("PO line"), "res_model": "purchase.order.line", "res_id": po_line})]
                if po_line else []),
         })
     # close what was open for these lines but is no longer found
     stale = Exc.search([("key", "=like", "match:%"), ("state", "in", ("open", "in_progress")),
                         ("res_model", "=", "account.move"), ("res_id", "in", bills.ids)])
-    stale.filtered(lambda e: e.key not in keep_keys)._auto_resolve(_("Re-matched: the cause is gone."))
+    stale.filtered(lambda e: e.key not in keep_keys)._auto_resolve(env._("Re-matched: the cause is gone."))
     if vals:
         # link records only on new exceptions; refreshed ones keep theirs
         open_keys = set(Exc.search([("key", "in", list(keep_keys)), ("state", "in", ("open", "in_progress"))])

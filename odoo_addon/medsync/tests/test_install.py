@@ -32,14 +32,14 @@ class TestInstall(MedsyncCase):
     def test_engine_is_loaded_and_answers(self):
         from odoo.addons.medsync.services import engine
 
-        self.assertAlmostEqual(engine.call("float_round", 2.675, 2), 2.68, places=9)
-        self.assertIn("medsync_core", engine.describe())
+        self.assertAlmostEqual(engine.call(self.env, "float_round", 2.675, 2), 2.68, places=9)
+        self.assertIn("medsync_core", engine.describe(self.env))
 
     def test_engine_bad_input_becomes_user_error(self):
         from odoo.addons.medsync.services import engine
 
         with self.assertRaisesRegex(UserError, "invalid_input"):
-            engine.call("round_many", [1.0, "twelve"], 2)
+            engine.call(self.env, "round_many", [1.0, "twelve"], 2)
 
     def test_groups_menu_and_views_exist(self):
         for xmlid in GROUPS.values():
