@@ -384,62 +384,59 @@ def _write(bills, out, meta, run):
 
 
 def _raise_exceptions(bills, res, info, meta, run):
-    """One exception per held line and reason, routed; the line's other open
-    matching exceptions are resolved (their cause is gone)."""
+    """One exception per bill and reason, routed to whoever can fix it; the
+    bills' other open matching exceptions are resolved (their cause is gone)."""
     env = bills.env
-    Exc = env["medsync.exception"]
-    teams = {
-        "buyer": env.ref("medsync.team_buyers", raise_if_not_found=False),
-        "warehouse": env.ref("medsync.team_warehouse", raise_if_not_found=False),
-        "receiving": env.ref("medsync.team_receiving", raise_if_not_found=False),
-        "ap": env.ref("medsync.team_ap", raise_if_not_found=False),
-    }
-    vals, keep_keys = [], set()
+    # engines raise in bulk: no creation message or follower per exception (the owner still gets a to-do)
+    Exc = env["medsync.exception"].with_context(mail_create_nolog=True, mail_create_nosubscribe=True,
+                                                tracking_disable=True)
+    teams = {who: env.ref(f"medsync.team_{xmlid}", raise_if_not_found=False)
+             for who, xmlid in (("buyer", "buyers"), ("warehouse", "warehouse"), ("receiving", "receiving"),
+                                ("ap", "ap"))}
+    labels = dict(env["medsync.match.result"]._fields["status"]._description_selection(env))
+    groups = defaultdict(list)  # (bill, status) -> line indexes
     for i in range(len(res["line_id"])):
-        status = res["status"][i]
-        lid = res["line_id"][i]
-        if status not in ROUTING:
-            continue
+        if res["status"][i] in ROUTING:
+            groups[(info[res["line_id"][i]][0], res["status"][i])].append(i)
+    names = dict(zip(bills.ids, bills.mapped("display_name"), strict=True))
+    vals, keys = [], set()
+    for (move, status), idx in groups.items():
         code, who = ROUTING[status]
-        move, company, partner, product, subtotal = info[lid]
-        po_line = res["po_line_id"][i]
+        first = idx[0]
+        _move, company, partner, product, _amount = info[res["line_id"][first]]
+        po_line = res["po_line_id"][first]
         po = meta["po"].get(po_line, {})
-        owner = False
-        if who == "buyer":
-            owner = po.get("buyer")
-        elif who == "receiving":
-            owner = meta["receiver"].get(po_line) or po.get("buyer")
-        key = f"match:{lid}:{status}"
-        keep_keys.add(key)
+        owner = {"buyer": po.get("buyer"),
+                 "receiving": meta["receiver"].get(po_line) or po.get("buyer")}.get(who) or False
+        key = f"match:{move}:{status}"
+        keys.add(key)
+        links = [(0, 0, {"role": env._("Bill line"), "res_model": "account.move.line", "res_id": res["line_id"][i]})
+                 for i in idx]
+        links += [(0, 0, {"role": env._("PO line"), "res_model": "purchase.order.line", "res_id": p})
+                  for p in sorted({res["po_line_id"][i] for i in idx} - {0})]
         vals.append({
-            "name": env._("%(bill)s: %(status)s", bill=env["account.move"].browse(move).display_name,
-                      status=dict(env["medsync.match.result"]._fields["status"].selection)[status]),
+            "name": env._("%(bill)s: %(status)s", bill=names.get(move, move), status=labels[status]),
             "reason_code": code,
             "key": key,
             "company_id": company,
             "partner_id": partner,
-            "product_id": product,
-            "amount": subtotal,
+            "product_id": product if len(idx) == 1 else False,
+            "amount": sum(info[res["line_id"][i]][4] for i in idx),
             "res_model": "account.move",
             "res_id": move,
             "run_id": run.run.id,
-            "owner_user_id": owner or False,
+            "owner_user_id": owner,
             "owner_team_id": teams[who].id if teams[who] else False,
-            "description": res["explanation"][i],
-            "link_ids": [(0, 0, {"role": env._("Bill line"), "res_model": "account.move.line", "res_id": lid})]
-            + ([(0, 0, {"role": env._("PO line"), "res_model": "purchase.order.line", "res_id": po_line})]
-               if po_line else []),
+            "description": "\n".join(res["explanation"][i] for i in idx),
+            "link_ids": links,
         })
-    # close what was open for these lines but is no longer found
-    stale = Exc.search([("key", "=like", "match:%"), ("state", "in", ("open", "in_progress")),
+    open_ = Exc.search([("key", "=like", "match:%"), ("state", "in", ("open", "in_progress")),
                         ("res_model", "=", "account.move"), ("res_id", "in", bills.ids)])
-    stale.filtered(lambda e: e.key not in keep_keys)._auto_resolve(env._("Re-matched: the cause is gone."))
+    open_.filtered(lambda e: e.key not in keys)._auto_resolve(env._("Re-matched: the cause is gone."))
+    still_open = set(open_.mapped("key")) & keys
+    for v in vals:
+        if v["key"] in still_open:
+            v.pop("link_ids")  # refreshed, not recreated: keep its links
     if vals:
-        # link records only on new exceptions; refreshed ones keep theirs
-        open_keys = set(Exc.search([("key", "in", list(keep_keys)), ("state", "in", ("open", "in_progress"))])
-                        .mapped("key"))
-        for v in vals:
-            if v["key"] in open_keys:
-                v.pop("link_ids")
         Exc._raise_many(vals)
     return len(vals)

@@ -126,7 +126,7 @@ class TestMatching(MedsyncCase):
         with self.assertRaisesRegex(UserError, "payment hold"):
             wizard.action_create_payments()
         # the exception went to the warehouse team, with the bill and PO line linked
-        exc = self.env["medsync.exception"].search([("key", "=", f"match:{bill.invoice_line_ids.id}:over_received")])
+        exc = self.env["medsync.exception"].search([("key", "=", f"match:{bill.id}:over_received")])
         self.assertEqual(exc.reason_code, "MATCH_OVER_RECEIVED")
         self.assertEqual(exc.owner_team_id, self.env.ref("medsync.team_warehouse"))
         self.assertEqual(set(exc.link_ids.mapped("res_model")), {"account.move.line", "purchase.order.line"})
