@@ -136,7 +136,7 @@ class AccountMove(models.Model):
         size = chunk or self.env.company.medsync_chunk_size
         for start in range(0, len(bills), size):
             part = bills[start:start + size]
-            part.with_delay(channel="root.medsync", description=_("MedSync: re-match %s bills", len(part)),
+            part.with_delay(channel="root.medsync.match", description=_("MedSync: re-match %s bills", len(part)),
                             identity_key=f"medsync-rematch-{part.ids[0]}-{part.ids[-1]}")._medsync_match_job("cron")
         return len(bills)
 
@@ -151,5 +151,5 @@ class AccountMove(models.Model):
     def _medsync_enqueue_match(self):
         bills = self._medsync_vendor_bills().filtered(lambda m: m.state != "cancel")
         if bills:
-            bills.with_delay(channel="root.medsync", description=_("MedSync: re-check %s bills", len(bills)),
+            bills.with_delay(channel="root.medsync.match", description=_("MedSync: re-check %s bills", len(bills)),
                              )._medsync_match_job("job")

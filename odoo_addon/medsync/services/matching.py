@@ -399,6 +399,7 @@ def _raise_exceptions(bills, res, info, meta, run):
         if res["status"][i] in ROUTING:
             groups[(info[res["line_id"][i]][0], res["status"][i])].append(i)
     names = dict(zip(bills.ids, bills.mapped("display_name"), strict=True))
+    discount_due = _early_discount_deadlines(bills)
     vals, keys = [], set()
     for (move, status), idx in groups.items():
         code, who = ROUTING[status]
@@ -430,6 +431,8 @@ def _raise_exceptions(bills, res, info, meta, run):
             "description": "\n".join(res["explanation"][i] for i in idx),
             "link_ids": links,
         })
+        if move in discount_due:
+            vals[-1]["date_due"] = _earlier_due(env, code, company, discount_due[move])
     open_ = Exc.search([("key", "=like", "match:%"), ("state", "in", ("open", "in_progress")),
                         ("res_model", "=", "account.move"), ("res_id", "in", bills.ids)])
     open_.filtered(lambda e: e.key not in keys)._auto_resolve(env._("Re-matched: the cause is gone."))
@@ -440,3 +443,22 @@ def _raise_exceptions(bills, res, info, meta, run):
     if vals:
         Exc._raise_many(vals)
     return len(vals)
+
+
+def _early_discount_deadlines(bills):
+    """Bills whose payment term grants an early-payment discount: the last
+    moment to pay and still get it (the day before it expires, 09:00)."""
+    out = {}
+    for bill in bills:
+        term = bill.invoice_payment_term_id
+        if term.early_discount and bill.invoice_date:
+            last_day = bill.invoice_date + dt.timedelta(days=max(term.discount_days - 1, 0))
+            out[bill.id] = dt.datetime.combine(last_day, dt.time(9, 0))
+    return out
+
+
+def _earlier_due(env, reason_code, company_id, deadline):
+    """The exception is due at its SLA, or before the discount is lost if that is earlier."""
+    reason = env["medsync.exception.reason"].search([("code", "=", reason_code)], limit=1)
+    hours = reason.sla_hours or env["res.company"].browse(company_id).medsync_exception_sla_hours
+    return min(fields.Datetime.now() + dt.timedelta(hours=hours), deadline)

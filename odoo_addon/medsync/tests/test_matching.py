@@ -1,5 +1,7 @@
+from datetime import datetime, time, timedelta
+
 import odoo.tests.common as _common
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
@@ -237,6 +239,30 @@ class TestMatching(MedsyncCase):
         self.assertAlmostEqual(self.results(second).qty_billed_before, 7.0)
         self.assertEqual(bills.mapped("medsync_match_state"), ["matched", "matched", "matched"])
         self.assertAlmostEqual(po.order_line.qty_invoiced, 10.0)
+
+    def test_discount_and_an_early_payment_discount_at_risk(self):
+        term = self.env["account.payment.term"].create({
+            "name": "2/10 net 30", "early_discount": True, "discount_percentage": 2, "discount_days": 10,
+            "line_ids": [Command.create({"value": "percent", "value_amount": 100, "nb_days": 30})],
+        })
+        po = self.make_po([(self.gloves, 10, 10.0, None)])
+        po.order_line.discount = 10  # 9.00 net
+        bill = self.manual_bill([(po.order_line, 10, 10.0)], ref="DISC-1", date=fields.Date.today())
+        bill.invoice_payment_term_id = term
+        bill.invoice_line_ids.discount = 10
+        bill = self.match(bill)
+        res = self.results(bill)
+        self.assertRecordValues(res, [{"status": "missing_receipt", "price": 9.0, "price_po": 9.0}])
+        exc = self.env["medsync.exception"].search([("res_id", "=", bill.id)])
+        # SLA of missing receipt is 72 h, but the discount ends in 10 days: the SLA is earlier
+        self.assertLessEqual(exc.date_due, fields.Datetime.now() + timedelta(hours=73))
+        # a 2-day discount window is earlier than the SLA: due before the discount is lost
+        term.discount_days = 2
+        bill2 = self.manual_bill([(po.order_line, 10, 9.0)], ref="DISC-2", date=fields.Date.today())
+        bill2.invoice_payment_term_id = term
+        bill2 = self.match(bill2)
+        exc2 = self.env["medsync.exception"].search([("res_id", "=", bill2.id)])
+        self.assertEqual(exc2.date_due, datetime.combine(fields.Date.today() + timedelta(days=1), time(9, 0)))
 
     def test_near_duplicate_bill_is_held(self):
         po = self.make_po([(self.gloves, 20, 10.0, None)])
