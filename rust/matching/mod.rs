@@ -40,11 +40,12 @@ use duplicates::{Bill, Suspect, Window};
 use tolerance::{within, Rule, Rules, Scope};
 
 /// How a bill line is matched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Level {
     /// Against the ordered quantity (services, bill-on-order).
     TwoWay,
     /// Against the received quantity (stock).
+    #[default]
     ThreeWay,
     /// Against a consumed quantity (consigned stock, bill-only implants).
     Consumption,
@@ -85,7 +86,7 @@ impl Level {
 
 /// Outcome of a line, most severe first (the declaration order is the
 /// precedence). Everything before `WithinTolerance` holds payment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Status {
     Duplicate,
     NoPo,
@@ -98,6 +99,7 @@ pub enum Status {
     WithinTolerance,
     PriceFavourable,
     CreditNote,
+    #[default]
     Matched,
 }
 
@@ -256,7 +258,7 @@ pub struct Input {
 }
 
 /// The outcome of one bill line.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct LineResult {
     pub line_id: i64,
     pub status: Status,
@@ -497,8 +499,10 @@ struct Index<'a> {
     /// Suspect bill → the earliest bill it duplicates.
     suspects: HashMap<i64, i64>,
     suspect_pairs: Vec<Suspect>,
-    /// The product unit rounding of every line, built once per distinct step.
-    qty_precision: Vec<Precision>,
+    /// The product unit rounding of every line: an index into `steps`, one
+    /// `Precision` built per distinct step.
+    qty_step: Vec<u16>,
+    steps: Vec<Precision>,
     price_precision: Precision,
     amount_precision: Precision,
 }
@@ -525,12 +529,16 @@ pub fn run(input: &Input, options: &Options) -> Result<Output> {
         pool::install(|| shards.par_iter().map(per_vendor).collect())?
     };
 
+    // back to input order: where each line's result sits (shard, offset), then one move each
     let n = input.lines.line_id.len();
-    let mut slots: Vec<Option<(LineResult, Vec<Allocation>)>> = Vec::with_capacity(n);
-    slots.resize_with(n, || None);
+    let mut shards_out = Vec::with_capacity(results.len());
     for shard in results {
-        for (i, res, allocs) in shard? {
-            slots[i] = Some((res, allocs));
+        shards_out.push(shard?);
+    }
+    let mut place = vec![(u32::MAX, 0u32); n];
+    for (s, shard) in shards_out.iter().enumerate() {
+        for (o, (i, _, _)) in shard.iter().enumerate() {
+            place[*i] = (s as u32, o as u32);
         }
     }
     let mut out = Output {
@@ -538,11 +546,13 @@ pub fn run(input: &Input, options: &Options) -> Result<Output> {
         ..Output::default()
     };
     out.lines.reserve(n);
-    for slot in slots {
-        let (res, allocs) =
-            slot.ok_or_else(|| Error::Internal("a bill line was not matched".into()))?;
-        out.lines.push(res);
-        out.allocations.extend(allocs);
+    for (s, o) in place {
+        let slot = shards_out
+            .get_mut(s as usize)
+            .and_then(|v| v.get_mut(o as usize))
+            .ok_or_else(|| Error::Internal("a bill line was not matched".into()))?;
+        out.lines.push(std::mem::take(&mut slot.1));
+        out.allocations.append(&mut slot.2);
     }
     Ok(out)
 }
@@ -555,27 +565,40 @@ fn build_index<'a>(
 ) -> Result<Index<'a>> {
     let p = &input.po_lines;
     let m = p.po_line_id.len();
-    let mut po = Vec::with_capacity(m);
+    // duplicate bills are found while the PO lines are indexed
+    let (suspects, po) = pool::install(|| {
+        rayon::join(
+            || duplicates::find(&input.bills, options.duplicate_window),
+            || -> Result<Vec<PoInfo>> {
+                (0..m)
+                    .into_par_iter()
+                    .map(|i| {
+                        let net = net_price(p.price_unit[i], p.discount[i], p.uom_ratio[i]).ok_or(
+                            Error::Overflow {
+                                at: Location::row("po_lines.price_unit", i),
+                            },
+                        )?;
+                        Ok(PoInfo {
+                            id: p.po_line_id[i],
+                            vendor_id: p.vendor_id[i],
+                            order_date: p.order_date[i],
+                            ordered: p.qty_ordered[i],
+                            received: Decimal::ZERO,
+                            consumed: p.qty_consumed[i],
+                            price: net,
+                            currency_id: p.currency_id[i],
+                            rate: p.rate[i],
+                            billed_elsewhere: Vec::new(),
+                        })
+                    })
+                    .collect()
+            },
+        )
+    })?;
+    let mut po = po?;
     let mut po_by_id = HashMap::with_capacity(m);
-    for i in 0..m {
-        let net = net_price(p.price_unit[i], p.discount[i], p.uom_ratio[i]).ok_or_else(|| {
-            Error::Overflow {
-                at: Location::row("po_lines.price_unit", i),
-            }
-        })?;
-        po.push(PoInfo {
-            id: p.po_line_id[i],
-            vendor_id: p.vendor_id[i],
-            order_date: p.order_date[i],
-            ordered: p.qty_ordered[i],
-            received: Decimal::ZERO,
-            consumed: p.qty_consumed[i],
-            price: net,
-            currency_id: p.currency_id[i],
-            rate: p.rate[i],
-            billed_elsewhere: Vec::new(),
-        });
-        po_by_id.insert(p.po_line_id[i], i);
+    for (i, id) in p.po_line_id.iter().enumerate() {
+        po_by_id.insert(*id, i);
     }
     let r = &input.receipts;
     for (row, id) in r.po_line_id.iter().enumerate() {
@@ -613,7 +636,6 @@ fn build_index<'a>(
             .or_default()
             .push(i);
     }
-    let suspects = duplicates::find(&input.bills, options.duplicate_window);
     let mut first_original = HashMap::with_capacity(suspects.len());
     // pairs are sorted by (suspect, original id); keep the earliest original by date
     let bill_date: HashMap<i64, i32> = input.bills.iter().map(|b| (b.id, b.date)).collect();
@@ -628,18 +650,30 @@ fn build_index<'a>(
     for s in &suspects {
         first_original.entry(s.bill_id).or_insert(s.duplicate_of);
     }
-    let mut steps: HashMap<Decimal, Precision> = HashMap::new();
-    let mut qty_precision = Vec::with_capacity(input.lines.qty_rounding.len());
-    for step in &input.lines.qty_rounding {
-        let p = match steps.get(step) {
-            Some(p) => *p,
-            None => *steps.entry(*step).or_insert(Precision::from_step(*step)?),
+    let mut step_index: HashMap<Decimal, u16> = HashMap::new();
+    let mut steps = Vec::new();
+    let mut qty_step = Vec::with_capacity(input.lines.qty_rounding.len());
+    for (row, step) in input.lines.qty_rounding.iter().enumerate() {
+        let k = match step_index.get(step) {
+            Some(k) => *k,
+            None => {
+                let k = u16::try_from(steps.len()).map_err(|_| {
+                    Error::input(
+                        Location::row("lines.qty_rounding", row),
+                        "more than 65535 distinct unit steps",
+                    )
+                })?;
+                steps.push(Precision::from_step(*step)?);
+                step_index.insert(*step, k);
+                k
+            }
         };
-        qty_precision.push(p);
+        qty_step.push(k);
     }
     Ok(Index {
         input,
-        qty_precision,
+        qty_step,
+        steps,
         po,
         po_by_id,
         po_by_product,
@@ -767,7 +801,7 @@ fn match_line(
     };
     let level = l.level[i];
     let (date, bill) = (l.date[i], l.bill_id[i]);
-    let qty_precision = index.qty_precision[i];
+    let qty_precision = index.steps[index.qty_step[i] as usize];
     let qty_abs = qty_precision.round(
         l.qty[i].checked_mul(l.uom_ratio[i]).ok_or_else(overflow)?,
         RoundingMethod::Up,
