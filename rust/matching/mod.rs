@@ -507,8 +507,8 @@ struct Index<'a> {
     amount_precision: Precision,
 }
 
-/// Match every line of `input`. Deterministic whatever the thread count.
-pub fn run(input: &Input, options: &Options) -> Result<Output> {
+/// Match every line of `input`, leaving the results in their vendor shards.
+pub fn run_sharded(input: &Input, options: &Options) -> Result<Sharded> {
     input.validate()?;
     let amount_precision = Precision::from_step(options.amount_rounding)?;
     let price_precision = Precision::from_digits(options.price_digits)?;
@@ -529,32 +529,81 @@ pub fn run(input: &Input, options: &Options) -> Result<Output> {
         pool::install(|| shards.par_iter().map(per_vendor).collect())?
     };
 
-    // back to input order: where each line's result sits (shard, offset), then one move each
-    let n = input.lines.line_id.len();
     let mut shards_out = Vec::with_capacity(results.len());
     for shard in results {
         shards_out.push(shard?);
     }
+    let n = input.lines.line_id.len();
     let mut place = vec![(u32::MAX, 0u32); n];
     for (s, shard) in shards_out.iter().enumerate() {
         for (o, (i, _, _)) in shard.iter().enumerate() {
             place[*i] = (s as u32, o as u32);
         }
     }
-    let mut out = Output {
-        duplicates: index.suspect_pairs.clone(),
-        ..Output::default()
-    };
-    out.lines.reserve(n);
-    for (s, o) in place {
-        let slot = shards_out
-            .get_mut(s as usize)
-            .and_then(|v| v.get_mut(o as usize))
-            .ok_or_else(|| Error::Internal("a bill line was not matched".into()))?;
-        out.lines.push(std::mem::take(&mut slot.1));
-        out.allocations.append(&mut slot.2);
+    if place.iter().any(|(s, _)| *s == u32::MAX) {
+        return Err(Error::Internal("a bill line was not matched".into()));
     }
-    Ok(out)
+    Ok(Sharded {
+        shards: shards_out,
+        place,
+        duplicates: index.suspect_pairs.clone(),
+    })
+}
+
+/// Results as the vendor shards produced them, readable in input order
+/// without moving them (what the Python binding uses).
+#[derive(Debug)]
+pub struct Sharded {
+    shards: Vec<Vec<Matched>>,
+    /// For each input line: its shard and offset.
+    place: Vec<(u32, u32)>,
+    pub duplicates: Vec<Suspect>,
+}
+
+impl Sharded {
+    pub fn len(&self) -> usize {
+        self.place.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.place.is_empty()
+    }
+
+    fn slot(&self, i: usize) -> &Matched {
+        let (s, o) = self.place[i];
+        &self.shards[s as usize][o as usize]
+    }
+
+    /// The result of input line `i`.
+    pub fn line(&self, i: usize) -> &LineResult {
+        &self.slot(i).1
+    }
+
+    /// The allocations of input line `i`, in allocation order.
+    pub fn allocations(&self, i: usize) -> &[Allocation] {
+        &self.slot(i).2
+    }
+
+    /// Everything in input order, owned.
+    pub fn into_output(mut self) -> Output {
+        let mut out = Output {
+            duplicates: std::mem::take(&mut self.duplicates),
+            ..Output::default()
+        };
+        out.lines.reserve(self.place.len());
+        for (s, o) in std::mem::take(&mut self.place) {
+            let slot = &mut self.shards[s as usize][o as usize];
+            out.lines.push(std::mem::take(&mut slot.1));
+            out.allocations.append(&mut slot.2);
+        }
+        out
+    }
+}
+
+/// Match every line of `input`; results in input order. Deterministic
+/// whatever the thread count.
+pub fn run(input: &Input, options: &Options) -> Result<Output> {
+    run_sharded(input, options).map(Sharded::into_output)
 }
 
 fn build_index<'a>(

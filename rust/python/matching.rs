@@ -255,7 +255,7 @@ fn match_bills<'py>(
         let t0 = Instant::now();
         finish_input(&mut input, raws, bill_cols)?;
         let t1 = Instant::now();
-        let out = matching::run(&input, &options)?;
+        let out = matching::run_sharded(&input, &options)?;
         Ok((out, (t1 - t0).as_secs_f64(), t1.elapsed().as_secs_f64()))
     })?;
     let t_build = Instant::now();
@@ -338,8 +338,8 @@ fn finish_input(input: &mut Input, r: Raws, bills: BillCols) -> Result<()> {
     Ok(())
 }
 
-fn build_output<'py>(py: Python<'py>, out: matching::Output) -> PyResult<Bound<'py, PyDict>> {
-    let n = out.lines.len();
+fn build_output<'py>(py: Python<'py>, out: matching::Sharded) -> PyResult<Bound<'py, PyDict>> {
+    let n = out.len();
     let f = |d: Decimal| decimal_to_f64(d);
     // one Python string per code, shared by every row
     let status_str: Vec<Bound<'py, PyString>> = matching::Status::ALL
@@ -374,7 +374,16 @@ fn build_output<'py>(py: Python<'py>, out: matching::Output) -> PyResult<Bound<'
     let mut rule_id = Vec::with_capacity(n);
     let mut rule_scope: Vec<Option<Bound<'py, PyString>>> = Vec::with_capacity(n);
     let mut explanation = Vec::with_capacity(n);
-    for r in &out.lines {
+    let mut alloc_line = Vec::new();
+    let mut alloc_po = Vec::new();
+    let mut alloc_qty = Vec::new();
+    for i in 0..n {
+        let r = out.line(i);
+        for a in out.allocations(i) {
+            alloc_line.push(a.line_id);
+            alloc_po.push(a.po_line_id);
+            alloc_qty.push(f(a.qty));
+        }
         line_id.push(r.line_id);
         status.push(status_of(r.status));
         level.push(level_of(r.level));
@@ -427,19 +436,9 @@ fn build_output<'py>(py: Python<'py>, out: matching::Output) -> PyResult<Bound<'
     lines.set_item("explanation", explanation)?;
 
     let allocations = PyDict::new(py);
-    let a = &out.allocations;
-    allocations.set_item(
-        "line_id",
-        i64_array(py, &a.iter().map(|a| a.line_id).collect::<Vec<_>>())?,
-    )?;
-    allocations.set_item(
-        "po_line_id",
-        i64_array(py, &a.iter().map(|a| a.po_line_id).collect::<Vec<_>>())?,
-    )?;
-    allocations.set_item(
-        "qty",
-        f64_array(py, &a.iter().map(|a| f(a.qty)).collect::<Vec<_>>())?,
-    )?;
+    allocations.set_item("line_id", i64_array(py, &alloc_line)?)?;
+    allocations.set_item("po_line_id", i64_array(py, &alloc_po)?)?;
+    allocations.set_item("qty", f64_array(py, &alloc_qty)?)?;
     let dups = PyDict::new(py);
     dups.set_item(
         "bill_id",

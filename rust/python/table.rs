@@ -179,8 +179,43 @@ impl<'py> Table<'py> {
         })
     }
 
-    /// Dates: `datetime.date` objects or days since 1970-01-01.
+    /// Dates: `datetime.date` objects or days since 1970-01-01 (a buffer of
+    /// 32- or 64-bit integers is read in one copy).
     pub fn dates(&mut self, col: &str, default: Option<i32>) -> PyResult<Vec<i32>> {
+        if let Some(d) = &self.dict {
+            if let Some(obj) = d.get_item(col)? {
+                let py = obj.py();
+                let days = if let Ok(buf) = pyo3::buffer::PyBuffer::<i32>::get(&obj) {
+                    Some(buf.to_vec(py)?)
+                } else if let Ok(buf) = pyo3::buffer::PyBuffer::<i64>::get(&obj) {
+                    let wide = buf.to_vec(py)?;
+                    let field = self.field(col);
+                    Some(
+                        wide.iter()
+                            .enumerate()
+                            .map(|(i, v)| {
+                                i32::try_from(*v).map_err(|_| {
+                                    to_py(
+                                        py,
+                                        Error::input(
+                                            Location::row(field.clone(), i),
+                                            "day number out of range",
+                                        ),
+                                    )
+                                })
+                            })
+                            .collect::<PyResult<Vec<i32>>>()?,
+                    )
+                } else {
+                    None
+                };
+                if let Some(days) = days {
+                    self.used.insert(col.to_string());
+                    self.seen(py, col, days.len())?;
+                    return Ok(days);
+                }
+            }
+        }
         self.each(col, default, |v, at| {
             let py = v.py();
             if let Ok(date) = v.cast::<PyDate>() {
