@@ -354,6 +354,7 @@ def _write(bills, out, meta, run):
     for i in range(n):
         by_bill[info[res["line_id"][i]][0]].append(i)
     Move = env["account.move"]
+    labels = dict(env["medsync.match.result"]._fields["status"]._description_selection(env))
     states = {}
     for bill in bills:
         idx = by_bill.get(bill.id, [])
@@ -367,7 +368,7 @@ def _write(bills, out, meta, run):
             state = "variance" if variance else "matched"
         else:
             state = "none"
-        states[bill.id] = (state, signature, ", ".join(held))
+        states[bill.id] = (state, signature, ", ".join(labels[h] for h in held))
     for state in {s[0] for s in states.values()}:
         ids = [b for b, s in states.items() if s[0] == state]
         cr.execute(SQL(

@@ -119,7 +119,7 @@ class TestMatching(MedsyncCase):
         bill = self.match(bill)
         self.assertEqual(self.results(bill).status, "over_received")
         self.assertEqual(bill.medsync_match_state, "hold")
-        self.assertIn("over_received", bill.medsync_hold_reason)
+        self.assertIn("Over-billed vs received", bill.medsync_hold_reason)
         with self.assertRaisesRegex(UserError, "payment hold"):
             bill.action_register_payment()
         # paying through the wizard opened on another selection is refused as well
