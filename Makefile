@@ -18,11 +18,13 @@ test:
 bench: bench-rust bench-py
 
 bench-rust:
-	cargo bench --bench numeric
+	cargo bench
 
 bench-py: build
 	@for b in benches/bench_*.py; do \
-	  case $$b in *_odoo.py|*_hub.py) echo "skip $$b (needs a running Odoo: run it by hand)"; continue;; esac; \
+	  case $$b in *_odoo.py) \
+	    if [ ! -f "$${ODOO_SRC:-/opt/odoo/18.0}/odoo/__init__.py" ]; then echo "skip $$b: no Odoo source (ODOO_SRC)"; continue; fi; \
+	    bash tools/venv.sh odoo >/dev/null;; esac; \
 	  echo "== $$b"; $(PY) $$b || exit 1; done
 
 ## build: release wheel installed into .venv

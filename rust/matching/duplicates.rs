@@ -81,49 +81,43 @@ pub fn find(bills: &[Bill], window: Window) -> Vec<Suspect> {
         }
     }
     let mut out = Vec::new();
-    let order = |v: &mut Vec<usize>| v.sort_by_key(|&i| (bills[i].date, bills[i].id));
-    for mut members in groups.into_values() {
-        order(&mut members);
-        for (k, &i) in members.iter().enumerate() {
-            let b = &bills[i];
-            if !b.in_batch {
-                continue;
-            }
-            let original = members[..k].iter().map(|&j| &bills[j]).find(|o| {
-                (b.date - o.date).abs() <= window.days
-                    && same_amount(b.amount, o.amount, window.amount_pct)
-            });
-            if let Some(o) = original {
-                out.push(Suspect {
-                    bill_id: b.id,
-                    duplicate_of: o.id,
-                    reason: "same_reference",
-                });
-            }
-        }
+    let near = |b: &Bill, o: &Bill| (b.date - o.date).abs() <= window.days;
+    for members in groups.into_values() {
+        suspects_in(bills, members, &mut out, "same_reference", |b, o| {
+            near(b, o) && same_amount(b.amount, o.amount, window.amount_pct)
+        });
     }
-    for mut members in no_ref.into_values() {
-        order(&mut members);
-        for (k, &i) in members.iter().enumerate() {
-            let b = &bills[i];
-            if !b.in_batch {
-                continue;
-            }
-            if let Some(o) = members[..k]
-                .iter()
-                .map(|&j| &bills[j])
-                .find(|o| (b.date - o.date).abs() <= window.days)
-            {
-                out.push(Suspect {
-                    bill_id: b.id,
-                    duplicate_of: o.id,
-                    reason: "same_amount_no_reference",
-                });
-            }
-        }
+    for members in no_ref.into_values() {
+        // grouped by amount already
+        suspects_in(bills, members, &mut out, "same_amount_no_reference", near);
     }
     out.sort_by_key(|s| (s.bill_id, s.duplicate_of));
     out
+}
+
+/// Within one group, each batch bill against the earlier ones (by date, then
+/// id): the first that is `same` makes it a suspect.
+fn suspects_in(
+    bills: &[Bill],
+    mut members: Vec<usize>,
+    out: &mut Vec<Suspect>,
+    reason: &'static str,
+    same: impl Fn(&Bill, &Bill) -> bool,
+) {
+    members.sort_by_key(|&i| (bills[i].date, bills[i].id));
+    for (k, &i) in members.iter().enumerate() {
+        let b = &bills[i];
+        if !b.in_batch {
+            continue;
+        }
+        if let Some(o) = members[..k].iter().map(|&j| &bills[j]).find(|o| same(b, o)) {
+            out.push(Suspect {
+                bill_id: b.id,
+                duplicate_of: o.id,
+                reason,
+            });
+        }
+    }
 }
 
 fn same_amount(a: Decimal, b: Decimal, pct: Decimal) -> bool {
