@@ -139,6 +139,8 @@ def _fetch(bills):
         L["date"].append(_days(date))
         L["po_line_id"].append(po_line)
         L["is_refund"].append(bool(refund))
+    # everything below is read within the bills' companies only
+    companies = tuple(set(L["company_id"])) or (0,)
     vendors = tuple(set(L["vendor_id"])) or (0,)
     linked = tuple(set(L["po_line_id"]) - {0}) or (0,)
     products = tuple(set(L["product_id"])) or (0,)
@@ -155,9 +157,9 @@ def _fetch(bills):
           JOIN product_template pt ON pt.id = pp.product_tmpl_id
           JOIN uom_uom pu ON pu.id = pt.uom_id
           JOIN uom_uom lu ON lu.id = pol.product_uom
-         WHERE pol.display_type IS NULL
+         WHERE pol.display_type IS NULL AND po.company_id IN %s
            AND (pol.id IN %s OR (po.partner_id IN %s AND pol.product_id IN %s AND po.state IN ('purchase', 'done')))
-        """, linked, vendors, products))
+        """, companies, linked, vendors, products))
     # a vendor's bills are matched against the commercial entity's POs
     partner_commercial = dict(env.execute_query(SQL(
         "SELECT id, commercial_partner_id FROM res_partner WHERE id IN %s",
@@ -225,8 +227,8 @@ def _fetch(bills):
           JOIN uom_uom pu ON pu.id = pt.uom_id
           JOIN uom_uom lu ON lu.id = COALESCE(aml.product_uom_id, pt.uom_id)
          WHERE aml.purchase_line_id IN %s AND am.state != 'cancel' AND am.id NOT IN %s
-           AND am.move_type IN ('in_invoice', 'in_refund') AND aml.display_type = 'product'
-        """, po_ids, bill_ids))
+           AND am.move_type IN ('in_invoice', 'in_refund') AND aml.display_type = 'product' AND am.company_id IN %s
+        """, po_ids, bill_ids, companies))
     B = {"po_line_id": [], "bill_id": [], "date": [], "qty": []}
     for pol, bill, date, qty in cr.fetchall():
         B["po_line_id"].append(pol)
@@ -247,7 +249,8 @@ def _fetch(bills):
           JOIN uom_uom pu ON pu.id = pt.uom_id
           JOIN uom_uom su ON su.id = pt.uom_po_id
          WHERE p.commercial_partner_id IN %s AND pp.id IN %s
-        """, vendors, products))
+           AND (si.company_id IS NULL OR si.company_id IN %s)
+        """, vendors, products, companies))
     C = {k: [] for k in ["vendor_id", "product_id", "currency_id", "price", "min_qty", "date_start", "date_end"]}
     for vendor, product, currency, price, min_qty, start, end in cr.fetchall():
         C["vendor_id"].append(vendor)
@@ -265,9 +268,9 @@ def _fetch(bills):
                ABS(am.amount_total_signed), am.move_type = 'in_refund', am.id IN %s
           FROM account_move am
          WHERE am.move_type IN ('in_invoice', 'in_refund') AND am.state != 'cancel'
-           AND am.commercial_partner_id IN %s
+           AND am.commercial_partner_id IN %s AND am.company_id IN %s
            AND (am.id IN %s OR COALESCE(am.invoice_date, am.date) >= %s)
-        """, bill_ids, vendors, bill_ids, today - dt.timedelta(days=DUPLICATE_LOOKBACK_DAYS)))
+        """, bill_ids, vendors, companies, bill_ids, today - dt.timedelta(days=DUPLICATE_LOOKBACK_DAYS)))
     H = {k: [] for k in ["bill_id", "vendor_id", "date", "ref", "amount", "is_refund", "in_batch"]}
     for bill, vendor, date, ref, amount, refund, in_batch in cr.fetchall():
         H["bill_id"].append(bill)

@@ -320,6 +320,21 @@ class TestMatching(MedsyncCase):
         bills.invalidate_recordset()
         self.assertEqual(set(bills.mapped("medsync_match_state")), {"matched"})
 
+    def test_another_companys_orders_are_never_used(self):
+        # the same vendor sells to the other company: its PO there must not feed this bill
+        other = self.env["purchase.order"].with_company(self.company_b).create({
+            "partner_id": self.vendor.id, "company_id": self.company_b.id,
+            "order_line": [Command.create({"product_id": self.gloves.id, "product_qty": 50, "price_unit": 10})],
+        })
+        other.with_company(self.company_b).button_confirm()
+        bill = self.env["account.move"].create({
+            "move_type": "in_invoice", "partner_id": self.vendor.id, "ref": "MC-1", "invoice_date": "2026-11-02",
+            "invoice_line_ids": [Command.create({"product_id": self.gloves.id, "quantity": 5, "price_unit": 10})],
+        })
+        bill = self.match(bill)
+        self.assertEqual(self.results(bill).status, "no_po")
+        self.assertFalse(self.results(bill).purchase_line_id)
+
     def test_only_bill_users_can_match(self):
         po = self.make_po([(self.gloves, 10, 10.0, None)])
         bill = self.manual_bill([(po.order_line, 10, 10.0)], ref="X-1")
