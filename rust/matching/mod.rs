@@ -465,7 +465,6 @@ impl Input {
 struct PoInfo {
     id: i64,
     vendor_id: i64,
-    order_date: i32,
     ordered: Decimal,
     received: Decimal,
     consumed: Decimal,
@@ -630,7 +629,6 @@ fn build_index<'a>(
                         Ok(PoInfo {
                             id: p.po_line_id[i],
                             vendor_id: p.vendor_id[i],
-                            order_date: p.order_date[i],
                             ordered: p.qty_ordered[i],
                             received: Decimal::ZERO,
                             consumed: p.qty_consumed[i],
@@ -645,46 +643,20 @@ fn build_index<'a>(
         )
     })?;
     let mut po = po?;
-    let mut po_by_id = HashMap::with_capacity(m);
-    for (i, id) in p.po_line_id.iter().enumerate() {
-        po_by_id.insert(*id, i);
-    }
-    let r = &input.receipts;
-    for (row, id) in r.po_line_id.iter().enumerate() {
-        if let Some(&i) = po_by_id.get(id) {
-            po[i].received += r.qty[row];
-        }
-    }
-    let b = &input.billed;
-    for (row, id) in b.po_line_id.iter().enumerate() {
-        if let Some(&i) = po_by_id.get(id) {
-            po[i]
-                .billed_elsewhere
-                .push((b.date[row], b.bill_id[row], b.qty[row]));
-        }
-    }
-    for info in &mut po {
-        info.billed_elsewhere
-            .sort_unstable_by_key(|(d, id, _)| (*d, *id));
-    }
-    let mut po_by_product: HashMap<(i64, i64), Vec<usize>> = HashMap::new();
-    for i in 0..m {
-        po_by_product
-            .entry((p.vendor_id[i], p.product_id[i]))
-            .or_default()
-            .push(i);
-    }
-    for v in po_by_product.values_mut() {
-        v.sort_unstable_by_key(|&i| (po[i].order_date, po[i].id));
-    }
-    let c = &input.contracts;
-    let mut contracts: HashMap<(i64, i64), Vec<usize>> = HashMap::new();
-    for i in 0..c.vendor_id.len() {
-        contracts
-            .entry((c.vendor_id[i], c.product_id[i]))
-            .or_default()
-            .push(i);
-    }
+    // three independent pieces, side by side: PO lines by id with their receipts and other
+    // bills; PO lines by (vendor, product) oldest first, and contracts; the unit steps
+    let (po_by_id, ((po_by_product, contracts), steps)) = pool::install(|| {
+        rayon::join(
+            || index_receipts_and_billed(input, &mut po),
+            || {
+                rayon::join(
+                    || index_products_and_contracts(input),
+                    || index_steps(input),
+                )
+            },
+        )
+    })?;
+    let (qty_step, steps) = steps?;
     let mut first_original = HashMap::with_capacity(suspects.len());
     // pairs are sorted by (suspect, original id); keep the earliest original by date
     let bill_date: HashMap<i64, i32> = input.bills.iter().map(|b| (b.id, b.date)).collect();
@@ -698,26 +670,6 @@ fn build_index<'a>(
     });
     for s in &suspects {
         first_original.entry(s.bill_id).or_insert(s.duplicate_of);
-    }
-    let mut step_index: HashMap<Decimal, u16> = HashMap::new();
-    let mut steps = Vec::new();
-    let mut qty_step = Vec::with_capacity(input.lines.qty_rounding.len());
-    for (row, step) in input.lines.qty_rounding.iter().enumerate() {
-        let k = match step_index.get(step) {
-            Some(k) => *k,
-            None => {
-                let k = u16::try_from(steps.len()).map_err(|_| {
-                    Error::input(
-                        Location::row("lines.qty_rounding", row),
-                        "more than 65535 distinct unit steps",
-                    )
-                })?;
-                steps.push(Precision::from_step(*step)?);
-                step_index.insert(*step, k);
-                k
-            }
-        };
-        qty_step.push(k);
     }
     Ok(Index {
         input,
@@ -765,6 +717,85 @@ impl Index<'_> {
             })
             .map(|i| c.price[i])
     }
+}
+
+/// PO lines by id; each one's received quantity and the other bills' quantities in order.
+fn index_receipts_and_billed(input: &Input, po: &mut [PoInfo]) -> HashMap<i64, usize> {
+    let p = &input.po_lines;
+    let mut po_by_id = HashMap::with_capacity(p.po_line_id.len());
+    for (i, id) in p.po_line_id.iter().enumerate() {
+        po_by_id.insert(*id, i);
+    }
+    let r = &input.receipts;
+    for (row, id) in r.po_line_id.iter().enumerate() {
+        if let Some(&i) = po_by_id.get(id) {
+            po[i].received += r.qty[row];
+        }
+    }
+    let b = &input.billed;
+    for (row, id) in b.po_line_id.iter().enumerate() {
+        if let Some(&i) = po_by_id.get(id) {
+            po[i]
+                .billed_elsewhere
+                .push((b.date[row], b.bill_id[row], b.qty[row]));
+        }
+    }
+    for info in po.iter_mut() {
+        info.billed_elsewhere
+            .sort_unstable_by_key(|(d, id, _)| (*d, *id));
+    }
+    po_by_id
+}
+
+type ByKey = HashMap<(i64, i64), Vec<usize>>;
+
+/// PO lines by (vendor, product), oldest first (order date, then id); contract rows by (vendor, product).
+fn index_products_and_contracts(input: &Input) -> (ByKey, ByKey) {
+    let p = &input.po_lines;
+    let mut po_by_product: ByKey = HashMap::new();
+    for i in 0..p.po_line_id.len() {
+        po_by_product
+            .entry((p.vendor_id[i], p.product_id[i]))
+            .or_default()
+            .push(i);
+    }
+    for v in po_by_product.values_mut() {
+        v.sort_unstable_by_key(|&i| (p.order_date[i], p.po_line_id[i]));
+    }
+    let c = &input.contracts;
+    let mut contracts: ByKey = HashMap::new();
+    for i in 0..c.vendor_id.len() {
+        contracts
+            .entry((c.vendor_id[i], c.product_id[i]))
+            .or_default()
+            .push(i);
+    }
+    (po_by_product, contracts)
+}
+
+/// Each line's unit step as an index into one `Precision` per distinct step.
+fn index_steps(input: &Input) -> Result<(Vec<u16>, Vec<Precision>)> {
+    let mut step_index: HashMap<Decimal, u16> = HashMap::new();
+    let mut steps = Vec::new();
+    let mut qty_step = Vec::with_capacity(input.lines.qty_rounding.len());
+    for (row, step) in input.lines.qty_rounding.iter().enumerate() {
+        let k = match step_index.get(step) {
+            Some(k) => *k,
+            None => {
+                let k = u16::try_from(steps.len()).map_err(|_| {
+                    Error::input(
+                        Location::row("lines.qty_rounding", row),
+                        "more than 65535 distinct unit steps",
+                    )
+                })?;
+                steps.push(Precision::from_step(*step)?);
+                step_index.insert(*step, k);
+                k
+            }
+        };
+        qty_step.push(k);
+    }
+    Ok((qty_step, steps))
 }
 
 fn net_price(price_unit: Decimal, discount: Decimal, uom_ratio: Decimal) -> Option<Decimal> {

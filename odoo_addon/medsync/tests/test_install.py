@@ -51,6 +51,10 @@ class TestInstall(MedsyncCase):
                 self.env[model].get_views([(False, view_type)])
         self.env["medsync.exception"].get_views([(False, "kanban"), (False, "search"), (False, "pivot")])
         self.env["medsync.run"].get_views([(False, "graph"), (False, "pivot"), (False, "search")])
+        self.env["medsync.match.result"].get_views([(False, "form"), (False, "list"), (False, "graph"),
+                                                    (False, "pivot"), (False, "search")])
+        self.env["medsync.match.tolerance"].get_views([(False, "form"), (False, "list")])
+        self.env["account.move"].get_views([(self.env.ref("account.view_move_form").id, "form")])
 
     def test_every_role_sees_the_menu(self):
         root = self.env.ref("medsync.medsync_menu_root")
