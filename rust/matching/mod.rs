@@ -798,9 +798,20 @@ fn index_steps(input: &Input) -> Result<(Vec<u16>, Vec<Precision>)> {
     Ok((qty_step, steps))
 }
 
+/// Unit price per product unit, net of discount. Decimal division is the
+/// costly step, so the usual case (no discount, the product's own unit) skips it.
 fn net_price(price_unit: Decimal, discount: Decimal, uom_ratio: Decimal) -> Option<Decimal> {
-    let factor = Decimal::ONE.checked_sub(discount.checked_div(Decimal::ONE_HUNDRED)?)?;
-    price_unit.checked_mul(factor)?.checked_div(uom_ratio)
+    let net = if discount.is_zero() {
+        price_unit
+    } else {
+        let factor = Decimal::ONE.checked_sub(discount.checked_div(Decimal::ONE_HUNDRED)?)?;
+        price_unit.checked_mul(factor)?
+    };
+    if uom_ratio == Decimal::ONE {
+        Some(net)
+    } else {
+        net.checked_div(uom_ratio)
+    }
 }
 
 /// A line's index in the input, its result and its allocations.
