@@ -8,5 +8,8 @@ from . import medsync_match_tolerance
 from . import medsync_match_result
 from . import account_move
 from . import account_payment_register
-from . import medsync_triggers
+from . import purchase_order_line
+from . import stock_picking
+from . import product_supplierinfo
+from . import product_template
 from . import medsync_demo

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..services import matching
+
 MATCH_STATES = [
     ("none", "Not matched"),
     ("matched", "Matched"),
@@ -43,8 +45,6 @@ class AccountMove(models.Model):
 
     def action_medsync_match(self):
         """Match these bills now (the button, and 'Match selected' on the list)."""
-        from ..services import matching
-
         bills = self._medsync_vendor_bills()
         if not bills:
             raise UserError(_("Only vendor bills and credit notes are matched."))
@@ -141,8 +141,6 @@ class AccountMove(models.Model):
         return len(bills)
 
     def _medsync_match_job(self, trigger="job"):
-        from ..services import matching
-
         bills = self.exists()
         if bills:
             matching.match_moves(bills, trigger=trigger)

@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..services import engine
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -12,7 +14,5 @@ class ResConfigSettings(models.TransientModel):
     medsync_engine_version = fields.Char(compute="_compute_medsync_engine_version")
 
     def _compute_medsync_engine_version(self):
-        from ..services import engine
-
         for settings in self:
             settings.medsync_engine_version = engine.describe(self.env)

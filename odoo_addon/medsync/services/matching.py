@@ -8,15 +8,12 @@ The vendor's bill is never changed.
 """
 
 import datetime as dt
-import logging
 from collections import defaultdict
 
 from odoo import fields
 from odoo.tools import SQL
 
 from . import engine
-
-_logger = logging.getLogger(__name__)
 
 EPOCH = dt.date(1970, 1, 1)
 DUPLICATE_LOOKBACK_DAYS = 120
@@ -87,9 +84,8 @@ def _match_chunk(bills, run):
 def _fetch(bills):
     env = bills.env
     env.flush_all()
-    cr = env.cr
     bill_ids = tuple(bills.ids)
-    rows = env.execute_query(SQL(
+    lines = env.execute_query(SQL(
         """
         SELECT aml.id, am.id, am.commercial_partner_id, am.company_id, aml.product_id, pt.categ_id,
                CASE WHEN pt.type = 'service' OR pt.medsync_match_level = 'two_way' THEN 'service'
@@ -121,7 +117,7 @@ def _fetch(bills):
                          "uom_ratio", "qty_rounding", "price_unit", "discount", "currency_id", "rate", "date",
                          "po_line_id", "is_refund"]}
     for (line_id, bill_id, vendor, company, product, categ, kind, qty, ratio, rounding, price, discount, currency,
-         date, po_line, refund) in rows:
+         date, po_line, refund) in lines:
         L["line_id"].append(line_id)
         L["bill_id"].append(bill_id)
         L["vendor_id"].append(vendor)
@@ -184,7 +180,7 @@ def _fetch(bills):
     po_ids = tuple(P["po_line_id"]) or (0,)
 
     # receipts: done moves of these PO lines, in the product unit; returns to the vendor count negative
-    cr.execute(SQL(
+    rows = env.execute_query(SQL(
         """
         SELECT sm.purchase_line_id,
                SUM(CASE WHEN dest.usage = 'supplier'
@@ -204,7 +200,7 @@ def _fetch(bills):
         """, po_ids))
     R = {"po_line_id": [], "qty": [], "date": []}
     receiver = {}
-    for pol, qty, date, user in cr.fetchall():
+    for pol, qty, date, user in rows:
         R["po_line_id"].append(pol)
         R["qty"].append(qty or 0.0)
         R["date"].append(_days(date))
@@ -215,7 +211,7 @@ def _fetch(bills):
     P["qty_consumed"] = [received.get(p, 0.0) for p in P["po_line_id"]]
 
     # quantities billed on other bills (drafts included, cancelled excluded, credit notes negative)
-    cr.execute(SQL(
+    rows = env.execute_query(SQL(
         """
         SELECT aml.purchase_line_id, am.id, COALESCE(am.invoice_date, am.date),
                CASE WHEN am.move_type = 'in_refund' THEN -1 ELSE 1 END
@@ -230,14 +226,14 @@ def _fetch(bills):
            AND am.move_type IN ('in_invoice', 'in_refund') AND aml.display_type = 'product' AND am.company_id IN %s
         """, po_ids, bill_ids, companies))
     B = {"po_line_id": [], "bill_id": [], "date": [], "qty": []}
-    for pol, bill, date, qty in cr.fetchall():
+    for pol, bill, date, qty in rows:
         B["po_line_id"].append(pol)
         B["bill_id"].append(bill)
         B["date"].append(_days(date))
         B["qty"].append(qty or 0.0)
 
     # contract prices: the vendor price list, per product unit
-    cr.execute(SQL(
+    rows = env.execute_query(SQL(
         """
         SELECT p.commercial_partner_id, pp.id, COALESCE(si.currency_id, 0),
                si.price / NULLIF(pu.factor / NULLIF(su.factor, 0), 0),
@@ -252,7 +248,7 @@ def _fetch(bills):
            AND (si.company_id IS NULL OR si.company_id IN %s)
         """, vendors, products, companies))
     C = {k: [] for k in ["vendor_id", "product_id", "currency_id", "price", "min_qty", "date_start", "date_end"]}
-    for vendor, product, currency, price, min_qty, start, end in cr.fetchall():
+    for vendor, product, currency, price, min_qty, start, end in rows:
         C["vendor_id"].append(vendor)
         C["product_id"].append(product)
         C["currency_id"].append(currency)
@@ -262,7 +258,7 @@ def _fetch(bills):
         C["date_end"].append(_days(end) if end else 2**31 - 1)
 
     # bill headers for near-duplicate detection: the batch and the vendors' recent bills
-    cr.execute(SQL(
+    rows = env.execute_query(SQL(
         """
         SELECT am.id, am.commercial_partner_id, COALESCE(am.invoice_date, am.date), COALESCE(am.ref, ''),
                ABS(am.amount_total_signed), am.move_type = 'in_refund', am.id IN %s
@@ -272,7 +268,7 @@ def _fetch(bills):
            AND (am.id IN %s OR COALESCE(am.invoice_date, am.date) >= %s)
         """, bill_ids, vendors, companies, bill_ids, today - dt.timedelta(days=DUPLICATE_LOOKBACK_DAYS)))
     H = {k: [] for k in ["bill_id", "vendor_id", "date", "ref", "amount", "is_refund", "in_batch"]}
-    for bill, vendor, date, ref, amount, refund, in_batch in cr.fetchall():
+    for bill, vendor, date, ref, amount, refund, in_batch in rows:
         H["bill_id"].append(bill)
         H["vendor_id"].append(vendor)
         H["date"].append(_days(date))
@@ -372,15 +368,14 @@ def _write(bills, out, meta, run):
         else:
             state = "none"
         states[bill.id] = (state, signature, ", ".join(labels[h] for h in held))
-    for state in {s[0] for s in states.values()}:
-        ids = [b for b, s in states.items() if s[0] == state]
-        cr.execute(SQL(
-            """UPDATE account_move AS am
-                  SET medsync_match_state = %s, medsync_last_match = %s,
-                      medsync_hold_signature = v.sig, medsync_hold_reason = v.reason
-                 FROM unnest(%s::int[], %s::varchar[], %s::varchar[]) AS v(id, sig, reason)
-                WHERE am.id = v.id""",
-            state, now, ids, [states[b][1] for b in ids], [states[b][2] for b in ids]))
+    ids = list(states)
+    cr.execute(SQL(
+        """UPDATE account_move AS am
+              SET medsync_match_state = v.state, medsync_last_match = %s,
+                  medsync_hold_signature = v.sig, medsync_hold_reason = v.reason
+             FROM unnest(%s::int[], %s::varchar[], %s::varchar[], %s::varchar[]) AS v(id, state, sig, reason)
+            WHERE am.id = v.id""",
+        now, ids, [states[b][0] for b in ids], [states[b][1] for b in ids], [states[b][2] for b in ids]))
     Move.invalidate_model(["medsync_match_state", "medsync_last_match", "medsync_hold_signature",
                            "medsync_hold_reason"])
     env["medsync.match.result"].invalidate_model()

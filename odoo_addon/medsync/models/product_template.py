@@ -1,0 +1,15 @@
+"""Which match level a product's bill lines get."""
+
+from odoo import fields, models
+
+
+class ProductTemplate(models.Model):
+    _inherit = "product.template"
+
+    medsync_match_level = fields.Selection(
+        [("auto", "Automatic"), ("two_way", "2-way (ordered)"), ("three_way", "3-way (received)"),
+         ("consumption", "Consumption (consigned / bill-only)")],
+        "Bill matching", default="auto", required=True,
+        help="Automatic: services 2-way, everything else 3-way. Consumption matches what was used "
+             "(consigned stock, bill-only implants).",
+    )
