@@ -12,6 +12,7 @@ pub mod error;
 pub mod matching;
 pub mod numeric;
 pub mod pool;
+pub mod reconcile;
 
 #[cfg(feature = "python")]
 mod python;

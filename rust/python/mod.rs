@@ -6,6 +6,7 @@ mod convert;
 mod errors;
 mod matching;
 mod numeric;
+mod reconcile;
 mod table;
 
 use pyo3::prelude::*;
@@ -22,6 +23,7 @@ fn medsync_core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(thread_count, m)?)?;
     numeric::register(m)?;
     matching::register(m)?;
+    reconcile::register(m)?;
     Ok(())
 }
 

@@ -71,9 +71,16 @@ impl<'py> Table<'py> {
         }
     }
 
-    /// Rows of the table: the length of the first column read.
+    /// Rows of the table: the length of the first column read or, before
+    /// any, of the first column given (so that defaults fill every row).
     pub fn rows(&self) -> usize {
-        self.rows.unwrap_or(0)
+        self.rows.unwrap_or_else(|| {
+            self.dict
+                .as_ref()
+                .and_then(|d| d.values().iter().next())
+                .and_then(|v| v.len().ok())
+                .unwrap_or(0)
+        })
     }
 
     fn seen(&mut self, py: Python<'py>, col: &str, len: usize) -> PyResult<()> {
@@ -179,9 +186,44 @@ impl<'py> Table<'py> {
         })
     }
 
+    /// Codes read as borrowed strings and parsed into `T` (no string is
+    /// copied); a code `parse` refuses is an error naming what is `expected`.
+    pub fn enums<T: Clone>(
+        &mut self,
+        col: &str,
+        default: Option<T>,
+        parse: impl Fn(&str) -> Option<T>,
+        expected: &str,
+    ) -> PyResult<Vec<T>> {
+        self.each(col, default, |v, at| {
+            let py = v.py();
+            let s = v
+                .cast::<PyString>()
+                .map_err(|_| to_py(py, Error::input(at(), "expected a string")))?;
+            let text = s.to_str()?;
+            parse(text.trim()).ok_or_else(|| {
+                to_py(py, Error::input(at(), format!("{text:?}: expected {expected}")))
+            })
+        })
+    }
+
     /// Dates: `datetime.date` objects or days since 1970-01-01 (a buffer of
     /// 32- or 64-bit integers is read in one copy).
     pub fn dates(&mut self, col: &str, default: Option<i32>) -> PyResult<Vec<i32>> {
+        self.dates_or(col, default, None)
+    }
+
+    /// Dates where None means "no date" (`none` in the output).
+    pub fn opt_dates(&mut self, col: &str, none: i32) -> PyResult<Vec<i32>> {
+        self.dates_or(col, Some(none), Some(none))
+    }
+
+    fn dates_or(
+        &mut self,
+        col: &str,
+        default: Option<i32>,
+        none: Option<i32>,
+    ) -> PyResult<Vec<i32>> {
         if let Some(d) = &self.dict {
             if let Some(obj) = d.get_item(col)? {
                 let py = obj.py();
@@ -218,6 +260,9 @@ impl<'py> Table<'py> {
         }
         self.each(col, default, |v, at| {
             let py = v.py();
+            if let (true, Some(n)) = (v.is_none(), none) {
+                return Ok(n);
+            }
             if let Ok(date) = v.cast::<PyDate>() {
                 let ordinal = date.call_method0("toordinal")?.extract::<i64>()?;
                 return Ok((ordinal - EPOCH_ORDINAL) as i32);
