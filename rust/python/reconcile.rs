@@ -237,7 +237,6 @@ fn finish_input(input: &mut Input, r: Raws) -> Result<()> {
 }
 
 /// The engine's output transposed into columns in one pass (GIL released).
-#[derive(Default)]
 struct Columns {
     row_status: Vec<u8>,
     row_ints: [Vec<i64>; 4],
@@ -279,7 +278,18 @@ fn position<T: PartialEq>(all: &[T], x: &T) -> u8 {
 fn transpose(out: reconcile::Output) -> Columns {
     use reconcile::{Approval, Class, RowStatus};
     let f = decimal_to_f64;
-    let mut c = Columns::default();
+    let (nr, nk) = (out.rows.len(), out.keys.len());
+    let mut c = Columns {
+        row_status: Vec::with_capacity(nr),
+        row_ints: std::array::from_fn(|_| Vec::with_capacity(nr)),
+        row_qty: Vec::with_capacity(nr),
+        key_ints: std::array::from_fn(|_| Vec::with_capacity(nk)),
+        key_nums: std::array::from_fn(|_| Vec::with_capacity(nk)),
+        key_flags: std::array::from_fn(|_| Vec::with_capacity(nk)),
+        key_class: Vec::with_capacity(nk),
+        key_approval: Vec::with_capacity(nk),
+        lot_name: Vec::with_capacity(nk),
+    };
     for r in &out.rows {
         c.row_status.push(position(&RowStatus::ALL, &r.status));
         let ints = [

@@ -690,6 +690,15 @@ impl Default for Agg {
     }
 }
 
+/// The aggregate of `key`, appended to `aggs` the first time it is seen.
+fn slot<'a>(map: &mut HashMap<Key, u32>, aggs: &'a mut Vec<Agg>, key: Key) -> &'a mut Agg {
+    let n = *map.entry(key).or_insert_with(|| {
+        aggs.push(Agg::default());
+        (aggs.len() - 1) as u32
+    });
+    &mut aggs[n as usize]
+}
+
 /// Row indexes of each source, split by shard.
 #[derive(Default, Clone)]
 struct Buckets {
@@ -699,7 +708,7 @@ struct Buckets {
     moves: Vec<(u32, bool)>,
 }
 
-fn bucket<T: Copy + Send>(
+fn bucket<T: Copy + Send + Sync>(
     n: usize,
     shards: usize,
     shard_of: impl Fn(usize) -> Option<(u32, T)> + Sync,
@@ -709,8 +718,10 @@ fn bucket<T: Copy + Send>(
     let parts: Vec<Vec<Vec<T>>> = starts
         .par_iter()
         .map(|&start| {
-            let mut out: Vec<Vec<T>> = vec![Vec::new(); shards];
-            for i in start..(start + chunk).min(n) {
+            let end = (start + chunk).min(n);
+            let guess = (end - start) / shards + 16;
+            let mut out: Vec<Vec<T>> = (0..shards).map(|_| Vec::with_capacity(guess)).collect();
+            for i in start..end {
                 if let Some((s, v)) = shard_of(i) {
                     out[s as usize].push(v);
                 }
@@ -718,13 +729,16 @@ fn bucket<T: Copy + Send>(
             out
         })
         .collect();
-    let mut out: Vec<Vec<T>> = vec![Vec::new(); shards];
-    for part in parts {
-        for (s, mut v) in part.into_iter().enumerate() {
-            out[s].append(&mut v);
-        }
-    }
-    out
+    (0..shards)
+        .into_par_iter()
+        .map(|s| {
+            let mut all = Vec::with_capacity(parts.iter().map(|p| p[s].len()).sum());
+            for p in &parts {
+                all.extend_from_slice(&p[s]);
+            }
+            all
+        })
+        .collect()
 }
 
 /// Reconcile. See the module documentation.
@@ -838,7 +852,8 @@ fn run_in_pool(input: &Input, options: &Options) -> Result<Output> {
     };
     let parts: Vec<Result<ShardOut>> = buckets.par_iter().map(|b| ctx.shard(b)).collect();
 
-    let mut keys = Vec::new();
+    let parts: Vec<ShardOut> = parts.into_iter().collect::<Result<_>>()?;
+    let mut keys = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
     let mut rows: Vec<RowOut> = resolved
         .iter()
         .map(|r| RowOut {
@@ -854,8 +869,7 @@ fn run_in_pool(input: &Input, options: &Options) -> Result<Output> {
             key: None,
         })
         .collect();
-    for part in parts {
-        let (part_keys, row_keys) = part?;
+    for (part_keys, row_keys) in parts {
         let offset = keys.len();
         for (row, k) in row_keys {
             rows[row as usize].key = Some(offset + k as usize);
@@ -889,7 +903,11 @@ fn add(a: &mut Decimal, b: Decimal) -> Result<()> {
 impl Ctx<'_> {
     /// Aggregate, then classify, every key of one shard; keys come back sorted.
     fn shard(&self, b: &Buckets) -> Result<ShardOut> {
-        let mut map: HashMap<Key, Agg> = HashMap::with_capacity(b.rows.len().max(b.quants.len()));
+        // key -> index in `aggs` (aggregates stay put while the table grows)
+        let cap = b.rows.len().max(b.quants.len());
+        let mut map: HashMap<Key, u32> = HashMap::with_capacity(cap);
+        let mut aggs: Vec<Agg> = Vec::with_capacity(cap);
+
         // previous row of the same key, per position in b.rows
         let mut prev_row = vec![u32::MAX; b.rows.len()];
         for (pos, &i) in b.rows.iter().enumerate() {
@@ -899,9 +917,7 @@ impl Ctx<'_> {
             } else {
                 self.unknown[&(r.product, r.unknown_lot.as_ref())]
             };
-            let a = map
-                .entry((r.location, r.product, r.lot_id, unk))
-                .or_default();
+            let a = slot(&mut map, &mut aggs, (r.location, r.product, r.lot_id, unk));
             add(&mut a.ext, r.qty)?;
             a.in_snapshot = true;
             if r.expiry != NO_DATE && (a.ext_expiry == NO_DATE || r.expiry < a.ext_expiry) {
@@ -913,9 +929,7 @@ impl Ctx<'_> {
         let q = &self.input.quants;
         for &i in &b.quants {
             let i = i as usize;
-            let a = map
-                .entry((q.location_id[i], q.product_id[i], q.lot_id[i], 0))
-                .or_default();
+            let a = slot(&mut map, &mut aggs, (q.location_id[i], q.product_id[i], q.lot_id[i], 0));
             add(&mut a.quant, q.qty[i])?;
         }
         let m = &self.input.moves;
@@ -928,9 +942,7 @@ impl Ctx<'_> {
                 m.location_id[i]
             };
             let qty = if inbound { m.qty[i] } else { -m.qty[i] };
-            let a = map
-                .entry((loc, m.product_id[i], m.lot_id[i], 0))
-                .or_default();
+            let a = slot(&mut map, &mut aggs, (loc, m.product_id[i], m.lot_id[i], 0));
             add(&mut a.history, qty)?;
             let d = m.date[i];
             if d > as_of {
@@ -942,8 +954,8 @@ impl Ctx<'_> {
                 add(&mut a.window_before, qty)?;
             }
         }
-        let mut entries: Vec<(Key, Agg)> = map.into_iter().collect();
-        entries.sort_unstable_by(|a, b| {
+        let mut order: Vec<(Key, u32)> = map.into_iter().collect();
+        order.sort_unstable_by(|a, b| {
             let (ka, kb) = (&a.0, &b.0);
             (ka.0, ka.1, ka.2, self.unknown_names[ka.3 as usize]).cmp(&(
                 kb.0,
@@ -952,6 +964,7 @@ impl Ctx<'_> {
                 self.unknown_names[kb.3 as usize],
             ))
         });
+        let entries: Vec<(Key, &Agg)> = order.iter().map(|(k, n)| (*k, &aggs[*n as usize])).collect();
 
         // scope: counted locations (full) or the (location, product) pairs the snapshot names
         let listed: HashSet<(i64, i64)> = if self.options.full {
@@ -1030,7 +1043,7 @@ impl Ctx<'_> {
     }
 
     /// Classes and approvals, with the lot-swap check per (location, product).
-    fn classify(&self, out: &mut [KeyOut], entries: &[(Key, Agg)]) -> Result<()> {
+    fn classify(&self, out: &mut [KeyOut], entries: &[(Key, &Agg)]) -> Result<()> {
         let mut start = 0;
         while start < out.len() {
             let (loc, prod) = (out[start].location_id, out[start].product_id);
@@ -1046,7 +1059,7 @@ impl Ctx<'_> {
             }
             let swap = differing >= 2 && total.is_zero();
             for i in start..end {
-                self.classify_key(&mut out[i], &entries[i].1, swap)?;
+                self.classify_key(&mut out[i], entries[i].1, swap)?;
             }
             start = end;
         }
