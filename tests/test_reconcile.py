@@ -4,6 +4,7 @@ the bar-code helpers, and the binding's contract for bad input."""
 import datetime as dt
 import math
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,13 +23,15 @@ def worlds(draw):
     products = {"product_id": [1, 2, 3], "category_id": [7, 8, 7],
                 "risk_class": [draw(st.integers(0, 2)) for _ in range(3)],
                 "cost": [draw(st.sampled_from(["0", "0.5", "2.333", "900", "12.5"])) for _ in range(3)],
-                "rounding": [draw(st.sampled_from(["1", "0.01", "0.5", "0.001"])) for _ in range(3)]}
+                "rounding": [draw(st.sampled_from(["1", "0.01", "0.5", "0.001"])) for _ in range(3)],
+                "tracked": [draw(st.booleans()), True, draw(st.booleans())]}
     locations = {"location_id": [10, 11, 12], "code": ["CAB-A", "5412345000013", ""],
                  "counted": [True, draw(st.booleans()), draw(st.booleans())]}
     codes = {"kind": ["ref", "ref", "ref", "gtin", "gtin", "vendor"],
              "code": ["P1", "P2", "P3", "09506000134352", "19506000134359", "V-3"],
              "product_id": [1, 2, 3, 2, 1, 3],
-             "factor": ["1", "1", "1", "1", draw(st.sampled_from(["12", "10", "1"])), draw(st.sampled_from(["1", "6"]))]}
+             "factor": ["1", "1", "1", "1", draw(st.sampled_from(["12", "10", "1"])),
+                        draw(st.sampled_from(["1", "6"]))]}
     packs = {"product_id": [1, 0], "unit": ["BX", "PR"], "factor": [draw(st.sampled_from(["12", "6"])), "2"]}
     lots = {"lot_id": [100, 101, 102], "product_id": [2, 2, 3], "name": ["L100", "L101", "S1"],
             "expiry": [draw(st.sampled_from([ref.NO_DATE, 19_999, 20_000, 20_500])) for _ in range(3)]}
@@ -141,8 +144,9 @@ def test_barcode_helpers():
         mc.gtin14("9506000134353")
 
 
-BASE = dict(snapshot=dict(location_code=["A"], product_code=["P"], qty=[1]), locations=dict(location_id=[1], code=["A"]),
-            codes=dict(code=["P"], product_id=[5]), products=dict(product_id=[5]))
+BASE = dict(snapshot=dict(location_code=["A"], product_code=["P"], qty=[1]),
+            locations=dict(location_id=[1], code=["A"]), codes=dict(code=["P"], product_id=[5]),
+            products=dict(product_id=[5]))
 
 
 @pytest.mark.parametrize(
@@ -172,14 +176,20 @@ def test_bad_input_is_refused_with_its_place(change, field, row):
 
 
 def test_same_answer_with_one_or_many_threads():
+    """The bench world (20,000 keys over 20 locations, shards in parallel) gives
+    the same output with 1 and with 4 threads."""
     import subprocess
     import sys
 
-    code = ("import medsync_core as mc, json, sys; sys.path.insert(0, '.');"
-            "from benches.bench_reconcile import world;"
-            "t = world(20000, seed=3); out = mc.reconcile_stock(**t, as_of=t.pop('as_of') if False else %d, full=True);"
-            "print(json.dumps([list(out['keys']['diff'])[:5000], out['keys']['class'][:5000],"
-            " list(out['rows']['key'])[:5000]]))" % AS_OF)
+    code = (
+        "import json, sys; sys.path[:0] = ['benches', '.'];"
+        "import medsync_core as mc, bench_reconcile as b;"
+        "out = mc.reconcile_stock(**b.as_buffers(b.world(20000, seed=3)), rules=b.RULES, as_of=b.AS_OF, full=True);"
+        "print(json.dumps([list(out['keys']['diff']), out['keys']['class'], out['keys']['approval'],"
+        " list(out['rows']['key'])]))"
+    )
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           cwd=str(Path(__file__).resolve().parent.parent),
                            env=dict(os.environ, MEDSYNC_THREADS=n)).stdout for n in ("1", "4")]
-    assert runs[0] == runs[1] and len(runs[0]) > 1000
+    assert runs[0] == runs[1]
+    assert len(runs[0]) > 100_000

@@ -101,6 +101,7 @@ fn reconcile_stock<'py>(
     p.risk_class = t.ints("risk_class", Some(0))?;
     let products_cost = t.decimals("cost", Some(Decimal::ZERO))?;
     let products_rounding = t.decimals("rounding", Some(Decimal::new(1, 2)))?;
+    p.tracked = t.bools("tracked", Some(true))?;
     t.finish()?;
 
     let mut t = Table::new("packs", packs)?;

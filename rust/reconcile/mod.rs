@@ -110,6 +110,8 @@ pub struct Products {
     pub cost: Vec<Decimal>,
     /// The product UoM's rounding step.
     pub rounding: Vec<Decimal>,
+    /// Tracked by lot or serial; an untracked product's lots are ignored.
+    pub tracked: Vec<bool>,
 }
 
 /// Units a snapshot may count in, per product (product 0: any product).
@@ -378,6 +380,7 @@ struct ProductInfo {
     risk: i64,
     cost: Decimal,
     precision: Precision,
+    tracked: bool,
     /// Pack factors other than 1, ascending.
     factors: Vec<Decimal>,
 }
@@ -454,6 +457,7 @@ fn build_index(input: &Input) -> Result<Index<'_>> {
                 risk: p.risk_class[i],
                 cost: p.cost[i],
                 precision,
+                tracked: p.tracked[i],
                 factors: Vec::new(),
             },
         );
@@ -645,7 +649,7 @@ fn resolve_row<'a>(
         .precision
         .round(q, RoundingMethod::HalfUp)
         .map_err(|_| overflow())?;
-    if !lot.is_empty() {
+    if !lot.is_empty() && info.tracked {
         match ix.lots_by_name.get(&(*product, lot.as_ref())) {
             Some(id) => r.lot_id = *id,
             None => r.unknown_lot = lot,

@@ -46,7 +46,7 @@ def reconcile_stock(snapshot, locations, codes, products, packs=None, lots=None,
     locs = rows(locations, {"location_id": None, "code": "", "counted": True}, {})
     cds = rows(codes, {"kind": "ref", "code": None, "product_id": None, "factor": "1"}, {"factor": D})
     prods = rows(products, {"product_id": None, "category_id": 0, "risk_class": 0, "cost": "0",
-                            "rounding": "0.01"}, {"cost": D, "rounding": D})
+                            "rounding": "0.01", "tracked": True}, {"cost": D, "rounding": D})
     pks = rows(packs, {"product_id": 0, "unit": "", "factor": "1"}, {"factor": D})
     lts = rows(lots, {"lot_id": 0, "product_id": 0, "name": "", "expiry": NO_DATE}, {})
     qts = rows(quants, {"location_id": 0, "product_id": 0, "lot_id": 0, "qty": "0"}, {"qty": D})
@@ -112,7 +112,7 @@ def reconcile_stock(snapshot, locations, codes, products, packs=None, lots=None,
         r["qty"] = qty
         lot = s["lot"].strip()
         lot_id, unknown = 0, ""
-        if lot:
+        if lot and prod[product]["tracked"]:
             lot_id = lot_by_name.get((product, lot), 0)
             unknown = "" if lot_id else lot
         r["lot_id"] = lot_id

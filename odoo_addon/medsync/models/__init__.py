@@ -11,5 +11,10 @@ from . import account_payment_register
 from . import purchase_order_line
 from . import stock_picking
 from . import product_supplierinfo
+from . import medsync_stock_tolerance
 from . import product_template
+from . import stock_location
+from . import medsync_stock_code
+from . import medsync_stock_snapshot
+from . import medsync_expiry_risk
 from . import medsync_demo

@@ -4,7 +4,11 @@ Everything goes through Odoo's own flows: purchase orders confirmed, receipts
 validated (one partial, one returned), vendor bills created and posted; then
 MedSync matches them, as the nightly action would."""
 
+import base64
+from datetime import timedelta
+
 from odoo import Command, api, fields, models
+from odoo.tools import SQL
 
 from ..services import matching
 
@@ -102,3 +106,75 @@ class MedsyncDemo(models.AbstractModel):
 
         matching.match_moves(bills, trigger="cron")
         return bills.ids
+
+    @api.model
+    def _create_reconcile_demo(self):
+        """An operating-theatre supply cabinet that counted its stock yesterday
+        and sent a snapshot showing each drift class; it is imported and
+        reconciled as the inventory controller would."""
+        ref = self.env.ref
+        env = self.env
+        cab = env["stock.location"].create({"name": "OR supply cabinet 1", "usage": "internal",
+                                            "location_id": ref("medsync.location_or").id,
+                                            "medsync_responsible_id": ref("medsync.user_inventory").id})
+        env["medsync.location.code"].create([
+            {"code": "OR-CAB-01", "location_id": cab.id, "source": "Omnicell"},
+            {"code": "5412345000013", "kind": "gln", "location_id": ref("medsync.location_icu").id,
+             "source": "Omnicell"},
+        ])
+        box = ref("medsync.uom_box12")
+        p = {k: ref(f"medsync.product_{k}") for k in ("gloves", "gauze", "cannula", "saline", "suture", "stent")}
+        env["medsync.product.code"].create([
+            {"kind": "gtin", "code": "15012345000036", "product_id": p["cannula"].id, "factor": box.factor_inv},
+            {"kind": "gtin", "code": "05012345000015", "product_id": p["gloves"].id},
+        ])
+        p["stent"].medsync_risk_class = "3"
+        now = fields.Datetime.now()
+        lots = {}
+        for key, name, days in (("gloves", "GLV-2611", 500), ("gauze", "GAU-2610", 300), ("cannula", "IVC-2609", 700),
+                                ("saline", "NACL-2512", -5), ("suture", "SUT-2701", 800), ("stent", "DES-A17", 900),
+                                ("stent_b", "DES-B02", 600)):
+            product = p["stent"] if key == "stent_b" else p[key]
+            lots[key] = env["stock.lot"].create({"name": name, "product_id": product.id,
+                                                 "expiration_date": now + timedelta(days=days)})
+        Quant = env["stock.quant"].with_context(inventory_mode=True)
+        for key, qty in (("gloves", 40), ("gauze", 120), ("cannula", 48), ("saline", 12), ("suture", 36),
+                         ("stent", 2), ("stent_b", 1)):
+            product = p["stent"] if key == "stent_b" else p[key]
+            Quant.create({"product_id": product.id, "location_id": cab.id, "lot_id": lots[key].id,
+                          "inventory_quantity": qty}).with_context(
+                set_inventory_quantity_auto_apply=True).action_apply_inventory()
+        env.flush_all()
+        # the stock arrived a week ago; after the count, 6 gloves were used (and 2 sutures 20 minutes later)
+        env.cr.execute(SQL("UPDATE stock_move_line SET date = %s WHERE location_dest_id = %s",
+                           now - timedelta(days=7), cab.id))
+        env.invalidate_all()
+        count_time = now - timedelta(days=1)
+        Quant.search([("location_id", "=", cab.id), ("product_id", "=", p["gloves"].id)]).write(
+            {"inventory_quantity": 34})
+        Quant.search([("location_id", "=", cab.id), ("product_id", "=", p["suture"].id)]).write(
+            {"inventory_quantity": 34})
+        Quant.search([("location_id", "=", cab.id), ("inventory_quantity_set", "=", True)]).with_context(
+            set_inventory_quantity_auto_apply=True).action_apply_inventory()
+        env.flush_all()
+        env.cr.execute(SQL(
+            "UPDATE stock_move_line SET date = %s WHERE location_id = %s AND product_id = %s AND date > %s",
+            count_time + timedelta(minutes=20), cab.id, p["suture"].id, now - timedelta(days=2)))
+        env.invalidate_all()
+        csv_text = "\n".join([
+            "location,product,kind,lot,expiry,qty,unit",
+            "OR-CAB-01,MS-GLV-M,ref,GLV-2611,,40,",                   # matched at count time (34 now)
+            "OR-CAB-01,MS-GAU-10,ref,GAU-2610,,110,",                 # under: 10 missing
+            "OR-CAB-01,15012345000036,gtin,IVC-2609,,4,",             # 4 cases of 12 = 48: matched
+            "OR-CAB-01,RX-NACL-1L,ref,NACL-2512,,1,Box of 12",        # 12 counted in a box: matched, expired
+            "OR-CAB-01,MS-SUT-30,ref,SUT-2701,,34,",                  # timing: 2 used 20 minutes after the count
+            "OR-CAB-01,IMP-DES-3018,ref,DES-A17,,1,",                 # stents: lots swapped
+            "OR-CAB-01,IMP-DES-3018,ref,DES-B02,,2,",
+            "OR-CAB-01,(01)05012345000015(17)281130(10)GLV-2612,gs1,,,5,",  # a lot Odoo does not know
+            "OR-CAB-01,MS-UNKNOWN-9,ref,,,3,",                        # unknown code
+        ]) + "\n"
+        wizard = self.env["medsync.snapshot.import"].with_user(ref("medsync.user_inventory")).create({
+            "file": base64.b64encode(csv_text.encode()), "file_name": "omnicell-or-cab-01.csv",
+            "source": "Omnicell OR cabinet 1", "as_of": count_time, "scope": "full"})
+        wizard.action_import()
+        return True

@@ -2,6 +2,8 @@
 
 from odoo import fields, models
 
+from .medsync_stock_tolerance import RISK_CLASSES
+
 
 class ProductTemplate(models.Model):
     _inherit = "product.template"
@@ -13,3 +15,7 @@ class ProductTemplate(models.Model):
         help="Automatic: services 2-way, everything else 3-way. Consumption matches what was used "
              "(consigned stock, bill-only implants).",
     )
+
+    medsync_risk_class = fields.Selection(
+        RISK_CLASSES, "Count risk class", default="1", required=True,
+        help="Picks the count tolerance (with location and category) of reconciliations.")

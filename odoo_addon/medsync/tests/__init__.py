@@ -3,3 +3,4 @@ from . import test_security
 from . import test_exception
 from . import test_run
 from . import test_matching
+from . import test_reconcile

@@ -1,2 +1,3 @@
 from . import medsync_exception_close
 from . import medsync_hold_release
+from . import medsync_snapshot_import

@@ -1,0 +1,369 @@
+"""External stock snapshots, their raw rows and their reconciliation lines.
+
+A snapshot is imported once (its content hash is unique per company), keeps
+its file and raw rows, and is reconciled by the engine into one line per
+location, product and lot. Corrections are approved (auto within tolerance,
+one controller, or four eyes above the tolerance's value) and applied only
+through Odoo's own inventory adjustment (``stock.quant`` in inventory mode,
+``action_apply_inventory``) with the snapshot as the moves' reference.
+"""
+
+import datetime as dt
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from ..services import reconcile
+
+CLASSES = [
+    ("matched", "Matched"),
+    ("expiry_mismatch", "Expiry mismatch"),
+    ("lot_swap", "Lot swap"),
+    ("uom_error", "Unit of measure error"),
+    ("timing", "Timing (moves around the count)"),
+    ("missing_in_odoo", "Missing in Odoo"),
+    ("missing_external", "Missing externally"),
+    ("over", "Over (more counted)"),
+    ("under", "Under (less counted)"),
+    ("not_counted", "Not counted"),
+]
+APPROVALS = [("none", "Nothing to correct"), ("auto", "Auto (within tolerance)"), ("controller", "Controller"),
+             ("four_eyes", "Four eyes"), ("review", "Data to review")]
+LINE_STATES = [("none", "No correction"), ("review", "To review"), ("to_approve", "To approve"),
+               ("second", "Second approval"), ("approved", "Approved"), ("applied", "Applied"),
+               ("rejected", "Rejected")]
+ROW_STATUSES = [("new", "Not reconciled"), ("mapped", "Mapped"), ("unknown_location", "Unknown location"),
+                ("unknown_product", "Unknown product"), ("unknown_unit", "Unknown unit")]
+CODE_KINDS = [("ref", "Internal reference"), ("vendor", "Vendor code"), ("gtin", "GTIN"),
+              ("gs1", "GS1 element string"), ("hibc", "HIBC bar code")]
+
+
+class MedsyncStockSnapshot(models.Model):
+    _name = "medsync.stock.snapshot"
+    _description = "MedSync external stock snapshot"
+    _inherit = ["mail.thread"]
+    _order = "as_of desc, id desc"
+
+    name = fields.Char(required=True, readonly=True, copy=False, default=lambda self: self.env._("New"))
+    source = fields.Char(required=True, tracking=True, help="Warehouse tool, supply cabinet or site that counted.")
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    as_of = fields.Datetime("Counted at", required=True, tracking=True)
+    scope = fields.Selection([("full", "Full (missing rows mean zero)"), ("partial", "Partial (only what is listed)")],
+                             required=True, default="full")
+    state = fields.Selection([("draft", "Imported"), ("reconciled", "Reconciled"), ("done", "Corrections applied"),
+                              ("cancel", "Cancelled")], default="draft", required=True, tracking=True, index=True)
+    content_hash = fields.Char(readonly=True, index=True, copy=False)
+    file = fields.Binary(attachment=True, readonly=True, copy=False)
+    file_name = fields.Char(readonly=True)
+    row_ids = fields.One2many("medsync.stock.snapshot.row", "snapshot_id", "Raw rows")
+    line_ids = fields.One2many("medsync.stock.recon.line", "snapshot_id", "Reconciliation")
+    row_count = fields.Integer(compute="_compute_counts")
+    line_count = fields.Integer(compute="_compute_counts")
+    difference_count = fields.Integer("Differences", compute="_compute_counts")
+    unmapped_count = fields.Integer("Unmapped rows", compute="_compute_counts")
+    to_approve_count = fields.Integer("To approve", compute="_compute_counts")
+    difference_value = fields.Monetary("Value of differences", compute="_compute_counts")
+
+    _sql_constraints = [
+        ("hash_unique", "unique(company_id, content_hash)", "This file was already imported."),
+    ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", self.env._("New")) == self.env._("New"):
+                vals["name"] = self.env["ir.sequence"].next_by_code("medsync.stock.snapshot") or "/"
+        return super().create(vals_list)
+
+    def _compute_counts(self):
+        Line = self.env["medsync.stock.recon.line"]
+        Row = self.env["medsync.stock.snapshot.row"]
+        lines = defaultdict(lambda: defaultdict(float))
+        for snap, cls, state, count, value in Line._read_group(
+                [("snapshot_id", "in", self.ids)], ["snapshot_id", "diff_class", "state"], ["__count", "value:sum"]):
+            d = lines[snap.id]
+            d["lines"] += count
+            if cls not in ("matched", "timing", "not_counted"):
+                d["diff"] += count
+                d["value"] += abs(value)
+            if state in ("to_approve", "second"):
+                d["approve"] += count
+        rows = defaultdict(lambda: defaultdict(int))
+        for snap, status, count in Row._read_group([("snapshot_id", "in", self.ids)], ["snapshot_id", "status"],
+                                                   ["__count"]):
+            rows[snap.id]["all"] += count
+            if status.startswith("unknown"):
+                rows[snap.id]["unmapped"] += count
+        for snap in self:
+            d, r = lines[snap.id], rows[snap.id]
+            snap.line_count = int(d["lines"])
+            snap.difference_count = int(d["diff"])
+            snap.difference_value = d["value"]
+            snap.to_approve_count = int(d["approve"])
+            snap.row_count = r["all"]
+            snap.unmapped_count = r["unmapped"]
+
+    # ------------------------------------------------------------------ actions
+
+    def _check_controller(self):
+        if not self.env.user.has_group("medsync.group_medsync_inventory"):
+            raise AccessError(self.env._("Only an inventory controller may do this."))
+
+    def action_reconcile(self):
+        """Reconcile now, or queue one job per chunk of locations when the
+        snapshot is larger than the company's chunk size."""
+        self._check_controller()
+        for snap in self:
+            if snap.state in ("done", "cancel"):
+                raise UserError(self.env._("%s is closed.", snap.name))
+            chunk = max(1, snap.company_id.medsync_chunk_size)
+            if len(snap.row_ids) <= chunk:
+                reconcile.reconcile_snapshot(snap)
+            else:
+                snap._enqueue_reconcile(chunk)
+            snap.state = "reconciled"
+        return True
+
+    def _enqueue_reconcile(self, chunk):
+        self.ensure_one()
+        codes = reconcile.location_codes(self.env, self.company_id)
+        per_loc = defaultdict(int)
+        for row in self.row_ids:
+            per_loc[codes.get((row.location_code or "").strip(), 0)] += 1
+        batch, size = [], 0
+        for loc in sorted(k for k in per_loc if k):
+            batch.append(loc)
+            size += per_loc[loc]
+            if size >= chunk:
+                self._delay_chunk(batch)
+                batch, size = [], 0
+        if batch or not any(per_loc):  # no mapped location at all: one job reports the rows
+            self._delay_chunk(batch)
+
+    def _delay_chunk(self, location_ids):
+        self.with_delay(channel="root.medsync.reconcile",
+                        description=self.env._("MedSync: reconcile %(name)s, %(n)s location(s)", name=self.name,
+                                               n=len(location_ids)),
+                        identity_key=f"medsync-recon-{self.id}-{'-'.join(map(str, location_ids))}",
+                        )._medsync_reconcile_job(list(location_ids))
+
+    def _medsync_reconcile_job(self, location_ids):
+        snap = self.exists()
+        if snap and snap.state not in ("done", "cancel"):
+            reconcile.reconcile_snapshot(snap, location_ids, trigger="job")
+        return len(location_ids)
+
+    def action_approve_all(self):
+        """Approve every line this user may approve (first approval)."""
+        self.line_ids.filtered(lambda ln: ln.state == "to_approve").action_approve()
+        return True
+
+    def action_apply(self):
+        """Apply the approved corrections through Odoo's inventory adjustment."""
+        self._check_controller()
+        for snap in self:
+            lines = snap.line_ids.filtered(lambda ln: ln.state == "approved" and ln.diff)
+            if not lines:
+                raise UserError(self.env._("%s has no approved correction to apply.", snap.name))
+            lines._apply()
+            if not snap.line_ids.filtered(lambda ln: ln.state in ("to_approve", "second", "approved")):
+                snap.state = "done"
+        return True
+
+    def action_cancel(self):
+        self._check_controller()
+        if self.line_ids.filtered(lambda ln: ln.state == "applied"):
+            raise UserError(self.env._("Corrections were applied already: the snapshot cannot be cancelled."))
+        self.state = "cancel"
+        return True
+
+    def action_view_lines(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("medsync.action_medsync_recon_line")
+        action["domain"] = [("snapshot_id", "=", self.id)]
+        action["context"] = {"search_default_differences": 1, "search_default_group_class": 1}
+        return action
+
+
+class MedsyncStockSnapshotRow(models.Model):
+    _name = "medsync.stock.snapshot.row"
+    _description = "MedSync snapshot row (as received)"
+    _order = "snapshot_id, sequence"
+
+    snapshot_id = fields.Many2one("medsync.stock.snapshot", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="snapshot_id.company_id", store=True)
+    sequence = fields.Integer("Row", readonly=True)
+    location_code = fields.Char(readonly=True)
+    product_code = fields.Char(readonly=True)
+    code_kind = fields.Selection(CODE_KINDS, readonly=True, default="ref")
+    lot = fields.Char(readonly=True)
+    expiry = fields.Date(readonly=True)
+    qty = fields.Float(readonly=True, digits="Product Unit of Measure")
+    unit = fields.Char(readonly=True)
+    status = fields.Selection(ROW_STATUSES, default="new", readonly=True, index=True)
+    line_id = fields.Many2one("medsync.stock.recon.line", readonly=True, index="btree_not_null", ondelete="set null")
+
+
+class MedsyncStockReconLine(models.Model):
+    _name = "medsync.stock.recon.line"
+    _description = "MedSync reconciliation line"
+    _order = "snapshot_id, location_id, product_id, lot_id, id"
+
+    snapshot_id = fields.Many2one("medsync.stock.snapshot", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    run_id = fields.Many2one("medsync.run", readonly=True)
+    location_id = fields.Many2one("stock.location", required=True, index=True, readonly=True)
+    product_id = fields.Many2one("product.product", required=True, index=True, readonly=True)
+    categ_id = fields.Many2one(related="product_id.categ_id", store=True, string="Category")
+    uom_id = fields.Many2one(related="product_id.uom_id", string="Unit")
+    lot_id = fields.Many2one("stock.lot", readonly=True, index="btree_not_null")
+    lot_name = fields.Char("Unknown lot", readonly=True, help="A lot the snapshot names that Odoo does not know.")
+    expiry = fields.Date("Expiry (Odoo)", readonly=True)
+    ext_expiry = fields.Date("Expiry (external)", readonly=True)
+    ext_qty = fields.Float("External", readonly=True, digits="Product Unit of Measure")
+    odoo_qty = fields.Float("Odoo at count time", readonly=True, digits="Product Unit of Measure")
+    quant_qty = fields.Float("On hand now", readonly=True, digits="Product Unit of Measure")
+    history_qty = fields.Float("Move history now", readonly=True, digits="Product Unit of Measure")
+    moves_after = fields.Float("Moves since the count", readonly=True, digits="Product Unit of Measure")
+    diff = fields.Float("Difference", readonly=True, digits="Product Unit of Measure")
+    value = fields.Monetary("Value", readonly=True)
+    factor = fields.Float("Pack factor", readonly=True)
+    drift = fields.Float("Integrity drift", readonly=True, digits="Product Unit of Measure",
+                         help="On hand minus the move history: not zero means the quant is corrupt.")
+    in_snapshot = fields.Boolean(readonly=True)
+    negative = fields.Boolean("Negative quant", readonly=True)
+    expired = fields.Boolean("Expired on hand", readonly=True)
+    diff_class = fields.Selection(CLASSES, "Class", readonly=True, index=True)
+    approval = fields.Selection(APPROVALS, readonly=True)
+    rule_id = fields.Many2one("medsync.stock.tolerance", "Tolerance", readonly=True)
+    state = fields.Selection(LINE_STATES, default="none", readonly=True, index=True)
+    approved_by_id = fields.Many2one("res.users", "Approved by", readonly=True)
+    second_approved_by_id = fields.Many2one("res.users", "Second approval by", readonly=True)
+    applied_move_id = fields.Many2one("stock.move", "Inventory move", readonly=True)
+    explanation = fields.Char(compute="_compute_explanation")
+
+    @api.depends("diff_class", "ext_qty", "odoo_qty", "diff", "factor", "moves_after", "ext_expiry", "expiry")
+    def _compute_explanation(self):
+        _ = self.env._
+        for ln in self:
+            unit = ln.uom_id.name or ""
+            base = _("external %(ext)s %(unit)s, Odoo %(odoo)s at count time", ext=ln.ext_qty, odoo=ln.odoo_qty,
+                     unit=unit)
+            text = {
+                "matched": _("Counts agree: %s.", base),
+                "expiry_mismatch": _("Counts agree but the external expiry %(ext)s differs from the lot's %(odoo)s.",
+                                     ext=ln.ext_expiry, odoo=ln.expiry),
+                "lot_swap": _("The product's total agrees; its lots do not (%s).", base),
+                "uom_error": _("%(base)s: one is %(f)s times the other, a pack counted as units (or the reverse).",
+                               base=base, f=ln.factor),
+                "timing": _("%(base)s: the %(d)s difference equals moves within an hour of the count.", base=base,
+                            d=ln.diff),
+                "missing_in_odoo": _("Found externally, none in Odoo: %s.", base),
+                "missing_external": _("Not in the full snapshot, %(odoo)s %(unit)s in Odoo.", odoo=ln.odoo_qty,
+                                      unit=unit),
+                "over": _("More counted than Odoo holds: %s.", base),
+                "under": _("Less counted than Odoo holds: %s.", base),
+                "not_counted": _("Not part of this count."),
+            }
+            ln.explanation = text.get(ln.diff_class, "")
+
+    # ------------------------------------------------------------------ approvals
+
+    def action_approve(self):
+        """First approval (inventory controller). Four-eyes lines then wait for
+        an inventory manager other than this user."""
+        if not self.env.user.has_group("medsync.group_medsync_inventory"):
+            raise AccessError(self.env._("Only an inventory controller approves count corrections."))
+        todo = self.filtered(lambda ln: ln.state == "to_approve")
+        if todo != self:
+            raise UserError(self.env._("Only lines waiting for approval can be approved."))
+        four = todo.filtered(lambda ln: ln.approval == "four_eyes")
+        four.write({"state": "second", "approved_by_id": self.env.uid})
+        (todo - four).write({"state": "approved", "approved_by_id": self.env.uid})
+        return True
+
+    def action_approve_second(self):
+        if not self.env.user.has_group("stock.group_stock_manager"):
+            raise AccessError(self.env._("The second approval needs an inventory administrator."))
+        if self.filtered(lambda ln: ln.state != "second"):
+            raise UserError(self.env._("Only lines waiting for a second approval can get one."))
+        if self.filtered(lambda ln: ln.approved_by_id == self.env.user):
+            raise UserError(self.env._("Four eyes: the second approval must come from another person."))
+        self.write({"state": "approved", "second_approved_by_id": self.env.uid})
+        return True
+
+    def action_reject(self):
+        if not self.env.user.has_group("medsync.group_medsync_inventory"):
+            raise AccessError(self.env._("Only an inventory controller rejects count corrections."))
+        if self.filtered(lambda ln: ln.state not in ("to_approve", "second", "approved", "review")):
+            raise UserError(self.env._("Only open corrections can be rejected."))
+        self.write({"state": "rejected"})
+        return True
+
+    def _apply(self):
+        """The approved differences become inventory adjustments: the quant of
+        each key is set, in inventory mode, to what it holds now plus the
+        difference measured at the count, and Odoo applies it."""
+        Quant = self.env["stock.quant"].with_context(inventory_mode=True)
+        Lot = self.env["stock.lot"]
+        quants = Quant
+        targets = {}
+        for ln in self:
+            lot = ln.lot_id
+            if not lot and ln.lot_name and ln.product_id.tracking != "none":
+                lot = Lot.search([("name", "=", ln.lot_name), ("product_id", "=", ln.product_id.id),
+                                  ("company_id", "in", [ln.company_id.id, False])], limit=1)
+                lot = lot or Lot.create({"name": ln.lot_name, "product_id": ln.product_id.id,
+                                         "company_id": ln.company_id.id})
+            quant = Quant._gather(ln.product_id, ln.location_id, lot_id=lot or None, strict=True).filtered(
+                lambda q: not q.package_id and not q.owner_id)[:1]
+            if not quant:
+                quant = Quant.create({"product_id": ln.product_id.id, "location_id": ln.location_id.id,
+                                      "lot_id": lot.id or False, "inventory_quantity": 0.0})
+            target = targets.get(quant.id, quant.quantity) + ln.diff
+            targets[quant.id] = target
+            quant.inventory_quantity = target
+            quants |= quant
+        snapshot = self.snapshot_id[:1]
+        before = self.env["stock.move"].search([("is_inventory", "=", True)], order="id desc", limit=1).id or 0
+        quants.with_context(inventory_name=self.env._("Reconciliation %s", snapshot.name),
+                            set_inventory_quantity_auto_apply=True).action_apply_inventory()
+        moves = self.env["stock.move"].search([("is_inventory", "=", True), ("id", ">", before)])
+        by_key = {(m.product_id.id, (m.location_dest_id if m.location_dest_id.usage == "internal"
+                                     else m.location_id).id, m.move_line_ids[:1].lot_id.id or False): m
+                  for m in moves}
+        for ln in self:
+            lot = ln.lot_id.id or (Lot.search([("name", "=", ln.lot_name), ("product_id", "=", ln.product_id.id)],
+                                              limit=1).id if ln.lot_name else False)
+            ln.write({"state": "applied", "applied_move_id": by_key.get((ln.product_id.id, ln.location_id.id, lot),
+                                                                        self.env["stock.move"]).id})
+        return moves
+
+
+class StockLocationCron(models.AbstractModel):
+    _name = "medsync.stock.integrity"
+    _description = "MedSync nightly stock integrity check"
+
+    @api.model
+    def _cron_check(self, chunk=None):
+        """Every company's internal locations, a chunk of locations per job."""
+        for company in self.env["res.company"].search([]):
+            size = chunk or max(1, company.medsync_chunk_size // 50)
+            locs = self.env["stock.location"].search([("usage", "=", "internal"), ("company_id", "=", company.id)],
+                                                     order="id")
+            for start in range(0, len(locs), size):
+                part = locs[start:start + size]
+                self.with_company(company).with_delay(
+                    channel="root.medsync.reconcile",
+                    description=self.env._("MedSync: stock integrity, %s location(s)", len(part)),
+                    identity_key=f"medsync-integrity-{company.id}-{part.ids[0]}-{dt.date.today()}",
+                )._integrity_job(company.id, part.ids)
+        return True
+
+    @api.model
+    def _integrity_job(self, company_id, location_ids):
+        company = self.env["res.company"].browse(company_id)
+        return reconcile.check_integrity(company, location_ids, trigger="job").id
