@@ -13,6 +13,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from ..services import reconcile
 
@@ -119,7 +120,7 @@ class MedsyncStockSnapshot(models.Model):
             if snap.state in ("done", "cancel"):
                 raise UserError(self.env._("%s is closed.", snap.name))
             chunk = max(1, snap.company_id.medsync_chunk_size)
-            if len(snap.row_ids) <= chunk:
+            if snap.row_count <= chunk:
                 reconcile.reconcile_snapshot(snap)
             else:
                 snap._enqueue_reconcile(chunk)
@@ -130,8 +131,11 @@ class MedsyncStockSnapshot(models.Model):
         self.ensure_one()
         codes = reconcile.location_codes(self.env, self.company_id)
         per_loc = defaultdict(int)
-        for row in self.row_ids:
-            per_loc[codes.get((row.location_code or "").strip(), 0)] += 1
+        self.env["medsync.stock.snapshot.row"].flush_model()
+        for code, count in self.env.execute_query(SQL(
+                "SELECT location_code, COUNT(*) FROM medsync_stock_snapshot_row WHERE snapshot_id = %s GROUP BY 1",
+                self.id)):
+            per_loc[codes.get((code or "").strip(), 0)] += count
         batch, size = [], 0
         for loc in sorted(k for k in per_loc if k):
             batch.append(loc)
@@ -214,7 +218,6 @@ class MedsyncStockReconLine(models.Model):
     snapshot_id = fields.Many2one("medsync.stock.snapshot", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one("res.company", required=True, index=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
-    run_id = fields.Many2one("medsync.run", readonly=True)
     location_id = fields.Many2one("stock.location", required=True, index=True, readonly=True)
     product_id = fields.Many2one("product.product", required=True, index=True, readonly=True)
     categ_id = fields.Many2one(related="product_id.categ_id", store=True, string="Category")

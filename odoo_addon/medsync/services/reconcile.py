@@ -16,7 +16,7 @@ from collections import defaultdict
 from odoo import fields
 from odoo.tools import SQL
 
-from . import engine
+from . import bulk, engine
 
 EPOCH = dt.date(1970, 1, 1)
 TIMING_WINDOW_S = 3600
@@ -179,8 +179,8 @@ def _fetch(env, company, location_ids, as_of, product_ids=()):
 
 
 def run_engine(env, company, snapshot_rows, location_ids, counted_ids, as_of, full):
-    """One engine call for ``location_ids``; returns the engine's output."""
-    mc = engine.core(env)
+    """One engine call for ``location_ids``; returns the engine's output and
+    the products table it was given."""
     code_map = location_codes(env, company)
     codes = _product_codes(env, company)
     quants, moves, products, packs, lots = _fetch(env, company, location_ids, as_of,
@@ -198,7 +198,7 @@ def run_engine(env, company, snapshot_rows, location_ids, counted_ids, as_of, fu
     rounding = company.currency_id.rounding
     return engine.call(env, "reconcile_stock", snapshot_rows, locations, codes, products, packs, lots, quants,
                        moves, rules, as_of=epoch_seconds(as_of), full=full, timing_window=TIMING_WINDOW_S,
-                       value_rounding=str(rounding)), mc
+                       value_rounding=str(rounding)), products
 
 
 def reconcile_snapshot(snapshot, location_ids=None, trigger="button"):
@@ -208,9 +208,12 @@ def reconcile_snapshot(snapshot, location_ids=None, trigger="button"):
     company = snapshot.company_id
     Run = env["medsync.run"]
     code_map = location_codes(env, company)
-    rows = snapshot.row_ids
-    row_loc = {r.id: code_map.get((r.location_code or "").strip()) for r in rows}
-    mapped = {loc for loc in row_loc.values() if loc}
+    env["medsync.stock.snapshot.row"].flush_model()
+    rows = env.execute_query(SQL(
+        """SELECT id, location_code, product_code, code_kind, COALESCE(lot, ''), expiry, qty, COALESCE(unit, '')
+             FROM medsync_stock_snapshot_row WHERE snapshot_id = %s ORDER BY sequence""", snapshot.id))
+    row_loc = [code_map.get((r[1] or "").strip()) for r in rows]
+    mapped = {loc for loc in row_loc if loc}
     if location_ids is None:
         location_ids = sorted(mapped)
         rows_here = rows
@@ -219,32 +222,27 @@ def reconcile_snapshot(snapshot, location_ids=None, trigger="button"):
         wanted = set(location_ids)
         # rows whose location is not mapped go with the first chunk, so they are reported once
         first = bool(location_ids) and location_ids[0] == min(mapped or [0])
-        rows_here = rows.filtered(lambda r: row_loc[r.id] in wanted or (first and not row_loc[r.id]))
+        rows_here = [r for r, loc in zip(rows, row_loc, strict=True) if loc in wanted or (first and not loc)]
     scope = env._("%(snapshot)s: %(rows)s row(s), %(locations)s location(s)", snapshot=snapshot.name,
                   rows=len(rows_here), locations=len(location_ids))
     with Run._track("reconcile", trigger=trigger, scope=scope, company=company) as run:
         with run.phase("fetch"):
-            cols = {"location_code": [], "product_code": [], "code_kind": [], "lot": [], "expiry": [], "qty": [],
-                    "unit": []}
-            for r in rows_here:
-                cols["location_code"].append(r.location_code)
-                cols["product_code"].append(r.product_code)
-                cols["code_kind"].append(r.code_kind)
-                cols["lot"].append(r.lot or "")
-                cols["expiry"].append(day_number(r.expiry))
-                cols["qty"].append(r.qty)
-                cols["unit"].append(r.unit or "")
+            names = ("id", "location_code", "product_code", "code_kind", "lot", "expiry", "qty", "unit")
+            cols = {n: [r[i] for r in rows_here] for i, n in enumerate(names)}
+            row_ids = cols.pop("id")
+            cols["expiry"] = [day_number(d) for d in cols["expiry"]]
         with run.phase("compute"):
-            out, _mc = run_engine(env, company, cols, location_ids, set(location_ids), snapshot.as_of,
-                                  snapshot.scope == "full")
+            out, products = run_engine(env, company, cols, location_ids, set(location_ids), snapshot.as_of,
+                                       snapshot.scope == "full")
         with run.phase("write"):
-            n_lines = _write_lines(snapshot, rows_here, out, location_ids, run)
+            categ_of = dict(zip(products["product_id"], products["category_id"], strict=True))
+            n_lines = _write_lines(snapshot, row_ids, out, location_ids, categ_of)
             n_exc = _raise_exceptions(snapshot, location_ids, run)
         run.count(input=len(rows_here), output=n_lines, exceptions=n_exc)
     return run.run
 
 
-def _write_lines(snapshot, rows, out, location_ids, run):
+def _write_lines(snapshot, snapshot_row_ids, out, location_ids, categ_of):
     env = snapshot.env
     cr = env.cr
     k = out["keys"]
@@ -272,20 +270,18 @@ def _write_lines(snapshot, rows, out, location_ids, run):
         cols["approval"].append(k["approval"][i])
         cols["state"].append(LINE_STATE[k["approval"][i]])
         cols["rule_id"].append(k["rule_id"][i] if k["rule_id"][i] in rule_ids else None)
+        cols["categ_id"].append(categ_of[k["product_id"][i]])  # stored related field, as the ORM would write it
     now = fields.Datetime.now()
     names = ["location_id", "product_id", "lot_id", "lot_name", "expiry", "ext_expiry", "ext_qty", "odoo_qty",
              "quant_qty", "history_qty", "moves_after", "diff", "value", "factor", "drift", "in_snapshot", "negative",
-             "expired", "diff_class", "approval", "state", "rule_id"]
+             "expired", "diff_class", "approval", "state", "rule_id", "categ_id"]
     types = ["int", "int", "int", "varchar", "date", "date", "float8", "float8", "float8", "float8", "float8",
-             "float8", "numeric", "float8", "float8", "bool", "bool", "bool", "varchar", "varchar", "varchar", "int"]
-    cr.execute(SQL(
-        """INSERT INTO medsync_stock_recon_line
-                  (snapshot_id, company_id, run_id, %s, create_uid, create_date, write_uid, write_date)
-           SELECT %s, %s, %s, r.*, %s, %s, %s, %s FROM unnest(%s) AS r""",
-        SQL(", ").join(SQL.identifier(n) for n in names),
-        snapshot.id, snapshot.company_id.id, run.run.id, env.uid, now, env.uid, now,
-        SQL(", ").join(SQL("%s::" + t + "[]", cols[n]) for n, t in zip(names, types, strict=True)),
-    ))
+             "float8", "numeric", "float8", "float8", "bool", "bool", "bool", "varchar", "varchar", "varchar", "int",
+             "int"]
+    bulk.insert(cr, "medsync_stock_recon_line", list(zip(names, types, strict=True)), cols,
+                constants=[("snapshot_id", snapshot.id), ("company_id", snapshot.company_id.id),
+                           ("create_uid", env.uid), ("create_date", now), ("write_uid", env.uid),
+                           ("write_date", now)])
     # the raw rows learn what became of them
     line_by_key = dict(env.execute_query(SQL(
         """SELECT concat_ws('/', location_id, product_id, COALESCE(lot_id, 0), COALESCE(lot_name, '')), id
@@ -293,16 +289,14 @@ def _write_lines(snapshot, rows, out, location_ids, run):
         snapshot.id, list(location_ids))))
     r = out["rows"]
     row_ids, status, line_ids = [], [], []
-    for pos, row in enumerate(rows):
+    for pos, row_id in enumerate(snapshot_row_ids):
         key = r["key"][pos]
-        row_ids.append(row.id)
+        row_ids.append(row_id)
         status.append(r["status"][pos])
         line_ids.append(line_by_key.get(f"{k['location_id'][key]}/{k['product_id'][key]}/{k['lot_id'][key]}/"
                                         f"{k['lot_name'][key]}") if key >= 0 else None)
-    cr.execute(SQL(
-        """UPDATE medsync_stock_snapshot_row r SET status = u.status, line_id = u.line_id
-             FROM unnest(%s::int[], %s::varchar[], %s::int[]) AS u(id, status, line_id) WHERE r.id = u.id""",
-        row_ids, status, line_ids))
+    bulk.update(cr, "medsync_stock_snapshot_row", [("id", "int"), ("status", "varchar"), ("line_id", "int")],
+                {"id": row_ids, "status": status, "line_id": line_ids})
     env["medsync.stock.recon.line"].invalidate_model()
     env["medsync.stock.snapshot.row"].invalidate_model()
     snapshot.invalidate_recordset()
@@ -359,7 +353,7 @@ def check_integrity(company, location_ids, trigger="cron"):
     with env["medsync.run"]._track("reconcile", trigger=trigger, scope=scope, company=company) as run:
         with run.phase("compute"):
             empty = {"location_code": [], "product_code": [], "qty": []}
-            out, _mc = run_engine(env, company, empty, list(location_ids), set(), now, False)
+            out, _products = run_engine(env, company, empty, list(location_ids), set(), now, False)
         with run.phase("write"):
             k = out["keys"]
             found = defaultdict(lambda: {"count": 0, "products": []})

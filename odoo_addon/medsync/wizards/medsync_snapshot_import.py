@@ -15,9 +15,8 @@ import io
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 
-from ..services import engine
+from ..services import bulk, engine
 
 ALIASES = {
     "location": "location_code", "location_code": "location_code", "bin": "location_code", "gln": "location_code",
@@ -176,18 +175,13 @@ class MedsyncStockSnapshotImport(models.Model):
         names = ["location_code", "product_code", "code_kind", "lot", "expiry", "qty", "unit"]
         types = ["varchar", "varchar", "varchar", "varchar", "date", "float8", "varchar"]
         now = fields.Datetime.now()
-        self.env.cr.execute(SQL(
-            """INSERT INTO medsync_stock_snapshot_row
-                      (snapshot_id, company_id, sequence, status, %s, create_uid, create_date, write_uid, write_date)
-               SELECT %s, %s, r.seq, 'new', r.location_code, r.product_code, r.code_kind, r.lot, r.expiry, r.qty,
-                      r.unit, %s, %s, %s, %s
-                 FROM unnest(%s::int[], %s)
-                      AS r(seq, location_code, product_code, code_kind, lot, expiry, qty, unit)""",
-            SQL(", ").join(SQL.identifier(n) for n in names),
-            snapshot.id, company.id, self.env.uid, now, self.env.uid, now,
-            list(range(1, len(rows) + 1)),
-            SQL(", ").join(SQL("%s::" + t + "[]", [r[n] or None if t != "float8" else r[n] for r in rows])
-                           for n, t in zip(names, types, strict=True)),
-        ))
+        values = {n: [r[n] if t == "float8" else (r[n] or None) for r in rows] for n, t in zip(names, types,
+                                                                                               strict=True)}
+        values["sequence"] = list(range(1, len(rows) + 1))
+        bulk.insert(self.env.cr, "medsync_stock_snapshot_row",
+                    [*zip(names, types, strict=True), ("sequence", "int")], values,
+                    constants=[("snapshot_id", snapshot.id), ("company_id", company.id), ("status", "new"),
+                               ("create_uid", self.env.uid), ("create_date", now), ("write_uid", self.env.uid),
+                               ("write_date", now)])
         snapshot.invalidate_recordset(["row_ids"])
         return snapshot
