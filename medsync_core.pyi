@@ -1,8 +1,8 @@
 """Type stubs for the medsync_core extension (Rust, pyo3)."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 __version__: str
 
@@ -63,3 +63,59 @@ def convert_uom(
 def convert_currency(
     amounts: Iterable[Number], rates: Number | Sequence[Number], rounding: Number | None = None
 ) -> list[float]: ...
+
+Columns = Mapping[str, Sequence[Any]]
+
+def match_bills(
+    lines: Columns,
+    po_lines: Columns,
+    receipts: Columns | None = None,
+    billed: Columns | None = None,
+    contracts: Columns | None = None,
+    rules: Columns | None = None,
+    bills: Columns | None = None,
+    *,
+    price_digits: int = 4,
+    amount_rounding: Number | None = None,
+    duplicate_amount_pct: Number | None = None,
+    duplicate_days: int = 45,
+) -> dict[str, Any]:
+    """Three-way matching; see README "Three-way matching" for the columns and rules."""
+
+NO_DATE: int
+"""Day number meaning "no date" in reconcile_stock's date columns."""
+
+def reconcile_stock(
+    snapshot: Columns,
+    locations: Columns,
+    codes: Columns,
+    products: Columns,
+    packs: Columns | None = None,
+    lots: Columns | None = None,
+    quants: Columns | None = None,
+    moves: Columns | None = None,
+    rules: Columns | None = None,
+    *,
+    as_of: int,
+    full: bool = False,
+    timing_window: int = 3600,
+    value_rounding: Number | None = None,
+) -> dict[str, Any]:
+    """Inventory reconciliation. Columns:
+    snapshot: location_code, product_code, qty, [code_kind, lot, expiry (date/day number/None), unit];
+    locations: location_id, [code, counted]; codes: code, product_id, [kind, factor];
+    products: product_id, [category_id, risk_class, cost, rounding, tracked];
+    packs: [product_id, unit, factor]; lots: [lot_id, product_id, name, expiry];
+    quants: [location_id, product_id, lot_id, qty];
+    moves: [location_id, location_dest_id, product_id, lot_id, qty, date (epoch seconds)];
+    rules: [rule_id, location_id, category_id, risk_class, auto_qty, auto_pct, auto_value, four_eyes_value].
+    as_of is the count time in epoch seconds (UTC). Returns rows (status, location_id, product_id,
+    lot_id, qty, key) and keys (one per location, product and lot; see README) as columns, and stats."""
+
+def parse_barcode(text: str, kind: str = "gs1", reference_year: int | None = None) -> dict[str, Any]:
+    """GS1 element string or HIBC LIC bar code -> product, lot, expiry, serial, quantity."""
+
+def gtin14(code: str) -> str:
+    """A GTIN-8/12/13/14 with a valid check digit, as 14 digits."""
+
+def valid_gln(code: str) -> bool: ...
