@@ -43,6 +43,28 @@ def ensure_db(db, pg):
                    env={**os.environ, "PYTHONPATH": str(ODOO_SRC)}, check=True)
 
 
+def open_odoo(description, default_size):
+    """Parse --size/--db/--keep, make sure the bench database has MedSync, and
+    open its registry (Odoo imported from ODOO_SRC). Returns (args, registry)."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--size", type=int, default=default_size)
+    p.add_argument("--db", default="medsync_bench")
+    p.add_argument("--keep", action="store_true", help="keep the generated data")
+    args = p.parse_args()
+    if not (ODOO_SRC / "odoo" / "__init__.py").is_file():
+        sys.exit(f"no Odoo source at {ODOO_SRC}: set ODOO_SRC")
+    pg = pg_env()
+    os.environ.update(pg)
+    ensure_db(args.db, pg)
+    sys.path.insert(0, str(ODOO_SRC))
+    import odoo
+
+    odoo.tools.config.parse_config([f"--addons-path={ODOO_SRC / 'odoo' / 'addons'},{ROOT / 'odoo_addon'}",
+                                    f"--db_host={pg['PGHOST']}", f"--db_port={pg['PGPORT']}",
+                                    f"--db_user={pg['PGUSER']}", "--log-level=warn"])
+    return args, odoo.modules.registry.Registry(args.db)
+
+
 def generate(env, n, tag):
     """Bulk-insert n bill lines with their POs and receipts; returns the bill ids."""
     from odoo.tools import SQL
@@ -135,24 +157,9 @@ def cleanup(env, bill_ids, po_ids, vendors, products):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--size", type=int, default=10_000)
-    p.add_argument("--db", default="medsync_bench")
-    p.add_argument("--keep", action="store_true")
-    args = p.parse_args()
-    if not (ODOO_SRC / "odoo" / "__init__.py").is_file():
-        sys.exit(f"no Odoo source at {ODOO_SRC}: set ODOO_SRC")
-    pg = pg_env()
-    os.environ.update(pg)
-    ensure_db(args.db, pg)
-    sys.path.insert(0, str(ODOO_SRC))
-    import odoo
+    args, registry = open_odoo(__doc__.split("\n")[0], default_size=10_000)
     from odoo import SUPERUSER_ID, api
 
-    odoo.tools.config.parse_config([f"--addons-path={ODOO_SRC / 'odoo' / 'addons'},{ROOT / 'odoo_addon'}",
-                                    f"--db_host={pg['PGHOST']}", f"--db_port={pg['PGPORT']}",
-                                    f"--db_user={pg['PGUSER']}", "--log-level=warn"])
-    registry = odoo.modules.registry.Registry(args.db)
     tag = str(int(time.time()))
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})

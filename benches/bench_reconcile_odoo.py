@@ -13,14 +13,11 @@ lines and exceptions). Prints, as its last line, a JSON object with
 ``total_s`` and the seconds per phase. Generated data is deleted afterwards.
 """
 
-import argparse
 import datetime as dt
 import json
-import os
-import sys
 import time
 
-from bench_match_odoo import ODOO_SRC, ROOT, ensure_db, pg_env
+from bench_match_odoo import open_odoo
 
 
 def generate(env, n, tag):
@@ -91,24 +88,10 @@ def cleanup(env, locs, products, tag):
 
 
 def main():
-    p = argparse.ArgumentParser(description="MedSync bench: reconciliation in Odoo")
-    p.add_argument("--size", type=int, default=100_000)
-    p.add_argument("--db", default="medsync_bench")
-    p.add_argument("--keep", action="store_true", help="keep the generated data")
-    args = p.parse_args()
-    if not (ODOO_SRC / "odoo" / "__init__.py").is_file():
-        sys.exit(f"no Odoo source at {ODOO_SRC}: set ODOO_SRC")
-    pg = pg_env()
-    os.environ.update(pg)
-    ensure_db(args.db, pg)
-    sys.path.insert(0, str(ODOO_SRC))
+    args, registry = open_odoo("MedSync bench: reconciliation in Odoo", default_size=100_000)
     import odoo
     from odoo import SUPERUSER_ID, api
 
-    odoo.tools.config.parse_config([f"--addons-path={ODOO_SRC / 'odoo' / 'addons'},{ROOT / 'odoo_addon'}",
-                                    f"--db_host={pg['PGHOST']}", f"--db_port={pg['PGPORT']}",
-                                    f"--db_user={pg['PGUSER']}", "--log-level=warn"])
-    registry = odoo.modules.registry.Registry(args.db)
     tag = str(int(time.time()))
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
