@@ -192,7 +192,12 @@ fn reconcile_stock<'py>(
         drop(input);
         let t2 = Instant::now();
         let columns = transpose(out);
-        Ok((columns, (t1 - t0).as_secs_f64(), engine_s, t2.elapsed().as_secs_f64()))
+        Ok((
+            columns,
+            (t1 - t0).as_secs_f64(),
+            engine_s,
+            t2.elapsed().as_secs_f64(),
+        ))
     })?;
     let t_build = Instant::now();
     let result = build_output(py, out)?;
@@ -330,10 +335,10 @@ fn transpose(out: reconcile::Output) -> Columns {
         for (col, v) in c.key_nums.iter_mut().zip(nums) {
             col.push(f(v));
         }
-        for (col, v) in c
-            .key_flags
-            .iter_mut()
-            .zip([k.counted, k.in_snapshot, k.negative, k.expired])
+        for (col, v) in
+            c.key_flags
+                .iter_mut()
+                .zip([k.counted, k.in_snapshot, k.negative, k.expired])
         {
             col.push(v);
         }

@@ -202,7 +202,10 @@ impl<'py> Table<'py> {
                 .map_err(|_| to_py(py, Error::input(at(), "expected a string")))?;
             let text = s.to_str()?;
             parse(text.trim()).ok_or_else(|| {
-                to_py(py, Error::input(at(), format!("{text:?}: expected {expected}")))
+                to_py(
+                    py,
+                    Error::input(at(), format!("{text:?}: expected {expected}")),
+                )
             })
         })
     }

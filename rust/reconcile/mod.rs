@@ -407,7 +407,9 @@ fn code_key(kind: CodeKind, code: &str) -> std::result::Result<Cow<'_, str>, Str
     match kind {
         CodeKind::Gtin if code.len() == 14 => barcode::gtin14(code).map(|_| Cow::Borrowed(code)),
         CodeKind::Gtin => barcode::gtin14(code).map(Cow::Owned),
-        CodeKind::Hibc => Ok(Cow::Owned(code.trim_start_matches('+').to_ascii_uppercase())),
+        CodeKind::Hibc => Ok(Cow::Owned(
+            code.trim_start_matches('+').to_ascii_uppercase(),
+        )),
         _ => Ok(Cow::Borrowed(code)),
     }
 }
@@ -495,7 +497,9 @@ fn build_index(input: &Input) -> Result<Index<'_>> {
             ));
         }
         add_factor(&mut products, c.product_id[i], c.factor[i]);
-        if let Some((prev, _)) = codes[c.kind[i] as usize].insert(key, (c.product_id[i], c.factor[i])) {
+        if let Some((prev, _)) =
+            codes[c.kind[i] as usize].insert(key, (c.product_id[i], c.factor[i]))
+        {
             if prev != c.product_id[i] {
                 return Err(input_err(
                     "codes.code",
@@ -933,7 +937,11 @@ impl Ctx<'_> {
         let q = &self.input.quants;
         for &i in &b.quants {
             let i = i as usize;
-            let a = slot(&mut map, &mut aggs, (q.location_id[i], q.product_id[i], q.lot_id[i], 0));
+            let a = slot(
+                &mut map,
+                &mut aggs,
+                (q.location_id[i], q.product_id[i], q.lot_id[i], 0),
+            );
             add(&mut a.quant, q.qty[i])?;
         }
         let m = &self.input.moves;
@@ -968,7 +976,10 @@ impl Ctx<'_> {
                 self.unknown_names[kb.3 as usize],
             ))
         });
-        let entries: Vec<(Key, &Agg)> = order.iter().map(|(k, n)| (*k, &aggs[*n as usize])).collect();
+        let entries: Vec<(Key, &Agg)> = order
+            .iter()
+            .map(|(k, n)| (*k, &aggs[*n as usize]))
+            .collect();
 
         // scope: counted locations (full) or the (location, product) pairs the snapshot names
         let listed: HashSet<(i64, i64)> = if self.options.full {

@@ -24,7 +24,7 @@ fn world() -> Input {
             risk_class: vec![1, 3, 1],
             cost: vec![d("0.5"), d("900"), d("2")],
             rounding: vec![d("1"), d("1"), d("0.01")],
-        tracked: vec![false, true, false],
+            tracked: vec![false, true, false],
         },
         codes: Codes {
             kind: vec![
