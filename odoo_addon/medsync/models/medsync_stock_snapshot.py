@@ -314,6 +314,7 @@ class MedsyncStockReconLine(models.Model):
         Lot = self.env["stock.lot"]
         quants = Quant
         targets = {}
+        lot_of = {}
         for ln in self:
             lot = ln.lot_id
             if not lot and ln.lot_name and ln.product_id.tracking != "none":
@@ -321,6 +322,7 @@ class MedsyncStockReconLine(models.Model):
                                   ("company_id", "in", [ln.company_id.id, False])], limit=1)
                 lot = lot or Lot.create({"name": ln.lot_name, "product_id": ln.product_id.id,
                                          "company_id": ln.company_id.id})
+            lot_of[ln.id] = lot.id or False
             quant = Quant._gather(ln.product_id, ln.location_id, lot_id=lot or None, strict=True).filtered(
                 lambda q: not q.package_id and not q.owner_id)[:1]
             if not quant:
@@ -339,10 +341,8 @@ class MedsyncStockReconLine(models.Model):
                                      else m.location_id).id, m.move_line_ids[:1].lot_id.id or False): m
                   for m in moves}
         for ln in self:
-            lot = ln.lot_id.id or (Lot.search([("name", "=", ln.lot_name), ("product_id", "=", ln.product_id.id)],
-                                              limit=1).id if ln.lot_name else False)
-            ln.write({"state": "applied", "applied_move_id": by_key.get((ln.product_id.id, ln.location_id.id, lot),
-                                                                        self.env["stock.move"]).id})
+            key = (ln.product_id.id, ln.location_id.id, lot_of[ln.id])
+            ln.write({"state": "applied", "applied_move_id": by_key.get(key, self.env["stock.move"]).id})
         return moves
 
 
