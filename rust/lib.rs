@@ -8,6 +8,7 @@
 //! Money and quantities are [`rust_decimal::Decimal`] everywhere, rounded with
 //! Odoo's rules ([`numeric`]).
 
+pub mod dedupe;
 pub mod error;
 pub mod matching;
 pub mod numeric;

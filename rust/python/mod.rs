@@ -3,6 +3,7 @@
 //! Nothing here decides anything an engine should decide.
 
 mod convert;
+mod dedupe;
 mod errors;
 mod matching;
 mod numeric;
@@ -22,6 +23,7 @@ fn medsync_core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(py, m)?;
     m.add_function(wrap_pyfunction!(thread_count, m)?)?;
     numeric::register(m)?;
+    dedupe::register(m)?;
     matching::register(m)?;
     reconcile::register(m)?;
     Ok(())

@@ -186,6 +186,45 @@ impl<'py> Table<'py> {
         })
     }
 
+    /// Lists of strings per row: None is an empty list, a string is a
+    /// list of one, a list or tuple gives its strings (None and "" skipped).
+    pub fn str_lists(&mut self, col: &str) -> PyResult<Vec<Vec<String>>> {
+        self.each(col, Some(Vec::new()), |v, at| {
+            let py = v.py();
+            if v.is_none() {
+                return Ok(Vec::new());
+            }
+            if let Ok(s) = v.cast::<PyString>() {
+                let t = s.to_string_lossy().into_owned();
+                return Ok(if t.trim().is_empty() { vec![] } else { vec![t] });
+            }
+            let iter = v.try_iter().map_err(|_| {
+                to_py(
+                    py,
+                    Error::input(at(), "expected a list of strings (or None)"),
+                )
+            })?;
+            let mut out = Vec::new();
+            for x in iter {
+                let x = x?;
+                if x.is_none() {
+                    continue;
+                }
+                let s = x.cast::<PyString>().map_err(|_| {
+                    to_py(
+                        py,
+                        Error::input(at(), "expected a list of strings (or None)"),
+                    )
+                })?;
+                let t = s.to_string_lossy().into_owned();
+                if !t.trim().is_empty() {
+                    out.push(t);
+                }
+            }
+            Ok(out)
+        })
+    }
+
     /// Codes read as borrowed strings and parsed into `T` (no string is
     /// copied); a code `parse` refuses is an error naming what is `expected`.
     pub fn enums<T: Clone>(

@@ -1,0 +1,724 @@
+//! Pair scoring, Fellegi-Sunter style: each field compared gives an
+//! agreement level, and each level a weight in bits (log2 of m/u). Name
+//! agreement is adjusted by term frequency: the weight is scaled by how rare
+//! the shared words are, so "Medical Supply" matching "Medical Supply" counts
+//! little. Weights and thresholds are constants here, twinned in
+//! `tests/reference/dedupe.py`.
+
+use hashbrown::HashMap;
+
+use super::ids::{Scheme, Validity};
+use super::normalize::{Name, COMMON};
+
+/// A record ready for comparison (every field normalised).
+#[derive(Debug, Clone, Default)]
+pub struct Rec {
+    pub id: i64,
+    pub employee: bool,
+    pub name: Name,
+    pub trade: Name,
+    pub country: String,
+    pub city: String,
+    pub zip: String,
+    pub house: String,
+    pub street: String,
+    pub phones: Vec<String>,
+    pub email: String,
+    pub domain: String,
+    pub free_mail: bool,
+    pub website: String,
+    /// (scheme, compact value, validity), sorted
+    pub ids: Vec<(Scheme, String, Validity)>,
+    /// (account key, validity)
+    pub banks: Vec<(String, Validity)>,
+    pub high_spend: bool,
+    pub changed: bool,
+    pub fingerprint: u64,
+}
+
+/// The fields a pair is compared on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    Name,
+    Id(Scheme),
+    Bank,
+    Phone,
+    Email,
+    Domain,
+    Website,
+    Address,
+    City,
+    Country,
+}
+
+impl Field {
+    pub fn code(self) -> &'static str {
+        match self {
+            Field::Name => "name",
+            Field::Id(s) => match s {
+                Scheme::Ein => "id:ein",
+                Scheme::Npi => "id:npi",
+                Scheme::Dea => "id:dea",
+                Scheme::Uei => "id:uei",
+                Scheme::Duns => "id:duns",
+                Scheme::Gln => "id:gln",
+                Scheme::Vat => "id:vat",
+                Scheme::Other => "id:other",
+            },
+            Field::Bank => "bank",
+            Field::Phone => "phone",
+            Field::Email => "email",
+            Field::Domain => "domain",
+            Field::Website => "website",
+            Field::Address => "address",
+            Field::City => "city",
+            Field::Country => "country",
+        }
+    }
+}
+
+/// Agreement levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Level {
+    Exact,
+    High,
+    Medium,
+    Low,
+    Agree,
+    /// Agreeing on a value many records share (a switchboard, a big domain).
+    Common,
+    /// The same identifier, but it fails its check.
+    InvalidAgree,
+    Partial,
+    Different,
+    /// Two different valid identifiers of one scheme.
+    Against,
+}
+
+impl Level {
+    pub fn code(self) -> &'static str {
+        match self {
+            Level::Exact => "exact",
+            Level::High => "high",
+            Level::Medium => "medium",
+            Level::Low => "low",
+            Level::Agree => "agree",
+            Level::Common => "common",
+            Level::InvalidAgree => "invalid_agree",
+            Level::Partial => "partial",
+            Level::Different => "different",
+            Level::Against => "against",
+        }
+    }
+}
+
+/// One piece of evidence: a field, its level, its weight in bits, the name
+/// similarity (names) or 0, the term-frequency factor (names) or 1, and the
+/// shared value for identifiers, bank accounts, phones and domains.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    pub field: Field,
+    pub level: Level,
+    pub weight: f64,
+    pub sim: f64,
+    pub tf: f64,
+    pub value: String,
+    /// Names: which names agreed (0 name-name, 1 name-trade, 2 trade-name, 3 trade-trade).
+    pub via: u8,
+}
+
+/// Bands of the total weight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Band {
+    None,
+    Possible,
+    Likely,
+}
+
+impl Band {
+    pub fn code(self) -> &'static str {
+        match self {
+            Band::None => "none",
+            Band::Possible => "possible",
+            Band::Likely => "likely",
+        }
+    }
+}
+
+pub const NAME_EXACT: f64 = 9.0;
+pub const NAME_HIGH: f64 = 7.0;
+pub const NAME_MEDIUM: f64 = 4.0;
+pub const NAME_DIFFERENT: f64 = -4.0;
+/// Shared name information (bits) at which name agreement counts in full.
+pub const NAME_FULL_BITS: f64 = 12.0;
+pub const BANK_AGREE: f64 = 10.0;
+pub const BANK_DIFFERENT: f64 = -1.0;
+pub const PHONE_AGREE: f64 = 6.0;
+pub const PHONE_COMMON: f64 = 1.0;
+pub const PHONE_DIFFERENT: f64 = -1.0;
+/// A phone, domain shared by more records than this is "common".
+pub const PHONE_COMMON_DF: u32 = 3;
+pub const DOMAIN_COMMON_DF: u32 = 20;
+pub const EMAIL_EXACT: f64 = 8.0;
+pub const DOMAIN_AGREE: f64 = 5.0;
+pub const DOMAIN_COMMON: f64 = 2.0;
+pub const DOMAIN_DIFFERENT: f64 = -2.0;
+pub const WEBSITE_AGREE: f64 = 5.0;
+pub const WEBSITE_DIFFERENT: f64 = -1.0;
+pub const ADDRESS_EXACT: f64 = 6.0;
+pub const ADDRESS_HIGH: f64 = 4.0;
+pub const ADDRESS_PARTIAL: f64 = 1.0;
+pub const ADDRESS_DIFFERENT: f64 = -2.0;
+pub const CITY_AGREE: f64 = 1.0;
+pub const CITY_DIFFERENT: f64 = -1.0;
+pub const COUNTRY_DIFFERENT: f64 = -4.0;
+pub const ID_INVALID_AGREE: f64 = 4.0;
+
+/// (agree, against) weights of an identifier scheme.
+pub fn id_weights(s: Scheme) -> (f64, f64) {
+    match s {
+        Scheme::Ein => (14.0, -12.0),
+        Scheme::Vat => (14.0, -12.0),
+        Scheme::Uei => (14.0, -10.0),
+        Scheme::Duns => (12.0, -8.0),
+        Scheme::Npi => (14.0, -6.0),
+        Scheme::Gln => (12.0, -3.0),
+        Scheme::Dea => (10.0, -3.0),
+        Scheme::Other => (8.0, 0.0),
+    }
+}
+
+/// Decision thresholds and frequency settings.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub likely: f64,
+    pub possible: f64,
+    /// Frequencies are estimated over at least this many records (a small
+    /// list does not make every word look common).
+    pub min_population: usize,
+    /// Largest cluster built from likely pairs.
+    pub max_cluster: usize,
+    /// Share of likely links two clusters need between them to be joined.
+    pub min_density: f64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            likely: 12.0,
+            possible: 7.0,
+            min_population: 10_000,
+            max_cluster: 25,
+            min_density: 0.5,
+        }
+    }
+}
+
+/// Document frequencies of name words, phones and e-mail domains.
+#[derive(Debug, Clone, Default)]
+pub struct Freq {
+    pub n: usize,
+    pub words: HashMap<String, u32>,
+    pub phones: HashMap<String, u32>,
+    pub domains: HashMap<String, u32>,
+}
+
+/// Frequency floor of the [`COMMON`] words.
+pub const COMMON_FLOOR: f64 = 0.1;
+
+impl Freq {
+    pub fn add(&mut self, r: &Rec, sign: i32) {
+        self.n = (self.n as i64 + sign as i64) as usize;
+        let bump = |m: &mut HashMap<String, u32>, k: &str| {
+            let e = m.entry(k.to_string()).or_insert(0);
+            *e = (*e as i64 + sign as i64).max(0) as u32;
+        };
+        for w in r.name.tokens.iter() {
+            bump(&mut self.words, w);
+        }
+        for w in r.trade.tokens.iter() {
+            if !r.name.tokens.contains(w) {
+                bump(&mut self.words, w);
+            }
+        }
+        for p in &r.phones {
+            bump(&mut self.phones, p);
+        }
+        if !r.domain.is_empty() {
+            bump(&mut self.domains, &r.domain);
+        }
+    }
+
+    /// Store the information of every name word in the record (compare
+    /// then needs no look-up).
+    pub fn assign(&self, r: &mut Rec, min_population: usize) {
+        for name in [&mut r.name, &mut r.trade] {
+            name.bits = name
+                .tokens
+                .iter()
+                .map(|t| self.bits(t, min_population))
+                .collect();
+        }
+    }
+
+    /// Information of a word in bits: -log2 of its frequency, the frequency
+    /// being (df + 1) / (max(n, min_population) + 1), floored for common words.
+    pub fn bits(&self, w: &str, min_population: usize) -> f64 {
+        let df = self.words.get(w).copied().unwrap_or(0) as f64;
+        let n = self.n.max(min_population) as f64;
+        let mut p = (df + 1.0) / (n + 1.0);
+        if COMMON.contains(&w) && p < COMMON_FLOOR {
+            p = COMMON_FLOOR;
+        }
+        -p.log2()
+    }
+}
+
+/// Jaro-Winkler similarity (prefix scale 0.1, up to 4 characters).
+pub fn jaro_winkler(a: &str, b: &str) -> f64 {
+    if a == b {
+        return 1.0;
+    }
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    if a.is_ascii() && b.is_ascii() && a.len() <= 64 && b.len() <= 64 {
+        return jw(a.as_bytes(), b.as_bytes());
+    }
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    jw(&a, &b)
+}
+
+fn jw<T: PartialEq>(a: &[T], b: &[T]) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let window = (a.len().max(b.len()) / 2).saturating_sub(1);
+    // matched flags: bit sets for short words, vectors beyond 64 characters
+    let mut a_small = 0u64;
+    let mut b_small = 0u64;
+    let (mut a_big, mut b_big) = if a.len() > 64 || b.len() > 64 {
+        (vec![false; a.len()], vec![false; b.len()])
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let big = !a_big.is_empty();
+    let mut m = 0usize;
+    for i in 0..a.len() {
+        let lo = i.saturating_sub(window);
+        let hi = (i + window + 1).min(b.len());
+        for j in lo..hi {
+            let taken = if big { b_big[j] } else { b_small >> j & 1 == 1 };
+            if !taken && a[i] == b[j] {
+                if big {
+                    a_big[i] = true;
+                    b_big[j] = true;
+                } else {
+                    a_small |= 1 << i;
+                    b_small |= 1 << j;
+                }
+                m += 1;
+                break;
+            }
+        }
+    }
+    if m == 0 {
+        return 0.0;
+    }
+    let am = |i: usize| if big { a_big[i] } else { a_small >> i & 1 == 1 };
+    let bm = |j: usize| if big { b_big[j] } else { b_small >> j & 1 == 1 };
+    let mut t = 0usize;
+    let mut k = 0usize;
+    for i in 0..a.len() {
+        if am(i) {
+            while !bm(k) {
+                k += 1;
+            }
+            if a[i] != b[k] {
+                t += 1;
+            }
+            k += 1;
+        }
+    }
+    let m = m as f64;
+    let jaro = (m / a.len() as f64 + m / b.len() as f64 + (m - (t / 2) as f64) / m) / 3.0;
+    let prefix = a.iter().zip(b).take(4).take_while(|(x, y)| x == y).count();
+    jaro + prefix as f64 * 0.1 * (1.0 - jaro)
+}
+
+/// Word similarity at or above which two words are taken as the same word.
+pub const WORD_SAME: f64 = 0.9;
+
+fn directed(a: &Name, b: &Name, f: &Freq, o: &Options) -> (f64, f64, f64) {
+    let (mut num, mut den, mut shared) = (0.0, 0.0, 0.0);
+    for (i, t) in a.tokens.iter().enumerate() {
+        let w = match a.bits.get(i) {
+            Some(w) if a.bits.len() == a.tokens.len() => *w,
+            _ => f.bits(t, o.min_population),
+        };
+        den += w;
+        let mut best = 0.0f64;
+        for u in &b.tokens {
+            let s = jaro_winkler(t, u);
+            if s > best {
+                best = s;
+            }
+        }
+        if best >= WORD_SAME {
+            num += w * best;
+            shared += w;
+        }
+    }
+    (num, den, shared)
+}
+
+/// Similarity of two names (0..1) and the information they share in bits:
+/// each word weighted by its information, matched to its best counterpart
+/// (Jaro-Winkler ≥ 0.9), averaged over both directions. The same letters
+/// with the spaces removed count as the same name.
+pub fn name_similarity(a: &Name, b: &Name, f: &Freq, o: &Options) -> (f64, f64) {
+    if a.is_empty() || b.is_empty() {
+        return (0.0, 0.0);
+    }
+    let (n1, d1, s1) = directed(a, b, f, o);
+    let (n2, d2, s2) = directed(b, a, f, o);
+    if !a.nospace.is_empty() && a.nospace == b.nospace {
+        return (1.0, d1.min(d2));
+    }
+    let r1 = if d1 > 0.0 { n1 / d1 } else { 0.0 };
+    let r2 = if d2 > 0.0 { n2 / d2 } else { 0.0 };
+    ((r1 + r2) / 2.0, s1.min(s2))
+}
+
+/// Compare two records: the evidence and its total weight.
+pub fn compare(a: &Rec, b: &Rec, f: &Freq, o: &Options) -> (f64, Vec<Evidence>) {
+    let mut ev: Vec<Evidence> = Vec::with_capacity(8);
+    let mut push = |field, level, weight, sim, tf, value: String, via| {
+        ev.push(Evidence {
+            field,
+            level,
+            weight,
+            sim,
+            tf,
+            value,
+            via,
+        })
+    };
+
+    // name (with trade names)
+    let pairs = [
+        (&a.name, &b.name),
+        (&a.name, &b.trade),
+        (&a.trade, &b.name),
+        (&a.trade, &b.trade),
+    ];
+    let mut best: Option<(f64, f64, u8)> = None;
+    for (k, (x, y)) in pairs.iter().enumerate() {
+        if x.is_empty() || y.is_empty() {
+            continue;
+        }
+        let (s, bits) = name_similarity(x, y, f, o);
+        if best.is_none_or(|(bs, _, _)| s > bs) {
+            best = Some((s, bits, k as u8));
+        }
+    }
+    if let Some((s, bits, via)) = best {
+        let (level, base) = if s >= 0.99 {
+            (Level::Exact, NAME_EXACT)
+        } else if s >= 0.92 {
+            (Level::High, NAME_HIGH)
+        } else if s >= 0.85 {
+            (Level::Medium, NAME_MEDIUM)
+        } else if s >= 0.70 {
+            (Level::Low, 0.0)
+        } else {
+            (Level::Different, NAME_DIFFERENT)
+        };
+        let tf = if base > 0.0 {
+            (bits / NAME_FULL_BITS).min(1.0)
+        } else {
+            1.0
+        };
+        push(Field::Name, level, base * tf, s, tf, String::new(), via);
+    }
+
+    // identifiers, scheme by scheme
+    for scheme in Scheme::ALL {
+        let xs: Vec<&(Scheme, String, Validity)> = a.ids.iter().filter(|i| i.0 == scheme).collect();
+        let ys: Vec<&(Scheme, String, Validity)> = b.ids.iter().filter(|i| i.0 == scheme).collect();
+        if xs.is_empty() || ys.is_empty() {
+            continue;
+        }
+        let (agree, against) = id_weights(scheme);
+        if let Some(x) = xs.iter().find(|x| ys.iter().any(|y| y.1 == x.1)) {
+            if x.2.usable() {
+                push(
+                    Field::Id(scheme),
+                    Level::Agree,
+                    agree,
+                    0.0,
+                    1.0,
+                    x.1.clone(),
+                    0,
+                );
+            } else {
+                push(
+                    Field::Id(scheme),
+                    Level::InvalidAgree,
+                    ID_INVALID_AGREE,
+                    0.0,
+                    1.0,
+                    x.1.clone(),
+                    0,
+                );
+            }
+        } else if against != 0.0
+            && xs.iter().any(|x| x.2.usable())
+            && ys.iter().any(|y| y.2.usable())
+        {
+            push(
+                Field::Id(scheme),
+                Level::Against,
+                against,
+                0.0,
+                1.0,
+                String::new(),
+                0,
+            );
+        }
+    }
+
+    // bank accounts
+    if !a.banks.is_empty() && !b.banks.is_empty() {
+        match a.banks.iter().find(|x| b.banks.iter().any(|y| y.0 == x.0)) {
+            Some(x) => push(
+                Field::Bank,
+                Level::Agree,
+                BANK_AGREE,
+                0.0,
+                1.0,
+                x.0.clone(),
+                0,
+            ),
+            None => push(
+                Field::Bank,
+                Level::Different,
+                BANK_DIFFERENT,
+                0.0,
+                1.0,
+                String::new(),
+                0,
+            ),
+        }
+    }
+
+    // phones
+    if !a.phones.is_empty() && !b.phones.is_empty() {
+        match a.phones.iter().find(|x| b.phones.contains(x)) {
+            Some(p) => {
+                let df = f.phones.get(p).copied().unwrap_or(0);
+                if df > PHONE_COMMON_DF {
+                    push(
+                        Field::Phone,
+                        Level::Common,
+                        PHONE_COMMON,
+                        0.0,
+                        1.0,
+                        p.clone(),
+                        0,
+                    );
+                } else {
+                    push(
+                        Field::Phone,
+                        Level::Agree,
+                        PHONE_AGREE,
+                        0.0,
+                        1.0,
+                        p.clone(),
+                        0,
+                    );
+                }
+            }
+            None => push(
+                Field::Phone,
+                Level::Different,
+                PHONE_DIFFERENT,
+                0.0,
+                1.0,
+                String::new(),
+                0,
+            ),
+        }
+    }
+
+    // e-mail
+    if !a.email.is_empty() && a.email == b.email {
+        push(
+            Field::Email,
+            Level::Exact,
+            EMAIL_EXACT,
+            0.0,
+            1.0,
+            a.email.clone(),
+            0,
+        );
+    } else if !a.domain.is_empty() && !b.domain.is_empty() && !a.free_mail && !b.free_mail {
+        if a.domain == b.domain {
+            let df = f.domains.get(&a.domain).copied().unwrap_or(0);
+            if df > DOMAIN_COMMON_DF {
+                push(
+                    Field::Domain,
+                    Level::Common,
+                    DOMAIN_COMMON,
+                    0.0,
+                    1.0,
+                    a.domain.clone(),
+                    0,
+                );
+            } else {
+                push(
+                    Field::Domain,
+                    Level::Agree,
+                    DOMAIN_AGREE,
+                    0.0,
+                    1.0,
+                    a.domain.clone(),
+                    0,
+                );
+            }
+        } else {
+            push(
+                Field::Domain,
+                Level::Different,
+                DOMAIN_DIFFERENT,
+                0.0,
+                1.0,
+                String::new(),
+                0,
+            );
+        }
+    }
+
+    // web site
+    if !a.website.is_empty() && !b.website.is_empty() {
+        if a.website == b.website {
+            push(
+                Field::Website,
+                Level::Agree,
+                WEBSITE_AGREE,
+                0.0,
+                1.0,
+                a.website.clone(),
+                0,
+            );
+        } else {
+            push(
+                Field::Website,
+                Level::Different,
+                WEBSITE_DIFFERENT,
+                0.0,
+                1.0,
+                String::new(),
+                0,
+            );
+        }
+    }
+
+    // address
+    let same_country = a.country.is_empty() || b.country.is_empty() || a.country == b.country;
+    if !a.zip.is_empty() && !b.zip.is_empty() {
+        if a.zip == b.zip {
+            if !a.house.is_empty() && a.house == b.house {
+                let s = jaro_winkler(&a.street, &b.street);
+                if s >= 0.85 {
+                    push(
+                        Field::Address,
+                        Level::Exact,
+                        ADDRESS_EXACT,
+                        s,
+                        1.0,
+                        String::new(),
+                        0,
+                    );
+                } else {
+                    push(
+                        Field::Address,
+                        Level::High,
+                        ADDRESS_HIGH,
+                        s,
+                        1.0,
+                        String::new(),
+                        0,
+                    );
+                }
+            } else {
+                push(
+                    Field::Address,
+                    Level::Partial,
+                    ADDRESS_PARTIAL,
+                    0.0,
+                    1.0,
+                    String::new(),
+                    0,
+                );
+            }
+        } else if same_country {
+            push(
+                Field::Address,
+                Level::Different,
+                ADDRESS_DIFFERENT,
+                0.0,
+                1.0,
+                String::new(),
+                0,
+            );
+        }
+    } else if !a.city.is_empty() && !b.city.is_empty() {
+        if a.city == b.city {
+            push(
+                Field::City,
+                Level::Agree,
+                CITY_AGREE,
+                0.0,
+                1.0,
+                String::new(),
+                0,
+            );
+        } else {
+            push(
+                Field::City,
+                Level::Different,
+                CITY_DIFFERENT,
+                0.0,
+                1.0,
+                String::new(),
+                0,
+            );
+        }
+    }
+    if !same_country {
+        push(
+            Field::Country,
+            Level::Different,
+            COUNTRY_DIFFERENT,
+            0.0,
+            1.0,
+            String::new(),
+            0,
+        );
+    }
+
+    let total = ev.iter().map(|e| e.weight).sum();
+    (total, ev)
+}
+
+pub fn band(total: f64, o: &Options) -> Band {
+    if total >= o.likely {
+        Band::Likely
+    } else if total >= o.possible {
+        Band::Possible
+    } else {
+        Band::None
+    }
+}
