@@ -330,12 +330,12 @@ fn jw<T: PartialEq>(a: &[T], b: &[T]) -> f64 {
     let bm = |j: usize| if big { b_big[j] } else { b_small >> j & 1 == 1 };
     let mut t = 0usize;
     let mut k = 0usize;
-    for i in 0..a.len() {
+    for (i, x) in a.iter().enumerate() {
         if am(i) {
             while !bm(k) {
                 k += 1;
             }
-            if a[i] != b[k] {
+            if *x != b[k] {
                 t += 1;
             }
             k += 1;
