@@ -18,3 +18,7 @@ from . import medsync_stock_code
 from . import medsync_stock_snapshot
 from . import medsync_expiry_risk
 from . import medsync_demo
+from . import res_partner
+from . import base_partner_merge
+from . import res_partner_bank
+from . import medsync_vendor_duplicate

@@ -178,3 +178,62 @@ class MedsyncDemo(models.AbstractModel):
             "source": "Omnicell OR cabinet 1", "as_of": count_time, "scope": "full"})
         wizard.action_import()
         return True
+
+
+class MedsyncDedupeDemo(models.AbstractModel):
+    _inherit = "medsync.demo"
+
+    @api.model
+    def _create_dedupe_demo(self, count=300):
+        """A vendor master of ``count`` vendors with planted duplicates of
+        every kind (legal-form swap, typo, trade name, IBAN spacing, same EIN,
+        one bank account under two names), then a Find duplicates run."""
+        import random
+
+        rng = random.Random(42)
+        syl = "zor bex kal tri ven qua lux nor vel dyn cor zen tal rix mon gal fin sol tor hel pax lum".split()
+        tails = ["Medical", "Surgical Supply", "Diagnostics", "Health", "Labs", "Scientific", "Dental", ""]
+        us = self.env.ref("base.us")
+        vals, seen = [], set()
+        while len(vals) < count:
+            stem = "".join(rng.choice(syl) for _ in range(3)).capitalize()
+            if stem in seen:
+                continue
+            seen.add(stem)
+            vals.append({
+                "name": " ".join(x for x in (stem, rng.choice(tails), rng.choice(["Inc.", "LLC", "Corp."])) if x),
+                "is_company": True, "supplier_rank": 1, "country_id": us.id,
+                "street": f"{rng.randrange(1, 9999)} {rng.choice(['Main', 'Oak', 'Market', 'Lake'])} Street",
+                "city": rng.choice(["Springfield", "Salem", "Madison"]), "zip": f"{rng.randrange(10000, 99999)}",
+                "phone": f"({rng.randrange(201, 989)}) {rng.randrange(200, 999)}-{rng.randrange(0, 9999):04d}",
+                "email": f"ap@{stem.lower()}.com",
+            })
+        Partner = self.env["res.partner"].with_context(tracking_disable=True)
+        company = self.env.company
+        block = company.medsync_dedupe_block
+        company.medsync_dedupe_block = False  # the demo plants what the guard would refuse
+        vendors = Partner.create(vals)
+        v = vendors
+        v[2].name = f"{v[2].name} d/b/a Bright Care Supply"
+        plants = [
+            {"name": v[0].name.replace("Inc.", "LLC").replace("Corp.", "Inc."), "zip": v[0].zip, "phone": v[0].phone},
+            {"name": v[1].name[:3] + v[1].name[4:], "street": v[1].street, "zip": v[1].zip},
+            {"name": "Bright Care Supply", "email": v[2].email, "phone": v[2].phone},
+            {"name": v[3].name.split()[0] + " Medical", "zip": v[3].zip},
+            {"name": v[4].name.upper(), "vat": "12-3456789"},
+            {"name": "Nordex Trading", "zip": "73301"},
+        ]
+        v[4].vat = "123456789"
+        dups = Partner.create([dict(p, is_company=True, supplier_rank=1, country_id=us.id) for p in plants])
+        Bank = self.env["res.partner.bank"].with_context(medsync_skip_bank_check=True)
+        Bank.create([
+            {"partner_id": v[3].id, "acc_number": "DE89370400440532013000"},
+            {"partner_id": dups[3].id, "acc_number": "de89 3704 0044 0532 0130 00"},
+            {"partner_id": v[5].id, "acc_number": "021000021:55501234"},
+            {"partner_id": dups[5].id, "acc_number": "021000021:55501234"},
+        ])
+        company.medsync_dedupe_block = block
+        from ..services import dedupe as svc
+
+        svc.run_dedupe(self.env, company)
+        return vendors.ids + dups.ids

@@ -4,6 +4,14 @@ from odoo import fields, models
 class ResCompany(models.Model):
     _inherit = "res.company"
 
+    medsync_dedupe_block = fields.Boolean(
+        "Block duplicate tax ids and bank accounts", default=True,
+        help="Refuse to save a vendor with the tax id, or a bank account with the number, of another vendor.",
+    )
+    medsync_dedupe_spend_threshold = fields.Monetary(
+        "High-spend vendor threshold", currency_field="currency_id", default=100000.0,
+        help="Vendors billed at least this much over 365 days are protected against lookalike names.",
+    )
     medsync_exception_sla_hours = fields.Integer(
         "Exception SLA (hours)", default=48,
         help="Time to resolve an exception when its reason code sets none.",

@@ -9,6 +9,9 @@ class ResConfigSettings(models.TransientModel):
     medsync_exception_sla_hours = fields.Integer(related="company_id.medsync_exception_sla_hours", readonly=False)
     medsync_default_team_id = fields.Many2one(related="company_id.medsync_default_team_id", readonly=False)
     medsync_chunk_size = fields.Integer(related="company_id.medsync_chunk_size", readonly=False)
+    medsync_dedupe_block = fields.Boolean(related="company_id.medsync_dedupe_block", readonly=False)
+    medsync_dedupe_spend_threshold = fields.Monetary(related="company_id.medsync_dedupe_spend_threshold",
+                                                     readonly=False, currency_field="currency_id")
     medsync_run_retention_days = fields.Integer(related="company_id.medsync_run_retention_days", readonly=False)
     medsync_hold_blocks_posting = fields.Boolean(related="company_id.medsync_hold_blocks_posting", readonly=False)
     medsync_engine_version = fields.Char(compute="_compute_medsync_engine_version")

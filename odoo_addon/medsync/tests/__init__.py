@@ -4,3 +4,4 @@ from . import test_exception
 from . import test_run
 from . import test_matching
 from . import test_reconcile
+from . import test_dedupe

@@ -1,0 +1,232 @@
+import json
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..services import dedupe as svc
+
+STATES = [("new", "New"), ("duplicate", "Duplicate"), ("not_duplicate", "Not a duplicate"), ("merged", "Merged")]
+BANDS = [("likely", "Likely"), ("possible", "Possible")]
+
+
+class MedsyncVendorDuplicate(models.Model):
+    """A candidate pair of vendors found by the dedupe engine, with its
+    evidence, in the steward's review queue. "Not a duplicate" is remembered
+    with a hash of the compared data; the pair comes back when they change."""
+
+    _name = "medsync.vendor.duplicate"
+    _description = "MedSync duplicate vendor candidate"
+    _inherit = ["mail.thread"]
+    _order = "priority desc, score desc, id"
+
+    name = fields.Char(compute="_compute_name", store=True)
+    left_id = fields.Many2one("res.partner", "Vendor", required=True, index=True, ondelete="cascade", readonly=True)
+    right_id = fields.Many2one("res.partner", "Possible duplicate", required=True, index=True, ondelete="cascade",
+                               readonly=True)
+    partner_ids = fields.Many2many("res.partner", compute="_compute_partner_ids", string="Vendors")
+    cluster_key = fields.Integer("Cluster", index=True, readonly=True,
+                                 help="Smallest vendor id of the cluster of likely duplicates (0: none).")
+    score = fields.Float(readonly=True, digits=(16, 2), help="Sum of the evidence weights, in bits.")
+    band = fields.Selection(BANDS, readonly=True, index=True)
+    state = fields.Selection(STATES, default="new", required=True, index=True, tracking=True, readonly=True)
+    evidence_json = fields.Text(readonly=True)
+    explanation = fields.Text(compute="_compute_explanation")
+    evidence_fields = fields.Char(readonly=True, index=True, help="Fields that agreed, for filtering.")
+    compared_hash = fields.Char(readonly=True, help="Hash of the compared fields when last scored.")
+    decided_hash = fields.Char(readonly=True, help="Hash of the compared fields when a person decided.")
+    decided_by_id = fields.Many2one("res.users", readonly=True)
+    decided_on = fields.Datetime(readonly=True)
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True,
+                                 default=lambda self: self.env.company)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    spend_exposure = fields.Monetary(readonly=True, help="Vendor bills of both vendors over the last 365 days.")
+    priority = fields.Float(readonly=True, index=True, help="Score × spend: what the queue is ranked by.")
+    run_id = fields.Many2one("medsync.run", readonly=True, index="btree_not_null")
+    merge_log_id = fields.Many2one("medsync.vendor.merge.log", readonly=True)
+
+    _sql_constraints = [
+        ("pair_unique", "unique(company_id, left_id, right_id)", "A pair of vendors is listed once per company."),
+    ]
+
+    @api.depends("left_id", "right_id")
+    def _compute_name(self):
+        for d in self:
+            d.name = f"{d.left_id.display_name} ↔ {d.right_id.display_name}"
+
+    def _compute_partner_ids(self):
+        for d in self:
+            d.partner_ids = d.left_id | d.right_id
+
+    @api.depends("evidence_json")
+    def _compute_explanation(self):
+        for d in self:
+            d.explanation = svc.explain(self.env, json.loads(d.evidence_json or "[]"))
+
+    # ------------------------------------------------------------------ engine side
+
+    @api.model
+    def _sync_pairs(self, company, cols, out, run):
+        """Write the engine's pairs: new pairs are created, known ones
+        refreshed; a pair decided "not a duplicate" stays decided while its
+        hash is the same, and is raised again (state new) when it changed."""
+        p = out["pairs"]
+        ev = svc.evidence_rows(out, None)
+        spend = dict(zip(cols["id"], cols["spend"], strict=True))
+        existing = {(d.left_id.id, d.right_id.id): d for d in self.search([("company_id", "=", company.id)])}
+        to_create = []
+        for k in range(len(p["left_id"])):
+            left, right = p["left_id"][k], p["right_id"][k]
+            if left >= svc.EMPLOYEE_ID_OFFSET or right >= svc.EMPLOYEE_ID_OFFSET:
+                continue
+            evidence = ev.get(k, [])
+            exposure = spend.get(left, 0.0) + spend.get(right, 0.0)
+            vals = {
+                "score": p["score"][k],
+                "band": p["band"][k],
+                "cluster_key": p["cluster"][k],
+                "evidence_json": svc.dumps(evidence),
+                "evidence_fields": ",".join(e["field"] for e in evidence if e["weight"] > 0),
+                "compared_hash": format(p["hash"][k] & 0xFFFFFFFFFFFFFFFF, "016x"),
+                "spend_exposure": exposure,
+                "priority": p["score"][k] * (1.0 + exposure),
+                "run_id": run.id,
+            }
+            d = existing.get((left, right))
+            if d is None:
+                to_create.append(dict(vals, left_id=left, right_id=right, company_id=company.id))
+            elif d.state == "merged":
+                continue
+            else:
+                if d.state == "not_duplicate" and d.decided_hash != vals["compared_hash"]:
+                    vals["state"] = "new"
+                    d.message_post(body=self.env._("The compared data changed since it was marked "
+                                                   "not a duplicate: back in the queue."))
+                d.write(vals)
+        self.create(to_create)
+        return len(p["left_id"])
+
+    # ------------------------------------------------------------------ review
+
+    def _check_steward(self):
+        if not self.env.user.has_group("medsync.group_medsync_steward"):
+            raise UserError(self.env._("Only a vendor data steward can decide on duplicates."))
+
+    def action_not_duplicate(self):
+        self._check_steward()
+        for d in self:
+            d.write({"state": "not_duplicate", "decided_hash": d.compared_hash, "decided_by_id": self.env.uid,
+                     "decided_on": fields.Datetime.now()})
+
+    def action_duplicate(self):
+        self._check_steward()
+        self.write({"state": "duplicate", "decided_hash": False, "decided_by_id": self.env.uid,
+                    "decided_on": fields.Datetime.now()})
+
+    def action_reset(self):
+        self._check_steward()
+        self.filtered(lambda d: d.state != "merged").write({"state": "new"})
+
+    def action_merge(self):
+        """Open the merge wizard on these pairs' vendors (a whole cluster when
+        the pair belongs to one)."""
+        self._check_steward()
+        partners = self.left_id | self.right_id
+        clusters = [c for c in self.mapped("cluster_key") if c]
+        if clusters:
+            more = self.search([("cluster_key", "in", clusters), ("company_id", "in", self.company_id.ids),
+                                ("state", "!=", "not_duplicate")])
+            partners |= more.left_id | more.right_id
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "medsync.vendor.merge",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_ids": partners.ids, "default_duplicate_ids": self.ids},
+        }
+
+    @api.model
+    def action_find_duplicates(self):
+        run = svc.run_dedupe(self.env, self.env.company)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Duplicate vendors"),
+                "message": self.env._("%(n)s candidate pairs from %(v)s vendors.", n=run.output_count,
+                                      v=run.input_count),
+                "next": {"type": "ir.actions.act_window_close"},
+                "sticky": False,
+            },
+        }
+
+
+class MedsyncVendorMergeLog(models.Model):
+    """What a merge moved, so it can be undone: the references re-pointed
+    from each archived vendor to the survivor, the survivor's previous
+    values, and the bank accounts folded into the survivor's."""
+
+    _name = "medsync.vendor.merge.log"
+    _description = "MedSync vendor merge (undo log)"
+    _order = "id desc"
+
+    name = fields.Char(required=True, readonly=True)
+    winner_id = fields.Many2one("res.partner", required=True, readonly=True, ondelete="restrict")
+    loser_ids = fields.Many2many("res.partner", string="Archived vendors", readonly=True,
+                                 context={"active_test": False})
+    moved_json = fields.Text(readonly=True)
+    winner_before_json = fields.Text(readonly=True)
+    banks_json = fields.Text(readonly=True)
+    state = fields.Selection([("done", "Merged"), ("undone", "Undone")], default="done", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True, default=lambda self: self.env.company)
+    moved_count = fields.Integer(readonly=True)
+
+    def action_undo(self):
+        if not self.env.user.has_group("medsync.group_medsync_steward"):
+            raise UserError(self.env._("Only a vendor data steward can undo a merge."))
+        for log in self.filtered(lambda x: x.state == "done"):
+            log._undo()
+
+    def _undo(self):
+        from odoo.tools import SQL
+
+        env = self.env
+        env.flush_all()
+        moved = json.loads(self.moved_json or "{}")
+        winner = self.winner_id.id
+        for entry in moved.get("fk", []):
+            table, column, loser, ids = entry
+            env.cr.execute(SQL("UPDATE %s SET %s = %s WHERE id = ANY(%s) AND %s = %s",
+                               SQL.identifier(table), SQL.identifier(column), loser, ids,
+                               SQL.identifier(column), winner))
+        for table, column, other, loser, values in moved.get("rel", []):
+            env.cr.execute(SQL("UPDATE %s SET %s = %s WHERE %s = %s AND %s = ANY(%s)",
+                               SQL.identifier(table), SQL.identifier(column), loser, SQL.identifier(column),
+                               winner, SQL.identifier(other), values))
+        for entry in moved.get("ref", []):
+            table, loser, ids = entry
+            env.cr.execute(SQL("UPDATE %s SET res_id = %s WHERE id = ANY(%s) AND res_id = %s",
+                               SQL.identifier(table), loser, ids, winner))
+        env.invalidate_all()
+        # sudo: the losers are archived partners the steward restores; the
+        # survivor's previous values come from this log
+        self.loser_ids.sudo().write({"active": True})
+        before = json.loads(self.winner_before_json or "{}")
+        if before:
+            self.winner_id.write(before)
+        for bank in json.loads(self.banks_json or "[]"):
+            env["res.partner.bank"].with_context(medsync_skip_bank_check=True).create(bank)
+        env["medsync.vendor.duplicate"].search([("merge_log_id", "=", self.id)]).write(
+            {"state": "new", "merge_log_id": False})
+        self.state = "undone"
+
+
+class MedsyncVendorDedupe(models.AbstractModel):
+    _name = "medsync.vendor.dedupe"
+    _description = "MedSync vendor dedupe (scheduled action)"
+
+    @api.model
+    def _cron_scan(self):
+        """Nightly: per company, score the pairs touching vendors changed since
+        the last complete run (the first run scores everything)."""
+        for company in self.env["res.company"].search([]):
+            svc.run_dedupe(self.with_company(company).env, company, trigger="cron", changed_only=True)

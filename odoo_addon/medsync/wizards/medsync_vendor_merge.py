@@ -1,0 +1,189 @@
+import json
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+SURVIVOR_FIELDS = ["name", "street", "street2", "city", "zip", "country_id", "phone", "mobile", "email", "website",
+                   "vat", "medsync_npi", "medsync_dea", "medsync_uei", "medsync_duns", "medsync_gln"]  # fmt: skip
+# tables that point at records by (model column, res_id)
+REF_TABLES = {"mail_message": "model", "ir_attachment": "res_model", "mail_activity": "res_model"}
+
+
+class MedsyncVendorMerge(models.TransientModel):
+    """Merge duplicate vendors: any number of them, the steward picks the
+    surviving vendor and, field by field, the surviving value. References are
+    re-pointed with Odoo's own merge machinery; the others are archived, not
+    deleted, and everything moved is logged so the merge can be undone."""
+
+    _name = "medsync.vendor.merge"
+    _description = "MedSync: merge duplicate vendors"
+
+    partner_ids = fields.Many2many("res.partner", string="Vendors", required=True)
+    winner_id = fields.Many2one("res.partner", "Surviving vendor", domain="[('id', 'in', partner_ids)]")
+    line_ids = fields.One2many("medsync.vendor.merge.line", "wizard_id", string="Surviving values")
+    duplicate_ids = fields.Many2many("medsync.vendor.duplicate")
+
+    @api.onchange("partner_ids", "winner_id")
+    def _onchange_partners(self):
+        partners = self.partner_ids._origin
+        if not self.winner_id and partners:
+            self.winner_id = partners.sorted(lambda p: (not p.active, p.id))[0]
+        lines = [(5, 0, 0)]
+        winner = self.winner_id._origin or self.winner_id
+        for fname in SURVIVOR_FIELDS:
+            values = {p.id: p[fname] for p in partners if p[fname]}
+            if len({str(v) for v in values.values()}) <= 1 and (not values or winner.id in values):
+                continue
+            source = winner.id if winner.id in values else next(iter(values), winner.id)
+            lines.append((0, 0, {"field_name": fname, "source_id": source}))
+        self.line_ids = lines
+
+    def _fk_snapshot(self, losers, winner):
+        """Rows pointing at each loser, by table and column (taken before
+        Odoo's merge re-points them)."""
+        merge = self.env["base.partner.merge.automatic.wizard"].with_context(medsync_merge=True)
+        fk, ref, rel = [], [], []
+        for table, column in merge._get_fk_on("res_partner"):
+            if "base_partner_merge_" in table:
+                continue
+            cols = [r[0] for r in self.env.execute_query(SQL(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s", table))]
+            if "id" in cols:
+                for loser in losers.ids:
+                    ids = [r[0] for r in self.env.execute_query(SQL(
+                        "SELECT id FROM %s WHERE %s = %s", SQL.identifier(table), SQL.identifier(column), loser))]
+                    if ids:
+                        fk.append([table, column, loser, ids])
+                continue
+            # a relation table (two columns): the rows Odoo's merge will move
+            # are those whose other value the survivor does not have yet
+            other = next((c for c in cols if c != column), None)
+            if not other:
+                continue
+            for loser in losers.ids:
+                values = [r[0] for r in self.env.execute_query(SQL(
+                    """SELECT %(o)s FROM %(t)s WHERE %(c)s = %(loser)s AND %(o)s NOT IN
+                         (SELECT %(o)s FROM %(t)s WHERE %(c)s = %(winner)s AND %(o)s IS NOT NULL)""",
+                    o=SQL.identifier(other), t=SQL.identifier(table), c=SQL.identifier(column), loser=loser,
+                    winner=winner.id))]
+                if values:
+                    rel.append([table, column, other, loser, values])
+        for table, model_column in REF_TABLES.items():
+            for loser in losers.ids:
+                ids = [r[0] for r in self.env.execute_query(SQL(
+                    "SELECT id FROM %s WHERE %s = 'res.partner' AND res_id = %s", SQL.identifier(table),
+                    SQL.identifier(model_column), loser))]
+                if ids:
+                    ref.append([table, loser, ids])
+        return {"fk": fk, "ref": ref, "rel": rel}
+
+    def _check(self, winner, losers):
+        if not self.env.user.has_group("medsync.group_medsync_steward"):
+            raise UserError(self.env._("Only a vendor data steward can merge vendors."))
+        if not losers:
+            raise UserError(self.env._("Choose at least two vendors to merge."))
+        companies = {p.company_id for p in winner | losers}
+        if len(companies) > 1:
+            raise UserError(self.env._(
+                "These vendors belong to different companies (%s): they cannot be merged.",
+                ", ".join(c.name or self.env._("shared") for c in companies)))
+        if (winner | losers).filtered("parent_id"):
+            raise UserError(self.env._("Merge company-level vendors only, not their contacts."))
+        if len((winner | losers).with_context(active_test=False).user_ids) > 1:
+            raise UserError(self.env._("These vendors are linked to more than one user."))
+        # hashed (inalterable) journal entries would get another partner
+        hashed = self.env["account.move"].sudo().search([
+            ("partner_id", "in", losers.ids), ("inalterable_hash", "!=", False)], limit=5)
+        if not hashed:
+            lines = self.env["account.move.line"].sudo().search([
+                ("partner_id", "in", losers.ids), ("move_id.inalterable_hash", "!=", False)], limit=5)
+            hashed = lines.move_id
+        if hashed:
+            raise UserError(self.env._(
+                "[MEDSYNC_MERGE_HASHED] Merging would alter secured (hashed) journal entries: %s. Keep these "
+                "vendors apart and archive the duplicate instead.", ", ".join(hashed.mapped("display_name"))))
+
+    def action_merge(self):
+        self.ensure_one()
+        winner = self.winner_id
+        losers = self.partner_ids - winner
+        self._check(winner, losers)
+        env = self.env
+        env.flush_all()
+        chosen = {}
+        before = {}
+        for line in self.line_ids:
+            value = line.source_id[line.field_name]
+            field = winner._fields[line.field_name]
+            new = value.id if field.type == "many2one" else value
+            old = winner[line.field_name]
+            before[line.field_name] = old.id if field.type == "many2one" else old
+            chosen[line.field_name] = new
+        moved = self._fk_snapshot(losers, winner)
+        banks = self._merge_banks(losers, winner)
+        merge = env["base.partner.merge.automatic.wizard"].with_context(medsync_merge=True)
+        # sudo: re-pointing references is done in SQL across every model, as
+        # Odoo's own merge wizard does; the steward's right to merge was checked
+        merge.sudo()._update_foreign_keys(losers, winner)
+        merge.sudo()._update_reference_fields(losers, winner)
+        env.invalidate_all()
+        # sudo: archiving the merged vendors needs partner write rights the
+        # steward may lack on records now empty of references. Archived first,
+        # so that the tax-id guard does not refuse the survivor their number.
+        losers.sudo().write({"active": False})
+        winner.write(chosen)
+        log = env["medsync.vendor.merge.log"].create({
+            "name": env._("%(w)s ← %(l)s", w=winner.display_name, l=", ".join(losers.mapped("display_name"))),
+            "winner_id": winner.id,
+            "loser_ids": [(6, 0, losers.ids)],
+            "moved_json": json.dumps(moved),
+            "winner_before_json": json.dumps(before, default=str),
+            "banks_json": json.dumps(banks),
+            "moved_count": (sum(len(x[3]) for x in moved["fk"]) + sum(len(x[2]) for x in moved["ref"])
+                            + sum(len(x[4]) for x in moved["rel"])),
+            "company_id": (winner.company_id or env.company).id,
+        })
+        dups = env["medsync.vendor.duplicate"].search([
+            "|", ("left_id", "in", losers.ids), ("right_id", "in", losers.ids)])
+        dups.write({"state": "merged", "merge_log_id": log.id})
+        winner.message_post(body=env._("Merged %(n)s vendors into this one (MedSync merge log %(log)s).",
+                                       n=len(losers), log=log.id))
+        return {"type": "ir.actions.act_window", "res_model": "medsync.vendor.merge.log", "res_id": log.id,
+                "view_mode": "form", "target": "current"}
+
+    def _merge_banks(self, losers, winner):
+        """Bank accounts by sanitised number: a loser's account the survivor
+        already has is folded into it (references moved, then removed, its
+        values kept for undo); the others move to the survivor."""
+        merge = self.env["base.partner.merge.automatic.wizard"].sudo()
+        folded = []
+        for bank in losers.bank_ids:
+            same = winner.bank_ids.filtered(lambda b, s=bank.sanitized_acc_number: b.sanitized_acc_number == s)
+            if same:
+                merge._update_foreign_keys_generic("res.partner.bank", bank, same[0])
+                folded.append({"acc_number": bank.acc_number, "partner_id": bank.partner_id.id,
+                               "bank_id": bank.bank_id.id or False})
+                bank.unlink()
+            else:
+                bank.with_context(medsync_skip_bank_check=True).write({"partner_id": winner.id})
+        return folded
+
+
+class MedsyncVendorMergeLine(models.TransientModel):
+    _name = "medsync.vendor.merge.line"
+    _description = "MedSync merge: one field's surviving value"
+
+    wizard_id = fields.Many2one("medsync.vendor.merge", required=True, ondelete="cascade")
+    field_name = fields.Char(required=True)
+    field_label = fields.Char(compute="_compute_value")
+    source_id = fields.Many2one("res.partner", "Take from", required=True)
+    value = fields.Char(compute="_compute_value")
+
+    @api.depends("field_name", "source_id")
+    def _compute_value(self):
+        for line in self:
+            field = self.env["res.partner"]._fields.get(line.field_name)
+            line.field_label = field.string if field else line.field_name
+            v = line.source_id[line.field_name] if field and line.source_id else False
+            line.value = (v.display_name if hasattr(v, "display_name") else str(v)) if v else ""
