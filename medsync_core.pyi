@@ -119,3 +119,36 @@ def gtin14(code: str) -> str:
     """A GTIN-8/12/13/14 with a valid check digit, as 14 digits."""
 
 def valid_gln(code: str) -> bool: ...
+
+# --- vendor dedupe -----------------------------------------------------------
+
+def dedupe_vendors(
+    records: Mapping[str, Sequence[Any]],
+    *,
+    likely: float = 12.0,
+    possible: float = 7.0,
+    min_population: int = 10_000,
+    max_cluster: int = 25,
+    min_density: float = 0.5,
+    spend_threshold: Number | None = None,
+    keep_all: bool = False,
+) -> dict[str, Any]:
+    """Columns in (id, name, trade_name, street, city, zip, country, phones,
+    email, website, ids, banks, kind, spend, changed); tables out: pairs,
+    evidence, records, invalid, signals, stats."""
+
+def normalize_vendor(name: str) -> dict[str, str]: ...
+def check_identifier(scheme: str, value: str) -> tuple[str, Literal["valid", "format", "invalid"]]: ...
+def normalize_phone(text: str, country: str = "") -> str: ...
+
+class DedupeIndex:
+    def __init__(
+        self, records: Mapping[str, Sequence[Any]], *, likely: float = 12.0, possible: float = 7.0,
+        min_population: int = 10_000,
+    ) -> None: ...
+    def __len__(self) -> int: ...
+    def upsert(self, records: Mapping[str, Sequence[Any]]) -> int: ...
+    def remove(self, ids: Iterable[int]) -> int: ...
+    def query(
+        self, record: Mapping[str, Any], *, limit: int = 10, min_score: float | None = None
+    ) -> list[dict[str, Any]]: ...
