@@ -444,14 +444,20 @@ pub fn compare(a: &Rec, b: &Rec, f: &Freq, o: &Options) -> (f64, Vec<Evidence>) 
     }
 
     // identifiers, scheme by scheme
-    for scheme in Scheme::ALL {
-        let xs: Vec<&(Scheme, String, Validity)> = a.ids.iter().filter(|i| i.0 == scheme).collect();
-        let ys: Vec<&(Scheme, String, Validity)> = b.ids.iter().filter(|i| i.0 == scheme).collect();
-        if xs.is_empty() || ys.is_empty() {
+    // (most pairs have none on one side: no per-scheme work then)
+    let schemes = if a.ids.is_empty() || b.ids.is_empty() {
+        &[][..]
+    } else {
+        &Scheme::ALL[..]
+    };
+    for &scheme in schemes {
+        let xs = || a.ids.iter().filter(move |i| i.0 == scheme);
+        let ys = || b.ids.iter().filter(move |i| i.0 == scheme);
+        if xs().next().is_none() || ys().next().is_none() {
             continue;
         }
         let (agree, against) = id_weights(scheme);
-        if let Some(x) = xs.iter().find(|x| ys.iter().any(|y| y.1 == x.1)) {
+        if let Some(x) = xs().find(|x| ys().any(|y| y.1 == x.1)) {
             if x.2.usable() {
                 push(
                     Field::Id(scheme),
@@ -473,10 +479,7 @@ pub fn compare(a: &Rec, b: &Rec, f: &Freq, o: &Options) -> (f64, Vec<Evidence>) 
                     0,
                 );
             }
-        } else if against != 0.0
-            && xs.iter().any(|x| x.2.usable())
-            && ys.iter().any(|y| y.2.usable())
-        {
+        } else if against != 0.0 && xs().any(|x| x.2.usable()) && ys().any(|y| y.2.usable()) {
             push(
                 Field::Id(scheme),
                 Level::Against,

@@ -3,10 +3,16 @@ import json
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..services import bulk
 from ..services import dedupe as svc
 
 STATES = [("new", "New"), ("duplicate", "Duplicate"), ("not_duplicate", "Not a duplicate"), ("merged", "Merged")]
 BANDS = [("likely", "Likely"), ("possible", "Possible")]
+# what a re-scan refreshes on a known pair (column, SQL type)
+REFRESH_COLUMNS = [("id", "int4"), ("score", "float8"), ("band", "varchar"), ("cluster_key", "int4"),
+                   ("evidence_json", "text"), ("evidence_fields", "varchar"), ("compared_hash", "varchar"),
+                   ("spend_exposure", "numeric"), ("priority", "float8"), ("run_id", "int4"),
+                   ("write_uid", "int4"), ("write_date", "timestamp")]
 
 
 class MedsyncVendorDuplicate(models.Model):
@@ -70,10 +76,10 @@ class MedsyncVendorDuplicate(models.Model):
         refreshed; a pair decided "not a duplicate" stays decided while its
         hash is the same, and is raised again (state new) when it changed."""
         p = out["pairs"]
-        ev = svc.evidence_rows(out, None)
+        ev = svc.evidence_rows(out)
         spend = dict(zip(cols["id"], cols["spend"], strict=True))
         existing = {(d.left_id.id, d.right_id.id): d for d in self.search([("company_id", "=", company.id)])}
-        to_create = []
+        to_create, refresh, reraised = [], [], []
         for k in range(len(p["left_id"])):
             left, right = p["left_id"][k], p["right_id"][k]
             if left >= svc.EMPLOYEE_ID_OFFSET or right >= svc.EMPLOYEE_ID_OFFSET:
@@ -94,14 +100,25 @@ class MedsyncVendorDuplicate(models.Model):
             d = existing.get((left, right))
             if d is None:
                 to_create.append(dict(vals, left_id=left, right_id=right, company_id=company.id))
-            elif d.state == "merged":
-                continue
-            else:
+            elif d.state != "merged":
+                refresh.append(dict(vals, id=d.id))
                 if d.state == "not_duplicate" and d.decided_hash != vals["compared_hash"]:
-                    vals["state"] = "new"
-                    d.message_post(body=self.env._("The compared data changed since it was marked "
-                                                   "not a duplicate: back in the queue."))
-                d.write(vals)
+                    reraised.append(d.id)
+        if refresh:
+            # known pairs are refreshed in one statement (a nightly scan touches
+            # thousands); the rights are the ORM's
+            self.check_access("write")
+            self.flush_model()
+            now = fields.Datetime.now()
+            for r in refresh:
+                r.update(write_uid=self.env.uid, write_date=now)
+            bulk.update(self.env.cr, self._table, REFRESH_COLUMNS,
+                        {c: [r[c] for r in refresh] for c, _t in REFRESH_COLUMNS})
+            self.invalidate_model()
+        for d in self.browse(reraised):
+            d.write({"state": "new"})
+            d.message_post(body=self.env._("The compared data changed since it was marked "
+                                           "not a duplicate: back in the queue."))
         self.create(to_create)
         return len(p["left_id"])
 

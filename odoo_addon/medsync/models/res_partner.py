@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..services import dedupe as svc
 
@@ -53,13 +54,20 @@ class ResPartner(models.Model):
             return
         for p in self.filtered(lambda x: x.vat and not x.parent_id):
             vat = "".join(ch for ch in p.vat.upper() if ch.isalnum())
-            other = self.search([("id", "!=", p.id), ("parent_id", "=", False), ("vat", "!=", False),
-                                 ("company_id", "in", [False, company.id])])
-            clash = other.filtered(lambda o, v=vat: "".join(ch for ch in o.vat.upper() if ch.isalnum()) == v)
+            # one query per partner, comparing tax ids as the engine does
+            # (upper-case letters and digits only)
+            self.flush_model(["vat", "parent_id", "company_id", "active"])
+            clash = self.env.execute_query(SQL(
+                """SELECT id FROM res_partner
+                    WHERE id <> %s AND active AND parent_id IS NULL AND vat IS NOT NULL
+                      AND (company_id IS NULL OR company_id = %s)
+                      AND regexp_replace(upper(vat), '[^A-Z0-9]', '', 'g') = %s
+                    ORDER BY id LIMIT 1""", p.id, company.id, vat))
             if clash:
                 raise UserError(self.env._(
                     "[MEDSYNC_DUPLICATE_TAX_ID] %(v)s has the tax id of %(o)s. Use the existing vendor, or ask "
-                    "an administrator to allow it in MedSync settings.", v=p.display_name, o=clash[0].display_name))
+                    "an administrator to allow it in MedSync settings.", v=p.display_name,
+                    o=self.browse(clash[0][0]).display_name))
 
     @api.model_create_multi
     def create(self, vals_list):

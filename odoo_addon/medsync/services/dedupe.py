@@ -241,10 +241,20 @@ _LOCK = threading.Lock()
 
 
 def _watermark(env, company):
+    env["res.partner"].flush_model()
+    env["res.partner.bank"].flush_model()
     return env.execute_query(SQL(
         """SELECT COUNT(*), MAX(GREATEST(p.write_date, (SELECT MAX(b.write_date) FROM res_partner_bank b
                                                         WHERE b.partner_id = p.id)))
              FROM res_partner p WHERE %s""", vendor_sql(company.id)))[0]
+
+
+def _changed_vendor_ids(env, company, since):
+    return [r[0] for r in env.execute_query(SQL(
+        """SELECT p.id FROM res_partner p
+            WHERE %s AND GREATEST(p.write_date, (SELECT MAX(b.write_date) FROM res_partner_bank b
+                                                 WHERE b.partner_id = p.id)) > %s""",
+        vendor_sql(company.id), since))]
 
 
 def vendor_index(env, company):
@@ -258,10 +268,11 @@ def vendor_index(env, company):
         if entry and entry["mark"] == mark and entry["count"] == count:
             return entry["index"]
         if entry and mark and entry["mark"] and mark >= entry["mark"]:
-            changed = fetch(env, company, changed_since=entry["mark"], with_employees=False)
-            keep = [i for i, c in enumerate(changed["changed"]) if c]
-            if len(entry["index"]) + len(keep) >= count:
-                sub = {k: [v[i] for i in keep] for k, v in changed.items() if k not in ("spend", "changed")}
+            ids = _changed_vendor_ids(env, company, entry["mark"])
+            if len(entry["index"]) + len(ids) >= count:
+                sub = fetch(env, company, partner_ids=ids, with_employees=False)
+                sub.pop("spend")
+                sub.pop("changed")
                 entry["index"].upsert(sub)
                 if len(entry["index"]) == count:
                     entry.update(mark=mark, count=count)
@@ -294,7 +305,7 @@ def check_vendor(env, company, values, exclude_id=None, limit=5):
     return out
 
 
-def evidence_rows(out, k_of_pair):
+def evidence_rows(out):
     """Evidence dicts per pair position."""
     ev = out["evidence"]
     per = {}

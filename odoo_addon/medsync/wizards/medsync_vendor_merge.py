@@ -44,38 +44,39 @@ class MedsyncVendorMerge(models.TransientModel):
         Odoo's merge re-points them)."""
         merge = self.env["base.partner.merge.automatic.wizard"].with_context(medsync_merge=True)
         fk, ref, rel = [], [], []
-        for table, column in merge._get_fk_on("res_partner"):
-            if "base_partner_merge_" in table:
-                continue
-            cols = [r[0] for r in self.env.execute_query(SQL(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = %s", table))]
+        relations = [(t, c) for t, c in merge._get_fk_on("res_partner") if "base_partner_merge_" not in t]
+        columns = {}
+        for table, col in self.env.execute_query(SQL(
+                "SELECT table_name::text, column_name::text FROM information_schema.columns WHERE table_name = ANY(%s)",
+                [t for t, _ in relations])):
+            columns.setdefault(table, []).append(col)
+        for table, column in relations:
+            cols = columns.get(table, [])
             if "id" in cols:
-                for loser in losers.ids:
-                    ids = [r[0] for r in self.env.execute_query(SQL(
-                        "SELECT id FROM %s WHERE %s = %s", SQL.identifier(table), SQL.identifier(column), loser))]
-                    if ids:
-                        fk.append([table, column, loser, ids])
+                rows = self.env.execute_query(SQL(
+                    "SELECT %s, array_agg(id ORDER BY id) FROM %s WHERE %s = ANY(%s) GROUP BY 1 ORDER BY 1",
+                    SQL.identifier(column), SQL.identifier(table), SQL.identifier(column), losers.ids))
+                fk.extend([table, column, loser, ids] for loser, ids in rows)
                 continue
             # a relation table (two columns): the rows Odoo's merge will move
             # are those whose other value the survivor does not have yet
             other = next((c for c in cols if c != column), None)
             if not other:
                 continue
-            for loser in losers.ids:
-                values = [r[0] for r in self.env.execute_query(SQL(
-                    """SELECT %(o)s FROM %(t)s WHERE %(c)s = %(loser)s AND %(o)s NOT IN
-                         (SELECT %(o)s FROM %(t)s WHERE %(c)s = %(winner)s AND %(o)s IS NOT NULL)""",
-                    o=SQL.identifier(other), t=SQL.identifier(table), c=SQL.identifier(column), loser=loser,
-                    winner=winner.id))]
-                if values:
-                    rel.append([table, column, other, loser, values])
+            rows = self.env.execute_query(SQL(
+                """SELECT %(c)s, array_agg(%(o)s ORDER BY %(o)s) FROM %(t)s
+                    WHERE %(c)s = ANY(%(losers)s) AND %(o)s NOT IN
+                          (SELECT %(o)s FROM %(t)s WHERE %(c)s = %(winner)s AND %(o)s IS NOT NULL)
+                    GROUP BY 1 ORDER BY 1""",
+                o=SQL.identifier(other), t=SQL.identifier(table), c=SQL.identifier(column), losers=losers.ids,
+                winner=winner.id))
+            rel.extend([table, column, other, loser, values] for loser, values in rows)
         for table, model_column in REF_TABLES.items():
-            for loser in losers.ids:
-                ids = [r[0] for r in self.env.execute_query(SQL(
-                    "SELECT id FROM %s WHERE %s = 'res.partner' AND res_id = %s", SQL.identifier(table),
-                    SQL.identifier(model_column), loser))]
-                if ids:
-                    ref.append([table, loser, ids])
+            rows = self.env.execute_query(SQL(
+                """SELECT res_id, array_agg(id ORDER BY id) FROM %s
+                    WHERE %s = 'res.partner' AND res_id = ANY(%s) GROUP BY 1 ORDER BY 1""",
+                SQL.identifier(table), SQL.identifier(model_column), losers.ids))
+            ref.extend([table, loser, ids] for loser, ids in rows)
         return {"fk": fk, "ref": ref, "rel": rel}
 
     def _check(self, winner, losers):
