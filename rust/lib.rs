@@ -9,6 +9,7 @@
 //! Odoo's rules ([`numeric`]).
 
 pub mod dedupe;
+pub mod documents;
 pub mod error;
 pub mod matching;
 pub mod numeric;

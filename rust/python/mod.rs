@@ -4,6 +4,7 @@
 
 mod convert;
 mod dedupe;
+mod documents;
 mod errors;
 mod matching;
 mod numeric;
@@ -24,6 +25,7 @@ fn medsync_core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(thread_count, m)?)?;
     numeric::register(m)?;
     dedupe::register(m)?;
+    documents::register(m)?;
     matching::register(m)?;
     reconcile::register(m)?;
     Ok(())

@@ -1,0 +1,174 @@
+//! Document-level rules, checked on the normalised document once every field
+//! is valid: what one field cannot say alone.
+
+use std::collections::HashSet;
+use std::str::FromStr;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde_json::{Map, Value};
+
+use super::Problems;
+
+type Obj = Map<String, Value>;
+
+fn s<'a>(o: &'a Obj, k: &str) -> Option<&'a str> {
+    o.get(k).and_then(Value::as_str)
+}
+
+fn lines<'a>(doc: &'a Obj, key: &str) -> impl Iterator<Item = (usize, &'a Obj)> {
+    doc.get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .enumerate()
+}
+
+fn dec(o: &Obj, k: &str) -> Decimal {
+    s(o, k)
+        .and_then(|t| Decimal::from_str(t).ok())
+        .unwrap_or_default()
+}
+
+fn money(d: Decimal) -> Decimal {
+    d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+}
+
+pub(super) fn check(doc_type: &str, doc: &Obj, p: &mut Problems) {
+    match doc_type {
+        "po_ack" => po_ack(doc, p),
+        "asn" => asn(doc, p),
+        "invoice" => invoice(doc, p),
+        "vendor_update" => vendor(doc, p),
+        _ => {}
+    }
+}
+
+fn duplicate_line_no(seen: &mut HashSet<i64>, line: &Obj, path: &str, p: &mut Problems) {
+    if let Some(n) = line.get("line_no").and_then(Value::as_i64) {
+        if !seen.insert(n) {
+            p.add(
+                &format!("{path}.line_no"),
+                "duplicate",
+                format!("line {n} appears twice"),
+            );
+        }
+    }
+}
+
+fn po_ack(doc: &Obj, p: &mut Problems) {
+    let mut seen = HashSet::new();
+    for (i, l) in lines(doc, "lines") {
+        let path = format!("lines[{i}]");
+        duplicate_line_no(&mut seen, l, &path, p);
+        let status = s(l, "status").unwrap_or_default();
+        if status == "backordered" && !l.contains_key("backorder_date") {
+            p.add(
+                &format!("{path}.backorder_date"),
+                "conditional",
+                "is required when the status is backordered",
+            );
+        }
+        if status == "substituted" && !l.contains_key("substitute_product") {
+            p.add(
+                &format!("{path}.substitute_product"),
+                "conditional",
+                "is required when the status is substituted",
+            );
+        }
+        let zero = s(l, "qty") == Some("0");
+        if status == "rejected" && !zero {
+            p.add(
+                &format!("{path}.qty"),
+                "conditional",
+                "must be 0 when the line is rejected",
+            );
+        }
+        if status == "accepted" && zero {
+            p.add(
+                &format!("{path}.qty"),
+                "conditional",
+                "must be greater than 0 when the line is accepted",
+            );
+        }
+    }
+}
+
+fn asn(doc: &Obj, p: &mut Problems) {
+    let ship = s(doc, "ship_date").unwrap_or_default();
+    let mut serials = HashSet::new();
+    for (i, l) in lines(doc, "lines") {
+        let path = format!("lines[{i}]");
+        if let Some(serial) = s(l, "serial") {
+            if s(l, "qty") != Some("1") {
+                p.add(
+                    &format!("{path}.qty"),
+                    "conditional",
+                    "must be 1 for a serial-numbered item",
+                );
+            }
+            if !serials.insert((s(l, "product").unwrap_or_default(), serial)) {
+                p.add(
+                    &format!("{path}.serial"),
+                    "duplicate",
+                    "serial number shipped twice",
+                );
+            }
+        }
+        // ISO dates compare as strings
+        if let Some(expiry) = s(l, "expiry") {
+            if expiry < ship {
+                p.add(
+                    &format!("{path}.expiry"),
+                    "expired",
+                    "the lot expired before it was shipped",
+                );
+            }
+        }
+    }
+}
+
+fn invoice(doc: &Obj, p: &mut Problems) {
+    if let (Some(due), Some(date)) = (s(doc, "due_date"), s(doc, "invoice_date")) {
+        if due < date {
+            p.add(
+                "due_date",
+                "conditional",
+                "must not be before the invoice date",
+            );
+        }
+    }
+    let mut seen = HashSet::new();
+    let mut computed = Decimal::ZERO;
+    let mut n = 0i64;
+    for (i, l) in lines(doc, "lines") {
+        duplicate_line_no(&mut seen, l, &format!("lines[{i}]"), p);
+        let subtotal = money(dec(l, "qty") * dec(l, "price"));
+        let tax = money(subtotal * dec(l, "tax_pct") / Decimal::ONE_HUNDRED);
+        computed += subtotal + tax;
+        n += 1;
+    }
+    if doc.contains_key("total") {
+        let total = dec(doc, "total");
+        // each line may round its tax its own way: one cent of slack per line
+        let slack = Decimal::new(n.max(1), 2);
+        if (total - computed).abs() > slack {
+            p.add(
+                "total",
+                "total_mismatch",
+                format!("the lines add up to {computed}, not {total}"),
+            );
+        }
+    }
+}
+
+fn vendor(doc: &Obj, p: &mut Problems) {
+    if let Some(email) = s(doc, "email") {
+        let ok = email.split_once('@').is_some_and(|(user, host)| {
+            !user.is_empty() && host.contains('.') && !host.contains('@')
+        });
+        if !ok || email.contains(' ') {
+            p.add("email", "format", "is not an e-mail address");
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! The versioned schemas of the documents the hub accepts (version 1).
+//!
+//! A schema is a list of fields; each field has a kind that says how its JSON
+//! value is checked and normalised. Document-level rules (a backorder needs a
+//! date, an invoice total must add up...) live in `rules.rs`.
+
+/// Sign rule of a decimal field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sign {
+    /// strictly greater than zero
+    Positive,
+    /// zero or more
+    NonNegative,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    /// A string, trimmed of spaces, at most this many characters.
+    Text(usize),
+    /// A JSON integer within bounds (inclusive).
+    Int(i64, i64),
+    /// A decimal given as a JSON number or a string: sign rule, most integer
+    /// digits, most fraction digits.
+    Dec(Sign, u32, u32),
+    /// `YYYY-MM-DD`.
+    Date,
+    /// RFC 3339 with a `Z` or `±HH:MM` offset; normalised to UTC seconds.
+    DateTime,
+    /// One of these strings.
+    Enum(&'static [&'static str]),
+    /// ISO 4217 code: three capital letters.
+    Currency,
+    /// ISO 3166 alpha-2 code: two capital letters.
+    Country,
+    /// GS1 Serial Shipping Container Code: 18 digits with its check digit.
+    Sscc,
+    /// A list of objects: at least one, at most `max`.
+    List(&'static [Field], usize),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub required: bool,
+}
+
+const fn req(name: &'static str, kind: Kind) -> Field {
+    Field {
+        name,
+        kind,
+        required: true,
+    }
+}
+
+const fn opt(name: &'static str, kind: Kind) -> Field {
+    Field {
+        name,
+        kind,
+        required: false,
+    }
+}
+
+const CODE: Kind = Kind::Text(64);
+const NOTE: Kind = Kind::Text(256);
+const LINE_NO: Kind = Kind::Int(1, 99_999);
+const QTY_POS: Kind = Kind::Dec(Sign::Positive, 9, 4);
+const QTY: Kind = Kind::Dec(Sign::NonNegative, 9, 4);
+const PRICE: Kind = Kind::Dec(Sign::NonNegative, 9, 4);
+const AMOUNT_POS: Kind = Kind::Dec(Sign::Positive, 12, 2);
+const AMOUNT: Kind = Kind::Dec(Sign::NonNegative, 12, 2);
+const PCT: Kind = Kind::Dec(Sign::NonNegative, 3, 4);
+const MAX_LINES: usize = 5_000;
+pub const MAX_SNAPSHOT_ROWS: usize = 200_000;
+
+pub const ACK_STATUSES: &[&str] = &["accepted", "backordered", "substituted", "rejected"];
+pub const PAYMENT_STATUSES: &[&str] = &["paid", "failed", "reversed"];
+pub const CODE_KINDS: &[&str] = &["ref", "vendor", "gtin", "gs1", "hibc"];
+pub const SCOPES: &[&str] = &["full", "partial"];
+
+const PO_ACK_LINE: &[Field] = &[
+    req("line_no", LINE_NO),
+    req("product", CODE),
+    req("status", Kind::Enum(ACK_STATUSES)),
+    req("qty", QTY),
+    opt("price", PRICE),
+    opt("backorder_date", Kind::Date),
+    opt("substitute_product", CODE),
+    opt("reason", NOTE),
+];
+const PO_ACK: &[Field] = &[
+    req("po", CODE),
+    opt("vendor_ref", CODE),
+    opt("ack_date", Kind::Date),
+    req("lines", Kind::List(PO_ACK_LINE, MAX_LINES)),
+];
+
+const ASN_LINE: &[Field] = &[
+    opt("line_no", LINE_NO),
+    req("product", CODE),
+    req("qty", QTY_POS),
+    opt("uom", Kind::Text(32)),
+    opt("lot", CODE),
+    opt("expiry", Kind::Date),
+    opt("serial", CODE),
+    opt("sscc", Kind::Sscc),
+];
+const ASN: &[Field] = &[
+    req("asn", CODE),
+    req("po", CODE),
+    req("ship_date", Kind::Date),
+    opt("carrier", CODE),
+    opt("tracking", CODE),
+    req("lines", Kind::List(ASN_LINE, MAX_LINES)),
+];
+
+const INVOICE_LINE: &[Field] = &[
+    opt("line_no", LINE_NO),
+    req("product", CODE),
+    opt("description", NOTE),
+    req("qty", QTY_POS),
+    req("price", PRICE),
+    opt("tax_pct", PCT),
+];
+const INVOICE: &[Field] = &[
+    req("invoice", CODE),
+    req("po", CODE),
+    req("invoice_date", Kind::Date),
+    opt("due_date", Kind::Date),
+    req("currency", Kind::Currency),
+    opt("total", AMOUNT),
+    req("lines", Kind::List(INVOICE_LINE, MAX_LINES)),
+];
+
+const PAYMENT: &[Field] = &[
+    req("bill", CODE),
+    req("status", Kind::Enum(PAYMENT_STATUSES)),
+    req("amount", AMOUNT_POS),
+    req("currency", Kind::Currency),
+    req("date", Kind::Date),
+    req("payment_ref", CODE),
+    opt("reason", NOTE),
+];
+
+const SNAPSHOT_ROW: &[Field] = &[
+    req("location", CODE),
+    req("product", CODE),
+    opt("kind", Kind::Enum(CODE_KINDS)),
+    opt("lot", CODE),
+    opt("expiry", Kind::Date),
+    req("qty", QTY),
+    opt("unit", Kind::Text(32)),
+];
+const SNAPSHOT: &[Field] = &[
+    req("source", CODE),
+    req("as_of", Kind::DateTime),
+    req("scope", Kind::Enum(SCOPES)),
+    req("rows", Kind::List(SNAPSHOT_ROW, MAX_SNAPSHOT_ROWS)),
+];
+
+const VENDOR: &[Field] = &[
+    req("vendor", CODE),
+    opt("name", Kind::Text(128)),
+    opt("tax_id", Kind::Text(32)),
+    opt("email", Kind::Text(128)),
+    opt("phone", Kind::Text(32)),
+    opt("street", Kind::Text(128)),
+    opt("city", CODE),
+    opt("zip", Kind::Text(16)),
+    opt("country", Kind::Country),
+    opt("bank_account", CODE),
+];
+
+/// Document types and the schema of each supported version.
+pub const DOCUMENTS: &[(&str, u32, &[Field])] = &[
+    ("po_ack", 1, PO_ACK),
+    ("asn", 1, ASN),
+    ("invoice", 1, INVOICE),
+    ("payment_status", 1, PAYMENT),
+    ("stock_snapshot", 1, SNAPSHOT),
+    ("vendor_update", 1, VENDOR),
+];
+
+pub fn schema(doc_type: &str, version: u32) -> Option<&'static [Field]> {
+    DOCUMENTS
+        .iter()
+        .find(|(t, v, _)| *t == doc_type && *v == version)
+        .map(|(_, _, f)| *f)
+}

@@ -1,0 +1,82 @@
+//! Python face of `crate::documents`: validate a batch of bodies of one
+//! document type in one call, in parallel with the GIL released.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList};
+
+use super::convert::detached;
+use super::errors::to_py;
+use crate::documents::{self, schema};
+use crate::error::{Error, Location};
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(validate_documents, m)?)?;
+    m.add_function(wrap_pyfunction!(document_types, m)?)?;
+    Ok(())
+}
+
+/// Validate JSON bodies of one document type and schema version.
+///
+/// Returns one `(canonical_json, sha256_hex, problems)` per body, in order:
+/// `canonical_json` and `sha256_hex` are `None` when the body is invalid, and
+/// `problems` is a list of `(path, rule, message)`. An unknown type or
+/// version raises `InputError`.
+#[pyfunction]
+#[pyo3(signature = (doc_type, bodies, version=1))]
+fn validate_documents<'py>(
+    py: Python<'py>,
+    doc_type: &str,
+    bodies: Vec<Bound<'py, PyBytes>>,
+    version: u32,
+) -> PyResult<Bound<'py, PyList>> {
+    if schema::schema(doc_type, version).is_none() {
+        let known: Vec<String> = schema::DOCUMENTS
+            .iter()
+            .map(|(t, v, _)| format!("{t} v{v}"))
+            .collect();
+        return Err(to_py(
+            py,
+            Error::input(
+                Location::field("doc_type"),
+                format!(
+                    "unknown document type or version {doc_type} v{version} (known: {})",
+                    known.join(", ")
+                ),
+            ),
+        ));
+    }
+    let owned: Vec<Vec<u8>> = bodies.iter().map(|b| b.as_bytes().to_vec()).collect();
+    let doc_type_owned = doc_type.to_string();
+    let outcomes = detached(py, move || {
+        crate::pool::map_ordered(&owned, |_, body| {
+            Ok(documents::validate(&doc_type_owned, version, body).expect("schema checked above"))
+        })
+    })?;
+    let out = PyList::empty(py);
+    for o in outcomes {
+        match o {
+            Ok(v) => out.append((Some(v.canonical), Some(v.hash), PyList::empty(py)))?,
+            Err(problems) => {
+                let ps = PyList::empty(py);
+                for p in problems {
+                    ps.append((p.path, p.rule, p.message))?;
+                }
+                out.append((None::<String>, None::<String>, ps))?
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `{doc_type: [versions]}` of the schemas this engine knows.
+#[pyfunction]
+fn document_types(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let d = PyDict::new(py);
+    for (t, v, _) in schema::DOCUMENTS {
+        match d.get_item(t)? {
+            Some(l) => l.cast_into::<PyList>()?.append(*v)?,
+            None => d.set_item(t, vec![*v])?,
+        }
+    }
+    Ok(d)
+}

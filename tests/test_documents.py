@@ -1,0 +1,129 @@
+"""Hub documents: medsync_core.validate_documents against the plain-Python
+reference (tests/reference/documents.py): the same verdict, the same
+problems (field and rule) in the same order, the same canonical form and hash."""
+
+import json
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import medsync_core as mc
+from tests.reference import documents as ref
+
+# values each kind of field is drawn from: (valid, wrong); a document draws a
+# wrong one with its own probability, so that most of them reach the rules
+TEXTS = (["P00012", " WH/IN/0042 ", "Gauze 4x4", "Ünïcødé ✓", "x" * 64, "A", "B"],
+         ["", "   ", "x" * 65, "tab\there", 12, None, True, ["a"]])
+INTS = (["1", "2", "7", "99999", "1", "2"], ["0", "-3", "100000", "1.0", "1e2", "99999999999999999999", '"3"', "true"])
+DECS = (["1", "10", "0", "2.5", "12.50", "0.0001", "1e2", "1.5E-2", "-0", "100.00000", "999999999", '"3.25"',
+         '" 7 "', "1.005", "3"],
+        ['"1,5"', '"1e2"', "-1", "0.00001", "1000000000", '"abc"', "true", "[]", "123456789012.34"])
+DATES = (["2026-01-31", "2024-02-29", "2026-03-01", "2025-12-31"],
+         ["2023-02-29", "2026-1-31", "31/01/2026", "", "2026-13-01", 20260131])
+DATETIMES = (["2026-01-31T10:00:00Z", "2026-01-01T01:30:00+02:00", "2026-01-31T23:59:59.999-05:30"],
+             ["2026-01-31 10:00:00Z", "2026-01-31T10:00:00", "2026-01-31T25:00:00Z", "0001-01-01T00:00:00+01:00"])
+SSCCS = (["106141411234567897"], ["106141411234567890", "10614141123456789", "1061414112345678a7"])
+EXTRA = ["note", "lines[0]"]
+
+
+def raw(v, r):
+    return json.dumps(v, ensure_ascii=r.random() < 0.5)
+
+
+def pick(pools, r, bad):
+    good, wrong = pools
+    return r.choice(wrong if r.random() < bad else good)
+
+
+def field_value(kind, r, bad):
+    tag = kind[0]
+    if tag == "text":
+        return raw(pick(TEXTS, r, bad), r)
+    if tag == "int":
+        return pick(INTS, r, bad)
+    if tag == "dec":
+        return pick(DECS, r, bad)
+    if tag == "date":
+        return raw(pick(DATES, r, bad), r)
+    if tag == "datetime":
+        return raw(pick(DATETIMES, r, bad), r)
+    if tag == "enum":
+        return raw(pick((list(kind[1]), ["other", "", 3]), r, bad), r)
+    if tag == "currency":
+        return raw(pick((["USD", "EUR"], ["usd", "US", "USDX"]), r, bad), r)
+    if tag == "country":
+        return raw(pick((["US", "DE"], ["us", "USA"]), r, bad), r)
+    if tag == "sscc":
+        return raw(pick(SSCCS, r, bad), r)
+    if tag == "list":
+        n = pick(([1, 1, 2, 3], [0]), r, bad)
+        items = [obj(kind[1], r, bad) for _ in range(n)]
+        if r.random() < bad:
+            items.append('"not an object"')
+        return "[" + ",".join(items) + "]"
+    raise AssertionError(tag)
+
+
+def obj(fields, r, bad=0.1):
+    parts = []
+    for name, kind, required in fields:
+        if r.random() < (bad / 3 if required else 0.5):
+            continue
+        parts.append(f'"{name}":{field_value(kind, r, bad)}')
+    if r.random() < bad:
+        parts.append(f'"{r.choice(EXTRA)}":1')
+    r.shuffle(parts)
+    sep = r.choice([",", ", ", ",\n  "])
+    return "{" + sep.join(parts) + "}"
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc_type=st.sampled_from(sorted({t for t, _ in ref.SCHEMAS})), seed=st.integers(0, 2**32 - 1),
+       bad=st.sampled_from([0.0, 0.0, 0.02, 0.1, 0.4]),
+       breakage=st.sampled_from(["", "", "", "", "truncate", "array", "nan"]))
+def test_rust_matches_reference(doc_type, seed, bad, breakage):
+    r = random.Random(seed)
+    body = obj(ref.SCHEMAS[(doc_type, 1)], r, bad)
+    if breakage == "truncate":
+        body = body[: r.randrange(len(body))]
+    elif breakage == "array":
+        body = f"[{body}]"
+    elif breakage == "nan":
+        body = body.replace("1", "NaN", 1)
+    data = body.encode()
+    canonical, digest, problems = mc.validate_documents(doc_type, [data])[0]
+    expected = ref.validate(doc_type, data)
+    assert (canonical, digest, [(p, rule) for p, rule, _msg in problems]) == expected, body
+
+
+def test_batch_keeps_order_and_threads_agree():
+    r = random.Random(7)
+    bodies = [obj(ref.SCHEMAS[("invoice", 1)], r).encode() for _ in range(3000)]
+    out = mc.validate_documents("invoice", bodies)
+    assert [(o[0], o[1], [(p, rl) for p, rl, _ in o[2]]) for o in out] == [
+        ref.validate("invoice", b) for b in bodies]
+    assert any(o[0] for o in out) and any(o[2] for o in out)
+
+
+def test_same_meaning_same_hash_and_changed_meaning_other_hash():
+    a = b'{"bill":"B1","status":"paid","amount":100.50,"currency":"USD","date":"2026-01-31","payment_ref":"P"}'
+    b = b'{ "payment_ref":"P ","date":"2026-01-31","currency":"USD","amount":"100.5","status":"paid","bill":"B1"}'
+    c = a.replace(b"100.50", b"100.51")
+    (ca, ha, _), (cb, hb, _), (_, hc, _) = mc.validate_documents("payment_status", [a, b, c])
+    assert ca == cb and ha == hb and ha != hc
+
+
+def test_messages_say_what_is_wrong():
+    body = b'{"po":"P1","lines":[{"line_no":1,"product":"A","status":"backordered","qty":"2.123456"}]}'
+    (_, _, problems), = mc.validate_documents("po_ack", [body])
+    assert problems == [("lines[0].qty", "decimals", "at most 4 decimal places")]
+
+
+def test_unknown_type_or_version_is_an_input_error():
+    with pytest.raises(mc.InputError, match="unknown document type"):
+        mc.validate_documents("order_of_pizza", [b"{}"])
+    with pytest.raises(mc.InputError):
+        mc.validate_documents("asn", [b"{}"], version=9)
+    assert mc.document_types()["asn"] == [1]
