@@ -22,6 +22,7 @@ scheduled actions and the integration API.
         "data/medsync_match_data.xml",
         "data/medsync_stock_data.xml",
         "data/medsync_dedupe_data.xml",
+        "data/medsync_hub_data.xml",
         "wizards/medsync_exception_close_views.xml",
         "views/medsync_run_views.xml",
         "views/medsync_exception_views.xml",
@@ -32,6 +33,7 @@ scheduled actions and the integration API.
         "views/medsync_match_views.xml",
         "views/medsync_stock_views.xml",
         "views/medsync_dedupe_views.xml",
+        "views/medsync_hub_views.xml",
     ],
     "demo": [
         "demo/medsync_users_demo.xml",
@@ -39,6 +41,7 @@ scheduled actions and the integration API.
         "demo/medsync_matching_demo.xml",
         "demo/medsync_reconcile_demo.xml",
         "demo/medsync_dedupe_demo.xml",
+        "demo/medsync_hub_demo.xml",
     ],
     "application": True,
     "installable": True,

@@ -1,10 +1,23 @@
-"""A changed quantity, price, discount or unit on a PO line queues a re-check of its bills."""
+"""The vendor's acknowledgement per line; a changed quantity, price, discount or unit
+on a PO line queues a re-check of its bills."""
 
-from odoo import models
+from odoo import fields, models
+
+LINE_ACK = [("accepted", "Accepted"), ("backordered", "Backordered"), ("substituted", "Substituted"),
+            ("rejected", "Rejected")]
 
 
 class PurchaseOrderLine(models.Model):
     _inherit = "purchase.order.line"
+
+    # the vendor's acknowledgement, as the hub received it (see services/hub_handlers.py)
+    medsync_line_no = fields.Integer("Line no. sent", copy=False, readonly=True)
+    medsync_ack_status = fields.Selection(LINE_ACK, "Vendor says", copy=False, readonly=True)
+    medsync_ack_qty = fields.Float("Acknowledged qty", digits="Product Unit of Measure", copy=False, readonly=True)
+    medsync_ack_price = fields.Float("Acknowledged price", digits="Product Price", copy=False, readonly=True)
+    medsync_ack_date = fields.Date("Backorder date", copy=False, readonly=True)
+    medsync_ack_note = fields.Char("Vendor's note", copy=False, readonly=True)
+    medsync_substitute_id = fields.Many2one("product.product", "Substitute", copy=False, readonly=True)
 
     def _medsync_recheck_bills(self):
         bills = self.sudo().invoice_lines.move_id  # sudo: the buyer who edits a PO may not read bills

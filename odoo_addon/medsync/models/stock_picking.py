@@ -1,10 +1,12 @@
 """A validated receipt queues a re-check of the bills of its PO lines."""
 
-from odoo import models
+from odoo import fields, models
 
 
 class StockPicking(models.Model):
     _inherit = "stock.picking"
+
+    medsync_asn_ref = fields.Char("Ship notice", copy=False, readonly=True, index="btree_not_null")
 
     def _action_done(self):
         res = super()._action_done()

@@ -5,3 +5,4 @@ from . import test_run
 from . import test_matching
 from . import test_reconcile
 from . import test_dedupe
+from . import test_hub

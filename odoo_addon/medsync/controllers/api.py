@@ -1,0 +1,106 @@
+"""The integration API (JSON over HTTP, bearer API keys per system).
+
+    POST /medsync/api/v1/<system>/<doc_type>          accept a document (202)
+    GET  /medsync/api/v1/<system>/messages/<key|id>   its state and records
+    GET  /medsync/api/v1/openapi.json                 this API, described
+    GET  /medsync/api/v1/metrics                      Prometheus text format
+
+Errors are ``{"error": {"code", "message", "problems"?}}`` with a 4xx status.
+Nothing here logs a key, a payload or a personal datum."""
+
+import json
+import logging
+from pathlib import Path
+
+from odoo import http
+from odoo.http import request
+
+from ..services import hub, hub_metrics
+
+_logger = logging.getLogger(__name__)
+OPENAPI = Path(__file__).resolve().parent.parent / "static" / "api" / "openapi.json"
+
+
+def _response(status, body, headers=None):
+    head = [("Content-Type", "application/json; charset=utf-8"), ("Cache-Control", "no-store")]
+    head += list((headers or {}).items())
+    return request.make_response(json.dumps(body, separators=(",", ":"), ensure_ascii=False), headers=head,
+                                 status=status)
+
+
+def _error(exc):
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="medsync"'
+    return _response(exc.status, exc.body(), headers)
+
+
+def _read_body(limit):
+    """The body, refused before it is read when it is larger than the limit."""
+    req = request.httprequest
+    if req.content_length is not None and req.content_length > limit:
+        raise hub.HubError("BODY_TOO_LARGE", f"The body is larger than {limit // 1024} KiB.", 413)
+    data = req.get_data(cache=True)  # bounded by the route's max_content_length when no length was sent
+    if len(data) > limit:
+        raise hub.HubError("BODY_TOO_LARGE", f"The body is larger than {limit // 1024} KiB.", 413)
+    return data
+
+
+class MedsyncApi(http.Controller):
+
+    @http.route("/medsync/api/v1/<string:system>/<string:doc_type>", type="http", auth="none", methods=["POST"],
+                csrf=False, save_session=False, max_content_length=hub.HARD_BODY_LIMIT, readonly=False)
+    def post_document(self, system, doc_type, **_kw):
+        env = request.env
+        try:
+            info = hub.authenticate(env, request.httprequest.headers.get("Authorization"), system)
+            hub.check_rate(env, info)
+            mimetype = request.httprequest.mimetype
+            if mimetype != "application/json":
+                raise hub.HubError("UNSUPPORTED_MEDIA_TYPE", "Send the document as application/json.", 415)
+            body = _read_body(min(info["max_body"], hub.HARD_BODY_LIMIT))
+            headers = request.httprequest.headers
+            status, out, extra = hub.accept(env, info, doc_type, body, headers.get("Idempotency-Key"),
+                                            headers.get("X-Schema-Version"))
+        except hub.HubError as exc:
+            _logger.info("hub: %s %s/%s refused: %s", request.httprequest.remote_addr, system, doc_type, exc.code)
+            return _error(exc)
+        return _response(status, out, extra)
+
+    @http.route("/medsync/api/v1/<string:system>/messages/<string:key>", type="http", auth="none",
+                methods=["GET"], csrf=False, save_session=False)
+    def get_message(self, system, key, **_kw):
+        env = request.env
+        try:
+            info = hub.authenticate(env, request.httprequest.headers.get("Authorization"), system)
+            hub.check_rate(env, info)
+            return _response(200, hub.status_of(env, info, key))
+        except hub.HubError as exc:
+            return _error(exc)
+
+    @http.route("/medsync/api/v1/openapi.json", type="http", auth="none", methods=["GET"], csrf=False,
+                save_session=False)
+    def openapi(self, **_kw):
+        return request.make_response(OPENAPI.read_bytes(), headers=[("Content-Type", "application/json")])
+
+    @http.route("/medsync/api/v1/metrics", type="http", auth="none", methods=["GET"], csrf=False,
+                save_session=False)
+    def metrics(self, system=None, **_kw):
+        """For a scraper with a key of a system allowed to read metrics
+        (``?system=<code>``), or an integration admin's browser session."""
+        env = request.env
+        uid = request.session.uid
+        try:
+            if request.httprequest.headers.get("Authorization"):
+                info = hub.authenticate(env, request.httprequest.headers.get("Authorization"), system or "")
+                if not info["metrics"]:
+                    raise hub.HubError("FORBIDDEN", "This system may not read metrics.", 403)
+                company_ids = [info["company_id"]]
+            elif uid and env(user=uid).user.has_group("medsync.group_medsync_integration"):
+                company_ids = env(user=uid).user.company_ids.ids
+            else:
+                raise hub.HubError("AUTH_MISSING", "Send a key of a system allowed to read metrics.", 401)
+        except hub.HubError as exc:
+            return _error(exc)
+        text = hub_metrics.prometheus(env, company_ids)
+        return request.make_response(text, headers=[("Content-Type", "text/plain; version=0.0.4; charset=utf-8")])

@@ -1,0 +1,237 @@
+"""The message store: every inbound and outbound message, persisted before
+anything acts on it, processed exactly once in effect.
+
+Life cycle::
+
+    received -> queued -> processing -> done
+                     \\-> retrying (transient error, backoff) -> ... -> dead
+                     \\-> dead (permanent error, or attempts used up)
+    rejected: refused at the door (invalid document); kept for the record
+    cancelled: an admin decided it must not be processed
+
+The effect of a message and its ``done`` state commit in one transaction, so a
+worker that dies half-way leaves the message queued and nothing done."""
+
+import base64
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..services import hub
+
+STATES = [("received", "Received"), ("queued", "Queued"), ("processing", "Processing"), ("done", "Done"),
+          ("failed", "Failed"), ("retrying", "Retrying"), ("dead", "Dead letter"), ("rejected", "Rejected"),
+          ("cancelled", "Cancelled")]
+WAITING = ("received", "queued", "retrying", "failed")
+
+
+class MedsyncMessage(models.Model):
+    _name = "medsync.message"
+    _description = "MedSync integration message"
+    _order = "id desc"
+    _rec_name = "name"
+
+    name = fields.Char(compute="_compute_name")
+    direction = fields.Selection([("inbound", "Inbound"), ("outbound", "Outbound")], required=True, readonly=True,
+                                 index=True)
+    system_id = fields.Many2one("medsync.system", required=True, readonly=True, index=True, ondelete="restrict")
+    flow_id = fields.Many2one("medsync.flow", readonly=True, index=True, ondelete="restrict")
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    doc_type = fields.Char("Document", required=True, readonly=True, index=True)
+    schema_version = fields.Integer(readonly=True, default=1)
+    idempotency_key = fields.Char(readonly=True, copy=False,
+                                  help="Unique per system while kept; cleared when the retention period ends.")
+    refused_key = fields.Char("Key given", readonly=True, help="The key of a rejected request (not reserved).")
+    key_expires = fields.Datetime("Key kept until", readonly=True)
+    external_ref = fields.Char("External reference", readonly=True, index=True)
+    payload = fields.Text(readonly=True, help="The normalised document (large ones are kept as an attachment).")
+    payload_attachment_id = fields.Many2one("ir.attachment", readonly=True, ondelete="set null")
+    payload_hash = fields.Char(readonly=True, help="SHA-256 of the canonical document.")
+    payload_size = fields.Integer("Size (bytes)", readonly=True)
+    state = fields.Selection(STATES, required=True, default="received", readonly=True, index=True)
+    attempts = fields.Integer(readonly=True)
+    next_attempt = fields.Datetime(readonly=True, index=True)
+    error_code = fields.Char(readonly=True, index=True)
+    error_message = fields.Text(readonly=True)
+    received_at = fields.Datetime(readonly=True, default=fields.Datetime.now, index=True)
+    done_at = fields.Datetime(readonly=True)
+    processing_seconds = fields.Float(readonly=True, digits=(16, 4), aggregator="avg")
+    latency_seconds = fields.Float("Received to done (s)", readonly=True, digits=(16, 3), aggregator="avg")
+    response_status = fields.Integer("First response status", readonly=True)
+    response_body = fields.Text("First response", readonly=True)
+    job_uuid = fields.Char(readonly=True, index="btree_not_null")
+    link_ids = fields.One2many("medsync.message.link", "message_id", "Records", readonly=True)
+    parent_id = fields.Many2one("medsync.message", "Replay of", readonly=True)
+    source_model = fields.Char(readonly=True, help="Outbound: the record the message is about.")
+    source_id = fields.Many2oneReference(model_field="source_model", readonly=True)
+
+    _sql_constraints = [
+        ("idempotency_uniq", "unique(system_id, idempotency_key)",
+         "An idempotency key is used once per system."),
+    ]
+
+    def init(self):
+        self.env.cr.execute("""CREATE INDEX IF NOT EXISTS medsync_message_due_idx ON medsync_message
+                               (next_attempt) WHERE state IN ('queued', 'retrying')""")
+
+    @api.depends("doc_type", "external_ref")
+    def _compute_name(self):
+        for msg in self:
+            msg.name = f"{msg.doc_type or ''} {msg.external_ref or msg.idempotency_key or msg.id or ''}".strip()
+
+    # ------------------------------------------------------------------ payload
+
+    @api.model
+    def _payload_values(self, text):
+        """Small payloads in the row, large ones in an attachment (written by the caller)."""
+        size = len(text.encode())
+        if size <= hub.INLINE_PAYLOAD_BYTES:
+            return {"payload": text, "payload_size": size}, None
+        return {"payload": False, "payload_size": size}, text
+
+    def _attach_payload(self, text):
+        # sudo: the payload attachment belongs to the message, readable through it
+        att = self.env["ir.attachment"].sudo().create({
+            "name": f"{self.doc_type}-{self.id}.json", "raw": text.encode(), "mimetype": "application/json",
+            "res_model": self._name, "res_id": self.id})
+        self.payload_attachment_id = att
+        return att
+
+    def _payload_text(self):
+        self.ensure_one()
+        if self.payload:
+            return self.payload
+        if self.payload_attachment_id:
+            return base64.b64decode(self.payload_attachment_id.sudo().datas or b"").decode()  # sudo: see above
+        return ""
+
+    # ------------------------------------------------------------------ processing
+
+    def _hub_process(self):
+        """The job: process due messages of these ids (one, usually)."""
+        return hub.process(self)
+
+    def _enqueue(self, eta=None):
+        for msg in self:
+            flow = msg.flow_id
+            job = msg.with_delay(
+                channel=hub.CHANNELS[flow.criticality or "batch"], eta=eta,
+                priority=hub.PRIORITY[flow.criticality or "batch"],
+                description=f"MedSync hub: {msg.doc_type} {msg.external_ref or msg.id}", max_retries=1,
+            )._hub_process()
+            msg.job_uuid = job.uuid
+
+    # ------------------------------------------------------------------ admin actions
+
+    def _check_admin(self):
+        if not self.env.user.has_group("medsync.group_medsync_integration"):
+            raise UserError(_("Only an integration admin replays, requeues or cancels messages."))
+
+    def action_open_operation(self):
+        self._check_admin()
+        return {"type": "ir.actions.act_window", "res_model": "medsync.message.operation", "view_mode": "form",
+                "target": "new", "context": {"default_message_ids": self.ids,
+                                             "default_operation": self.env.context.get("operation", "requeue")}}
+
+    def _operate(self, operation, reason):
+        """requeue: a dead/failed/retrying message goes back to the queue now;
+        replay: a new message with the same payload (a done one processed again,
+        e.g. after master data were fixed); cancel: never process it;
+        dead: move to the dead letters by hand."""
+        self._check_admin()
+        if not (reason or "").strip():
+            raise UserError(_("Say why: the reason is kept in the audit trail."))
+        allowed = {"requeue": ("dead", "failed", "retrying", "queued"), "replay": ("done", "dead", "cancelled"),
+                   "cancel": ("queued", "retrying", "failed", "dead", "received"),
+                   "dead": ("queued", "retrying", "failed", "received")}[operation]
+        wrong = self.filtered(lambda m: m.state not in allowed)
+        if wrong:
+            raise UserError(_("%(op)s applies to messages in state %(states)s; not to %(names)s.", op=operation,
+                              states=", ".join(allowed), names=", ".join(wrong.mapped("display_name"))))
+        # sudo: the admin acts on messages owned by technical users; rights checked above
+        msgs = self.sudo()
+        result = msgs
+        if operation == "requeue":
+            msgs.write({"state": "queued", "next_attempt": fields.Datetime.now(), "error_code": False})
+            msgs._enqueue()
+        elif operation == "cancel":
+            msgs.write({"state": "cancelled", "next_attempt": False})
+        elif operation == "dead":
+            msgs.write({"state": "dead", "next_attempt": False, "error_code": "MANUAL",
+                        "error_message": reason})
+        else:
+            result = msgs._replay()
+        self.env["medsync.audit"]._log(f"message_{operation}", self, reason, system=self.system_id[:1])
+        return result
+
+    def _replay(self):
+        copies = self.browse()
+        now = fields.Datetime.now()
+        for msg in self:
+            text = msg._payload_text()
+            vals, big = self._payload_values(text)
+            copy = self.create({
+                **vals, "direction": msg.direction, "system_id": msg.system_id.id, "flow_id": msg.flow_id.id,
+                "company_id": msg.company_id.id, "doc_type": msg.doc_type, "schema_version": msg.schema_version,
+                "external_ref": msg.external_ref, "payload_hash": msg.payload_hash, "state": "queued",
+                "received_at": now, "next_attempt": now, "parent_id": msg.id, "source_model": msg.source_model,
+                "source_id": msg.source_id,
+            })
+            if big:
+                copy._attach_payload(big)
+            copies |= copy
+        copies._enqueue()
+        return copies
+
+    @api.model
+    def _cron_recover(self, limit=2000):
+        """Safety net: a due message whose job is gone, failed or done without
+        effect (a worker was killed, the job table was cleaned) is queued again.
+        Resumable: each run takes the oldest ``limit``."""
+        return hub.recover(self.env, limit)
+
+    @api.model
+    def _cron_housekeeping(self):
+        """Release idempotency keys past their retention; raise SLA breaches
+        and overdue acknowledgements as exceptions for the owners."""
+        return hub.housekeeping(self.env)
+
+
+class MedsyncMessageLink(models.Model):
+    _name = "medsync.message.link"
+    _description = "Record created or changed by a MedSync message"
+
+    message_id = fields.Many2one("medsync.message", required=True, ondelete="cascade", index=True)
+    role = fields.Selection([("created", "Created"), ("updated", "Updated"), ("flagged", "Flagged")],
+                            required=True, default="updated")
+    res_model = fields.Char(required=True)
+    res_id = fields.Many2oneReference(model_field="res_model", required=True)
+    record_ref = fields.Reference(selection="_selection_models", compute="_compute_record_ref", string="Record")
+
+    @api.model
+    def _selection_models(self):
+        return [(m.model, m.name) for m in self.env["ir.model"].sudo().search([("transient", "=", False)])]
+
+    @api.depends("res_model", "res_id")
+    def _compute_record_ref(self):
+        for link in self:
+            link.record_ref = f"{link.res_model},{link.res_id}" if link.res_model in self.env else False
+
+
+class MedsyncMessageOperation(models.TransientModel):
+    _name = "medsync.message.operation"
+    _description = "Replay, requeue or cancel MedSync messages"
+
+    message_ids = fields.Many2many("medsync.message", required=True)
+    operation = fields.Selection([("requeue", "Requeue"), ("replay", "Replay (new message)"),
+                                  ("cancel", "Cancel"), ("dead", "Move to dead letters")], required=True)
+    reason = fields.Text(required=True)
+
+    def action_apply(self):
+        self.ensure_one()
+        result = self.message_ids._operate(self.operation, self.reason)
+        if self.operation == "replay":
+            action = self.env["ir.actions.act_window"]._for_xml_id("medsync.action_medsync_message")
+            action["domain"] = [("id", "in", result.ids)]
+            return action
+        return {"type": "ir.actions.act_window_close"}

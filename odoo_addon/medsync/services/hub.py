@@ -1,0 +1,467 @@
+"""The integration hub's mechanics: authentication, rate limits, acceptance
+with idempotency, processing with retries and dead letters, recovery,
+housekeeping and figures. The document handlers are in ``hub_handlers``.
+
+Acceptance writes the message and its job in the request's transaction; the
+effect of a message and its ``done`` state are written in the job's
+transaction. Nothing here commits."""
+
+import hashlib
+import hmac
+import json
+import logging
+import random
+import re
+import threading
+import time
+from datetime import datetime, timedelta
+
+import psycopg2.errors
+
+from odoo import fields
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from . import engine
+
+_logger = logging.getLogger(__name__)
+
+KEY_SCOPE_PREFIX = "medsync.hub."
+KEY_GEN_PARAM = "medsync.hub.key_generation"
+CHANNELS = {"procurement": "root.medsync.hub.procurement", "billing": "root.medsync.hub.billing",
+            "batch": "root.medsync.hub.batch"}
+PRIORITY = {"procurement": 5, "billing": 10, "batch": 20}
+INLINE_PAYLOAD_BYTES = 64 * 1024
+HARD_BODY_LIMIT = 64 * 1024 * 1024
+KEY_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,255}$")
+AUTH_TTL = 60.0  # seconds a verified key is trusted without hashing it again
+BACKOFF_BASE, BACKOFF_CAP = 30.0, 3600.0
+STALE_JOB = timedelta(minutes=10)
+WAITING = ("received", "queued", "retrying", "failed")
+FINAL = ("done", "dead", "cancelled", "rejected")
+
+
+class HubError(Exception):
+    """A refusal with a stable code. At the door it becomes an HTTP answer;
+    in processing, ``permanent`` sends the message to the dead letters."""
+
+    def __init__(self, code, message, status=422, problems=None, permanent=True, retry_after=None):
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+        self.problems, self.permanent, self.retry_after = problems or [], permanent, retry_after
+
+    def body(self):
+        err = {"code": self.code, "message": self.message}
+        if self.problems:
+            err["problems"] = [{"path": p, "rule": r, "message": m} for p, r, m in self.problems]
+        return {"error": err}
+
+
+def document_types(env):
+    return engine.core(env).document_types()
+
+
+def bump_key_generation(env):
+    """Forget every verified key and system setting in every worker (the
+    parameter is cached by Odoo and its change is signalled to all workers)."""
+    params = env["ir.config_parameter"].sudo()  # sudo: a technical counter, not a setting users see
+    params.set_param(KEY_GEN_PARAM, str(int(params.get_param(KEY_GEN_PARAM) or 0) + 1))
+
+
+# ---------------------------------------------------------------------------- authentication
+
+_cache_lock = threading.Lock()
+_auth_cache = {}  # (db, sha256(key), system code) -> (generation, trusted until, key expiry, system dict)
+_buckets = {}  # (db, system id) -> [tokens, last refill]
+
+
+def _system_info(env, code):
+    system = env["medsync.system"].sudo().search([("code", "=", code), ("active", "=", True)], limit=1)
+    if not system:
+        return None
+    flows = {f.doc_type: {"id": f.id, "version": f.schema_version, "criticality": f.criticality,
+                          "retention_days": f.retention_days}
+             for f in system.flow_ids if f.active and f.direction == "inbound"}
+    return {"id": system.id, "code": system.code, "user_id": system.user_id.id, "company_id": system.company_id.id,
+            "partner_id": system.partner_id.commercial_partner_id.id, "rate_limit": system.rate_limit,
+            "rate_burst": system.rate_burst, "max_body": system.max_body_kb * 1024, "flows": flows,
+            "metrics": system.metrics_access}
+
+
+def authenticate(env, authorization, code):
+    """The system a bearer key opens, or a 401/403 HubError. The key is
+    checked by Odoo's res.users.apikeys, scoped to the system; a verified key
+    is remembered (by its SHA-256) for a minute at most, until its expiry,
+    and never past a key or system change anywhere."""
+    m = re.match(r"^\s*bearer\s+(\S+)\s*$", authorization or "", re.IGNORECASE)
+    if not m:
+        raise HubError("AUTH_MISSING", "Send the system's API key as 'Authorization: Bearer <key>'.", 401)
+    key = m.group(1)
+    gen = env["ir.config_parameter"].sudo().get_param(KEY_GEN_PARAM, "0")  # sudo: cached counter, see above
+    ident = (env.cr.dbname, hashlib.sha256(key.encode()).hexdigest(), code)
+    now_wall, now_mono = datetime.utcnow(), time.monotonic()
+    hit = _auth_cache.get(ident)
+    if hit and hit[0] == gen and now_mono < hit[1] and (hit[2] is None or now_wall < hit[2]):
+        return hit[3]
+    info = _system_info(env, code)
+    scope = KEY_SCOPE_PREFIX + code
+    keys = env["res.users.apikeys"].sudo()  # sudo: checking a key is what authentication is
+    uid = keys._check_credentials(scope=scope, key=key) if info else None
+    if not uid or uid != info["user_id"]:
+        raise _why_refused(env, key, code)
+    env.cr.execute("SELECT max(expiration_date) FROM res_users_apikeys WHERE user_id = %s AND scope = %s "
+                   "AND index = %s", (uid, scope, key[:8]))
+    expiry = env.cr.fetchone()[0]
+    with _cache_lock:
+        if len(_auth_cache) > 10_000:
+            _auth_cache.clear()
+        _auth_cache[ident] = (gen, now_mono + AUTH_TTL, expiry, info)
+    return info
+
+
+def _why_refused(env, key, code):
+    """Tell an expired key and another system's key from a wrong one (each
+    candidate is verified by its hash; nothing about other keys leaks)."""
+    from odoo.addons.base.models.res_users import KEY_CRYPT_CONTEXT
+
+    env.cr.execute("""SELECT k.scope, k.key, k.expiration_date < now() at time zone 'utc'
+                      FROM res_users_apikeys k WHERE k.index = %s AND k.scope LIKE %s""",
+                   (key[:8], KEY_SCOPE_PREFIX + "%"))
+    for scope, hashed, expired in env.cr.fetchall():
+        if KEY_CRYPT_CONTEXT.verify(key, hashed):
+            if expired:
+                return HubError("AUTH_EXPIRED", "This API key has expired; ask for a new one.", 401)
+            if scope != KEY_SCOPE_PREFIX + code:
+                return HubError("AUTH_WRONG_SYSTEM", "This API key belongs to another system.", 403)
+    return HubError("AUTH_INVALID", "Unknown or revoked API key.", 401)
+
+
+def check_rate(env, info):
+    """Token bucket per system in this process: ``rate_limit`` a minute with
+    ``rate_burst`` at once. Raises 429 with the seconds to wait."""
+    rate = max(info["rate_limit"], 1) / 60.0
+    burst = max(info["rate_burst"], 1)
+    ident = (env.cr.dbname, info["id"])
+    now = time.monotonic()
+    with _cache_lock:
+        tokens, last = _buckets.get(ident, (burst, now))
+        tokens = min(burst, tokens + (now - last) * rate)
+        if tokens < 1:
+            _buckets[ident] = (tokens, now)
+            wait = max(1, int((1 - tokens) / rate + 0.999))
+            raise HubError("RATE_LIMITED", f"More than {info['rate_limit']} requests a minute; retry in {wait} s.",
+                           429, retry_after=wait)
+        _buckets[ident] = (tokens - 1, now)
+
+
+# ---------------------------------------------------------------------------- acceptance
+
+def _json(obj):
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+def accept(env, info, doc_type, body, idem_key, version_header):
+    """Accept one document for a system (already authenticated and within its
+    rate). Returns ``(status, body dict, extra headers)``; raises HubError
+    for refusals."""
+    from . import hub_handlers
+
+    flow = info["flows"].get(doc_type)
+    if flow is None:
+        raise HubError("FLOW_UNKNOWN", f"System {info['code']} has no active inbound flow for {doc_type!r}.", 404)
+    if not idem_key or not KEY_RE.match(idem_key):
+        raise HubError("IDEMPOTENCY_KEY_MISSING",
+                       "Send an Idempotency-Key header: 1 to 255 of A-Z a-z 0-9 . _ : -", 400)
+    version = flow["version"]
+    if version_header not in (None, ""):
+        if not str(version_header).isdigit() or int(version_header) != version:
+            raise HubError("SCHEMA_VERSION", f"This flow takes {doc_type} schema version {version}.", 400)
+    user_env = env(user=info["user_id"], context=dict(env.context, allowed_company_ids=[info["company_id"]]))
+    canonical, digest, problems = engine.core(env).validate_documents(doc_type, [body], version=version)[0]
+    if problems:
+        _reject(user_env, info, flow, doc_type, version, idem_key, body, "VALIDATION_FAILED")
+        raise HubError("VALIDATION_FAILED", f"The {doc_type} document is not valid ({len(problems)} problem(s)).",
+                       422, problems=problems)
+    doc = json.loads(canonical)
+    try:
+        ref = hub_handlers.precheck(user_env, info, doc_type, doc)
+    except HubError as exc:
+        _reject(user_env, info, flow, doc_type, version, idem_key, body, exc.code, exc.message)
+        raise
+    return _store(user_env, info, flow, doc_type, version, idem_key, canonical, digest, ref)
+
+
+def _reject(env, info, flow, doc_type, version, idem_key, body, code, message=""):
+    """Keep a refused request for the record, without reserving its key."""
+    text = body.decode("utf-8", "replace")
+    msgs = env["medsync.message"]
+    vals, big = msgs._payload_values(text)
+    msg = msgs.create({**vals, "direction": "inbound", "system_id": info["id"], "flow_id": flow["id"],
+                       "company_id": info["company_id"], "doc_type": doc_type, "schema_version": version,
+                       "refused_key": (idem_key or "")[:255], "state": "rejected", "error_code": code,
+                       "error_message": message, "response_status": 422})
+    if big:
+        msg._attach_payload(big)
+
+
+def _store(env, info, flow, doc_type, version, idem_key, canonical, digest, ref):
+    cr = env.cr
+    now = fields.Datetime.now()
+    msgs = env["medsync.message"]
+    vals, big = msgs._payload_values(canonical)
+    msgs.flush_model()
+    # claim the key: a concurrent request with the same key waits for this
+    # one, then sees its row (Odoo replays a request that hit a concurrent
+    # insert under its snapshot); the unique index makes two rows impossible
+    cr.execute(SQL(
+        """INSERT INTO medsync_message (direction, system_id, flow_id, company_id, doc_type, schema_version,
+                  idempotency_key, key_expires, external_ref, payload, payload_size, payload_hash, state, attempts,
+                  next_attempt, received_at, create_uid, create_date, write_uid, write_date)
+           VALUES ('inbound', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'queued', 0, %s, %s, %s, %s, %s, %s)
+           ON CONFLICT (system_id, idempotency_key) DO NOTHING RETURNING id""",
+        info["id"], flow["id"], info["company_id"], doc_type, version, idem_key,
+        now + timedelta(days=max(flow["retention_days"], 1)), (ref or "")[:255] or None, vals["payload"] or None,
+        vals["payload_size"], digest, now, now, env.uid, now, env.uid, now))
+    row = cr.fetchone()
+    if not row:
+        return _replay_first_response(env, info, doc_type, idem_key, digest)
+    msg = msgs.browse(row[0])
+    if big:
+        msg._attach_payload(big)
+    msg._enqueue()
+    body = {"message_id": msg.id, "state": "queued", "idempotency_key": idem_key, "payload_hash": digest,
+            "status_url": f"/medsync/api/v1/{info['code']}/messages/{idem_key}"}
+    msg.write({"response_status": 202, "response_body": _json(body)})
+    return 202, body, {}
+
+
+def _replay_first_response(env, info, doc_type, idem_key, digest):
+    cr = env.cr
+    cr.execute("""SELECT id, doc_type, payload_hash, response_status, response_body FROM medsync_message
+                  WHERE system_id = %s AND idempotency_key = %s""", (info["id"], idem_key))
+    mid, first_type, first_hash, status, body = cr.fetchone()
+    if first_type != doc_type or first_hash != digest:
+        raise HubError("IDEMPOTENCY_CONFLICT", "This Idempotency-Key was used for a different document.", 422)
+    try:
+        with cr.savepoint(flush=False):
+            cr.execute("SELECT id FROM medsync_message WHERE id = %s FOR SHARE NOWAIT", (mid,))
+    except psycopg2.errors.LockNotAvailable as exc:
+        raise HubError("IDEMPOTENCY_IN_PROGRESS", "The first request with this key is being processed; "
+                       "retry shortly.", 409, retry_after=1) from exc
+    return status or 202, json.loads(body or "{}"), {"Idempotent-Replayed": "true"}
+
+
+def status_of(env, info, key_or_id):
+    """What a system sees of one of its messages."""
+    cr = env.cr
+    where = SQL("idempotency_key = %s", key_or_id)
+    if key_or_id.isdigit():
+        where = SQL("(idempotency_key = %s OR id = %s)", key_or_id, int(key_or_id))
+    cr.execute(SQL("""SELECT id, doc_type, idempotency_key, state, attempts, error_code, error_message,
+                             received_at, done_at, payload_hash FROM medsync_message
+                      WHERE system_id = %s AND direction = 'inbound' AND %s ORDER BY id LIMIT 1""",
+                   info["id"], where))
+    row = cr.fetchone()
+    if not row:
+        raise HubError("NOT_FOUND", "No message of this system with this key or id.", 404)
+    mid, doc_type, key, state, attempts, code, message, received, done, digest = row
+    cr.execute("SELECT res_model, res_id, role FROM medsync_message_link WHERE message_id = %s ORDER BY id", (mid,))
+    links = [{"model": m, "id": i, "role": r} for m, i, r in cr.fetchall()]
+    out = {"message_id": mid, "doc_type": doc_type, "idempotency_key": key, "state": state, "attempts": attempts,
+           "received_at": received.isoformat() + "Z" if received else None,
+           "done_at": done.isoformat() + "Z" if done else None, "payload_hash": digest, "records": links}
+    if code:
+        out["error"] = {"code": code, "message": message or ""}
+    return out
+
+
+# ---------------------------------------------------------------------------- processing
+
+def process(msgs):
+    """Process these messages, each in a savepoint: its effect and its
+    ``done`` commit together. A message locked by another worker, or no
+    longer waiting, is skipped: a job run twice does nothing twice."""
+    from . import hub_handlers
+
+    env = msgs.env
+    cr = env.cr
+    done = 0
+    msgs.flush_model()
+    for mid in msgs.ids:
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute("SELECT id FROM medsync_message WHERE id = %s AND state = ANY(%s) FOR UPDATE NOWAIT",
+                           (mid, list(WAITING)))
+                row = cr.fetchone()
+        except psycopg2.errors.LockNotAvailable:
+            continue
+        if not row:
+            continue
+        msg = env["medsync.message"].sudo().browse(mid)  # sudo: the job acts for the system, below as its user
+        msg.invalidate_recordset()
+        user_env = env(user=msg.system_id.user_id.id,
+                       context=dict(env.context, allowed_company_ids=[msg.company_id.id]))
+        started = time.perf_counter()
+        try:
+            with cr.savepoint():
+                doc = json.loads(msg._payload_text())
+                links = hub_handlers.handle(user_env, msg.with_env(user_env), doc)
+        except Exception as exc:
+            _failed(msg, exc)
+            continue
+        now = fields.Datetime.now()
+        msg.write({"state": "done", "done_at": now, "attempts": msg.attempts + 1, "error_code": False,
+                   "error_message": False, "next_attempt": False,
+                   "processing_seconds": time.perf_counter() - started,
+                   "latency_seconds": (now - msg.received_at).total_seconds() if msg.received_at else 0.0,
+                   "link_ids": [(0, 0, {"res_model": r._name, "res_id": r.id, "role": role})
+                                for r, role in links if r]})
+        done += 1
+    return done
+
+
+def classify(exc):
+    """(code, message, permanent) of a processing failure."""
+    if isinstance(exc, HubError):
+        return exc.code, exc.message, exc.permanent
+    if isinstance(exc, UserError):  # validation, access, missing record: the data must change first
+        return "REFUSED", str(exc.args[0] if exc.args else exc), True
+    if isinstance(exc, psycopg2.OperationalError):
+        return "DATABASE_BUSY", type(exc).__name__, False
+    return "ERROR", f"{type(exc).__name__}: {exc}", False
+
+
+def backoff(attempts):
+    """Exponential with equal jitter: half fixed, half random."""
+    delay = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** max(attempts - 1, 0)))
+    return delay / 2 + random.uniform(0, delay / 2)
+
+
+def _failed(msg, exc):
+    code, message, permanent = classify(exc)
+    attempts = msg.attempts + 1
+    limit = max(msg.flow_id.max_attempts, 1)
+    if permanent or attempts >= limit:
+        msg.write({"state": "dead", "attempts": attempts, "error_code": code, "error_message": message,
+                   "next_attempt": False})
+        _dead_letter_exception(msg, permanent)
+        _logger.info("hub message %s dead after %s attempt(s): %s", msg.id, attempts, code)
+        return
+    nxt = fields.Datetime.now() + timedelta(seconds=backoff(attempts))
+    msg.write({"state": "retrying", "attempts": attempts, "error_code": code, "error_message": message,
+               "next_attempt": nxt})
+    msg._enqueue(eta=nxt)
+
+
+def _dead_letter_exception(msg, permanent):
+    flow = msg.flow_id
+    why = msg.env._("refused") if permanent else msg.env._("failed %s times", msg.attempts)
+    # sudo: the job raises the exception for the flow's owner; the system's user may not read the queue
+    msg.env["medsync.exception"].sudo()._raise_many([{
+        "reason_code": "HUB_DEAD_LETTER", "key": f"hub-dead-{msg.id}", "company_id": msg.company_id.id,
+        "name": msg.env._("%(doc)s from %(system)s %(why)s: %(code)s", doc=msg.doc_type, system=msg.system_id.name,
+                          why=why, code=msg.error_code),
+        "description": msg.error_message, "res_model": msg._name, "res_id": msg.id,
+        "owner_user_id": flow.owner_user_id.id or False, "owner_team_id": flow.owner_team_id.id or False,
+    }])
+
+
+def recover(env, limit):
+    """Queue again the due messages that no live job will process."""
+    cr = env.cr
+    env["medsync.message"].flush_model()
+    env["queue.job"].flush_model(["uuid", "state", "date_started"])
+    cr.execute("""SELECT m.id FROM medsync_message m
+                  LEFT JOIN queue_job j ON j.uuid = m.job_uuid
+                  WHERE m.state IN ('queued', 'retrying')
+                    AND coalesce(m.next_attempt, m.received_at) < (now() at time zone 'utc') - interval '2 minutes'
+                    AND (j.id IS NULL OR j.state IN ('done', 'failed', 'cancelled')
+                         OR (j.state = 'started' AND j.date_started < (now() at time zone 'utc') - %s))
+                  ORDER BY m.id LIMIT %s
+                  FOR UPDATE OF m SKIP LOCKED""", (STALE_JOB, limit))
+    msgs = env["medsync.message"].browse([r[0] for r in cr.fetchall()])
+    msgs._enqueue()
+    if msgs:
+        _logger.info("hub: %s message(s) queued again by recovery", len(msgs))
+    return len(msgs)
+
+
+def housekeeping(env):
+    cr = env.cr
+    env["medsync.message"].flush_model()
+    cr.execute("""UPDATE medsync_message SET idempotency_key = NULL
+                  WHERE key_expires < now() at time zone 'utc' AND idempotency_key IS NOT NULL
+                    AND state = ANY(%s)""", (list(FINAL),))
+    released = cr.rowcount
+    env["medsync.message"].invalidate_model(["idempotency_key"])
+    exc = env["medsync.exception"].sudo()  # sudo: the scheduler raises exceptions for every owner
+    breaches = []
+    flows = env["medsync.flow"].sudo().search([("active", "=", True), ("direction", "=", "inbound")])
+    open_keys = set()
+    for flow in flows:
+        cr.execute("""SELECT count(*), min(received_at) FROM medsync_message
+                      WHERE flow_id = %s AND state = ANY(%s)
+                        AND received_at < (now() at time zone 'utc') - make_interval(mins => %s)""",
+                   (flow.id, list(WAITING), max(flow.sla_minutes, 1)))
+        count, oldest = cr.fetchone()
+        key = f"hub-sla-{flow.id}"
+        if count:
+            open_keys.add(key)
+            breaches.append({
+                "reason_code": "HUB_SLA_BREACH", "key": key, "company_id": flow.company_id.id,
+                "name": env._("%(flow)s: %(n)s message(s) past the %(sla)s min SLA", flow=flow.name, n=count,
+                              sla=flow.sla_minutes),
+                "description": env._("Oldest received %s (UTC).", oldest), "res_model": flow._name,
+                "res_id": flow.id, "owner_user_id": flow.owner_user_id.id or False,
+                "owner_team_id": flow.owner_team_id.id or False})
+    if breaches:
+        exc._raise_many(breaches)
+    stale = exc.search([("reason_code", "=", "HUB_SLA_BREACH"), ("state", "in", ("open", "in_progress")),
+                        ("key", "not in", list(open_keys))])
+    stale._auto_resolve(env._("No message of the flow is past its SLA any more."))
+    from . import hub_handlers
+
+    overdue = hub_handlers.raise_overdue_acks(env)
+    return {"released_keys": released, "sla_breaches": len(breaches), "overdue_acks": overdue}
+
+
+# ---------------------------------------------------------------------------- outbound
+
+def sign(secret, timestamp, body):
+    """``t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">``: the receiver checks
+    the time (replays) and the body (tampering) with the shared secret."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
+# ---------------------------------------------------------------------------- figures
+
+def flow_stats(env, flow_ids):
+    if not flow_ids:
+        return {}
+    env["medsync.message"].flush_model()
+    env.cr.execute("""
+        SELECT flow_id,
+               count(*) FILTER (WHERE state IN ('received', 'queued', 'retrying', 'failed', 'processing')),
+               extract(epoch FROM (now() at time zone 'utc')
+                       - min(received_at) FILTER (WHERE state IN ('received', 'queued', 'retrying', 'failed'))),
+               count(*) FILTER (WHERE state = 'done' AND done_at > (now() at time zone 'utc') - interval '1 hour'),
+               count(*) FILTER (WHERE received_at > (now() at time zone 'utc') - interval '1 day'),
+               count(*) FILTER (WHERE received_at > (now() at time zone 'utc') - interval '1 day'
+                                  AND (state IN ('dead', 'rejected', 'retrying') OR attempts > 1)),
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_seconds)
+                   FILTER (WHERE state = 'done' AND done_at > (now() at time zone 'utc') - interval '1 hour'),
+               percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_seconds)
+                   FILTER (WHERE state = 'done' AND done_at > (now() at time zone 'utc') - interval '1 hour'),
+               count(*) FILTER (WHERE state = 'dead')
+          FROM medsync_message
+         WHERE flow_id = ANY(%s)
+           AND (state NOT IN ('done', 'rejected', 'cancelled')
+                OR received_at > (now() at time zone 'utc') - interval '1 day')
+         GROUP BY flow_id""", (list(flow_ids),))
+    out = {}
+    for fid, depth, oldest, done_1h, n24, bad24, p50, p95, dead in env.cr.fetchall():
+        out[fid] = {"depth": depth, "oldest_s": float(oldest or 0.0), "done_1h": done_1h,
+                    "error_rate": (bad24 / n24) if n24 else 0.0, "p50_ms": float(p50 or 0.0) * 1000.0,
+                    "p95_ms": float(p95 or 0.0) * 1000.0, "dead": dead}
+    return out

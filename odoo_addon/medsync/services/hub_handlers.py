@@ -1,0 +1,451 @@
+"""What each document does in Odoo, through Odoo's own models and flows, as
+the sending system's technical user (its access rights and record rules
+apply). ``precheck`` is the cheap part done at the door, so that a sender
+hears at once about an unknown order or product; ``handle`` does the work in
+the job and checks again (the data may have changed in between).
+
+Every handler returns ``[(record, role), ...]``: what it created, changed or
+flagged, linked to the message."""
+
+import datetime as dt
+import hashlib
+import json
+import time
+from datetime import timedelta
+
+import requests
+
+from odoo import Command, fields
+from odoo.tools import float_compare
+
+from .hub import HubError, sign
+
+OPEN_PO = ("purchase",)
+
+
+# ---------------------------------------------------------------------------- lookups
+
+def find_po(env, info_partner_id, name, states=OPEN_PO):
+    po = env["purchase.order"].search([("name", "=", name), ("company_id", "in", env.companies.ids)], limit=1)
+    if not po or (info_partner_id and po.partner_id.commercial_partner_id.id != info_partner_id):
+        # another vendor's order is reported as unknown: its existence is not the sender's business
+        raise HubError("UNKNOWN_PO", f"No purchase order {name} for this system.")
+    if po.state not in states:
+        code = "PO_NOT_CONFIRMED" if po.state in ("draft", "sent", "to approve") else "PO_CLOSED"
+        raise HubError(code, f"Purchase order {name} is {po.state}; it takes no {'/'.join(states)} documents.")
+    return po
+
+
+def resolve_products(env, codes, partner=None):
+    """code -> product.product by internal reference, barcode, then the
+    vendor's own product code. Raises UNKNOWN_PRODUCT naming the codes."""
+    codes = set(codes)
+    found = {}
+    if codes:
+        for p in env["product.product"].search(["|", ("default_code", "in", list(codes)),
+                                                ("barcode", "in", list(codes))]):
+            for c in (p.default_code, p.barcode):
+                if c in codes:
+                    found.setdefault(c, p)
+        rest = codes - found.keys()
+        if rest:
+            dom = [("product_code", "in", list(rest))]
+            if partner:
+                dom.append(("partner_id", "child_of", partner.commercial_partner_id.id))
+            for si in env["product.supplierinfo"].search(dom):
+                found.setdefault(si.product_code, si.product_id or si.product_tmpl_id.product_variant_id)
+    missing = sorted(codes - found.keys())
+    if missing:
+        raise HubError("UNKNOWN_PRODUCT", f"Unknown product code(s): {', '.join(missing[:20])}.")
+    return found
+
+
+def numbered_lines(po):
+    """Line number -> PO line: the numbers sent to the vendor, else the position."""
+    lines = po.order_line.filtered(lambda line: not line.display_type).sorted(lambda line: (line.sequence, line.id))
+    if any(lines.mapped("medsync_line_no")):
+        return {line.medsync_line_no: line for line in lines if line.medsync_line_no}
+    return {i: line for i, line in enumerate(lines, start=1)}
+
+
+def find_bill(env, info_partner_id, ref):
+    dom = [("move_type", "=", "in_invoice"), ("company_id", "in", env.companies.ids), ("state", "=", "posted"),
+           "|", ("ref", "=", ref), ("name", "=", ref)]
+    if info_partner_id:
+        dom.append(("commercial_partner_id", "=", info_partner_id))
+    bill = env["account.move"].search(dom, limit=2)
+    if len(bill) != 1:
+        raise HubError("UNKNOWN_BILL" if not bill else "AMBIGUOUS_BILL",
+                       f"{'No' if not bill else 'More than one'} posted vendor bill {ref} for this system.")
+    return bill
+
+
+def find_vendor(env, info_partner_id, ref):
+    dom = [("ref", "=", ref), ("company_id", "in", [False, *env.companies.ids])]
+    vendor = env["res.partner"].search(dom, limit=2)
+    if len(vendor) != 1 or (info_partner_id and vendor.commercial_partner_id.id != info_partner_id):
+        raise HubError("UNKNOWN_VENDOR", f"No single vendor with reference {ref} for this system.")
+    return vendor
+
+
+def _duplicate_invoice(env, po, ref):
+    return env["account.move"].search_count([
+        ("move_type", "=", "in_invoice"), ("state", "!=", "cancel"), ("ref", "=", ref),
+        ("commercial_partner_id", "=", po.partner_id.commercial_partner_id.id)], limit=1)
+
+
+# ---------------------------------------------------------------------------- at the door
+
+def precheck(env, info, doc_type, doc):
+    """Cheap checks of the references; returns the document's external reference."""
+    partner = info["partner_id"]
+    if doc_type == "po_ack":
+        po = find_po(env, partner, doc["po"])
+        resolve_products(env, {ln["product"] for ln in doc["lines"]}
+                         | {ln["substitute_product"] for ln in doc["lines"] if "substitute_product" in ln},
+                         po.partner_id)
+        return doc["po"]
+    if doc_type == "asn":
+        po = find_po(env, partner, doc["po"])
+        resolve_products(env, {ln["product"] for ln in doc["lines"]}, po.partner_id)
+        return doc["asn"]
+    if doc_type == "invoice":
+        po = find_po(env, partner, doc["po"], states=("purchase", "done"))
+        resolve_products(env, {ln["product"] for ln in doc["lines"]}, po.partner_id)
+        if _duplicate_invoice(env, po, doc["invoice"]):
+            raise HubError("DUPLICATE_INVOICE", f"Invoice {doc['invoice']} of this vendor is already in Odoo.")
+        return doc["invoice"]
+    if doc_type == "payment_status":
+        find_bill(env, partner, doc["bill"])
+        return doc["payment_ref"]
+    if doc_type == "vendor_update":
+        find_vendor(env, partner, doc["vendor"])
+        return doc["vendor"]
+    if doc_type == "stock_snapshot":
+        return f"{doc['source']}@{doc['as_of']}"
+    return None
+
+
+# ---------------------------------------------------------------------------- in the job
+
+def handle(env, msg, doc):
+    handler = HANDLERS.get(msg.doc_type)
+    if handler is None:
+        raise HubError("NO_HANDLER", f"No handler for {msg.doc_type}.")
+    return handler(env, msg, doc)
+
+
+def _raise(env, vals_list):
+    # sudo: the system's user reports problems to their owners; it may not read the exception queue
+    return env["medsync.exception"].sudo()._raise_many(vals_list)
+
+
+def _po_ack(env, msg, doc):
+    partner = msg.system_id.partner_id.commercial_partner_id.id
+    po = find_po(env, partner, doc["po"])
+    products = resolve_products(env, {ln["product"] for ln in doc["lines"]}
+                                | {ln["substitute_product"] for ln in doc["lines"] if "substitute_product" in ln},
+                                po.partner_id)
+    by_no = numbered_lines(po)
+    problems = []
+    for ln in doc["lines"]:
+        pol = by_no.get(ln["line_no"])
+        if pol is None:
+            raise HubError("UNKNOWN_LINE", f"{po.name} has no line {ln['line_no']}.")
+        if products[ln["product"]] != pol.product_id:
+            raise HubError("WRONG_PRODUCT", f"Line {ln['line_no']} of {po.name} is {pol.product_id.display_name}, "
+                                            f"not {ln['product']}.")
+        qty = float(ln["qty"])
+        vals = {"medsync_ack_status": ln["status"], "medsync_ack_qty": qty,
+                "medsync_ack_price": float(ln["price"]) if "price" in ln else pol.price_unit,
+                "medsync_ack_date": ln.get("backorder_date") or False, "medsync_ack_note": ln.get("reason") or False,
+                "medsync_substitute_id": products[ln["substitute_product"]].id
+                if "substitute_product" in ln else False}
+        pol.write(vals)
+        rounding = pol.product_uom.rounding
+        short = float_compare(qty, pol.product_qty, precision_rounding=rounding) < 0
+        price_diff = "price" in ln and pol.currency_id.compare_amounts(float(ln["price"]), pol.price_unit) != 0
+        if ln["status"] != "accepted" or short or price_diff:
+            what = ln["status"] if ln["status"] != "accepted" else ("short" if short else "price changed")
+            problems.append(f"line {ln['line_no']} {pol.product_id.display_name}: {what}, {ln['qty']} of "
+                            f"{pol.product_qty:g}" + (f", price {ln['price']}" if "price" in ln else "")
+                            + (f", until {ln['backorder_date']}" if "backorder_date" in ln else ""))
+    all_rejected = all(ln["status"] == "rejected" for ln in doc["lines"])
+    po.write({"medsync_ack_state": "rejected" if all_rejected else ("exceptions" if problems else "acknowledged"),
+              "medsync_ack_date": fields.Datetime.now(), "medsync_ack_ref": doc.get("vendor_ref") or False})
+    ex = env["medsync.exception"].sudo()  # sudo: see _raise
+    ex.search([("key", "=", f"hub-noack-{po.id}"), ("state", "in", ("open", "in_progress"))])._auto_resolve(
+        env._("Acknowledged by %s.", msg.system_id.name))
+    if problems:
+        _raise(env, [{"reason_code": "HUB_ACK_EXCEPTION", "key": f"hub-ack-{po.id}", "company_id": po.company_id.id,
+                      "name": env._("%(po)s acknowledged with %(n)s exception(s)", po=po.name, n=len(problems)),
+                      "description": "\n".join(problems), "res_model": "purchase.order", "res_id": po.id,
+                      "partner_id": po.partner_id.id, "owner_user_id": po.user_id.id or False,
+                      "amount": po.amount_untaxed}])
+    return [(po, "updated")]
+
+
+def _asn(env, msg, doc):
+    partner = msg.system_id.partner_id.commercial_partner_id.id
+    po = find_po(env, partner, doc["po"])
+    products = resolve_products(env, {ln["product"] for ln in doc["lines"]}, po.partner_id)
+    pickings = po.picking_ids.filtered(lambda p: p.picking_type_code == "incoming"
+                                       and p.state not in ("done", "cancel"))
+    if not pickings:
+        raise HubError("NO_OPEN_RECEIPT", f"{po.name} has no receipt waiting for goods.")
+    picking = pickings.sorted("id")[0]
+    moves_by_product = {}
+    for move in picking.move_ids.filtered(lambda m: m.state not in ("done", "cancel")):
+        moves_by_product.setdefault(move.product_id, move)
+    grouped = {}
+    for ln in doc["lines"]:
+        product = products[ln["product"]]
+        move = moves_by_product.get(product)
+        if move is None:
+            raise HubError("PRODUCT_NOT_ON_PO", f"{ln['product']} is not awaited on {picking.name}.")
+        if ln.get("uom") and ln["uom"].lower() != move.product_uom.name.lower():
+            raise HubError("UOM_MISMATCH", f"{ln['product']}: shipped in {ln['uom']}, ordered in "
+                                           f"{move.product_uom.name}.")
+        if product.tracking == "lot" and not ln.get("lot"):
+            raise HubError("LOT_REQUIRED", f"{ln['product']} is tracked by lot: the ASN line needs one.")
+        if product.tracking == "serial" and not ln.get("serial"):
+            raise HubError("SERIAL_REQUIRED", f"{ln['product']} is tracked by serial number.")
+        grouped.setdefault(move, []).append(ln)
+    over = []
+    for move, lines in grouped.items():
+        move.move_line_ids.unlink()
+        vals = []
+        for ln in lines:
+            lot = ln.get("serial") or ln.get("lot") if move.product_id.tracking != "none" else False
+            v = {"move_id": move.id, "picking_id": picking.id, "product_id": move.product_id.id,
+                 "product_uom_id": move.product_uom.id, "location_id": move.location_id.id,
+                 "location_dest_id": move.location_dest_id.id, "quantity": float(ln["qty"]),
+                 "result_package_id": False}
+            if lot:
+                v["lot_name"] = lot
+                if ln.get("expiry") and "expiration_date" in env["stock.move.line"]._fields:
+                    v["expiration_date"] = fields.Datetime.to_datetime(ln["expiry"])
+            vals.append(v)
+        env["stock.move.line"].create(vals)
+        shipped = sum(float(ln["qty"]) for ln in lines)
+        if float_compare(shipped, move.product_uom_qty, precision_rounding=move.product_uom.rounding) > 0:
+            over.append(f"{move.product_id.display_name}: {shipped:g} shipped, {move.product_uom_qty:g} awaited")
+    vals = {"medsync_asn_ref": doc["asn"]}
+    if doc.get("tracking") and "carrier_tracking_ref" in picking._fields:  # with stock_delivery installed
+        vals["carrier_tracking_ref"] = doc["tracking"]
+    picking.write(vals)
+    if over:
+        _raise(env, [{"reason_code": "HUB_ASN_OVER", "key": f"hub-asn-over-{picking.id}",
+                      "company_id": picking.company_id.id, "name": env._("%s: more shipped than ordered", po.name),
+                      "description": "\n".join(over), "res_model": "stock.picking", "res_id": picking.id,
+                      "partner_id": po.partner_id.id, "owner_user_id": po.user_id.id or False}])
+    return [(picking, "updated")]
+
+
+def _invoice(env, msg, doc):
+    partner = msg.system_id.partner_id.commercial_partner_id.id
+    po = find_po(env, partner, doc["po"], states=("purchase", "done"))
+    products = resolve_products(env, {ln["product"] for ln in doc["lines"]}, po.partner_id)
+    if _duplicate_invoice(env, po, doc["invoice"]):
+        raise HubError("DUPLICATE_INVOICE", f"Invoice {doc['invoice']} of this vendor is already in Odoo.")
+    currency = env["res.currency"].search([("name", "=", doc["currency"])], limit=1)
+    if not currency:
+        raise HubError("UNKNOWN_CURRENCY", f"Currency {doc['currency']} is not active in Odoo.")
+    by_no = numbered_lines(po)
+    used = set()
+    lines = []
+    for ln in doc["lines"]:
+        product = products[ln["product"]]
+        pol = by_no.get(ln["line_no"]) if "line_no" in ln else None
+        if pol is not None and pol.product_id != product:
+            raise HubError("WRONG_PRODUCT", f"Line {ln['line_no']} of {po.name} is not {ln['product']}.")
+        if pol is None:
+            pol = next((p for p in by_no.values() if p.product_id == product and p.id not in used), None)
+        vals = {"product_id": product.id, "quantity": float(ln["qty"]), "price_unit": float(ln["price"])}
+        if ln.get("description"):
+            vals["name"] = ln["description"]
+        if pol is not None:
+            used.add(pol.id)
+            vals.update(purchase_line_id=pol.id, tax_ids=[Command.set(pol.taxes_id.ids)],
+                        product_uom_id=pol.product_uom.id)
+        lines.append(Command.create(vals))
+    bill = env["account.move"].create({
+        "move_type": "in_invoice", "partner_id": po.partner_id.id, "ref": doc["invoice"],
+        "invoice_date": doc["invoice_date"], "invoice_date_due": doc.get("due_date") or False,
+        "currency_id": currency.id, "invoice_origin": po.name, "company_id": po.company_id.id,
+        "invoice_line_ids": lines})
+    if "total" in doc and bill.currency_id.compare_amounts(bill.amount_total, float(doc["total"])) != 0:
+        bill.message_post(body=env._("The vendor's total is %(t)s; the lines in Odoo add up to %(o)s.",
+                                     t=doc["total"], o=bill.amount_total))
+    bill._medsync_enqueue_match()
+    return [(bill, "created")]
+
+
+def _payment(env, msg, doc):
+    partner = msg.system_id.partner_id.commercial_partner_id.id
+    bill = find_bill(env, partner, doc["bill"])
+    if bill.currency_id.name != doc["currency"]:
+        raise HubError("CURRENCY_MISMATCH", f"Bill {doc['bill']} is in {bill.currency_id.name}, not {doc['currency']}.")
+    payments = bill.matched_payment_ids | bill._get_reconciled_payments()
+    same = payments.filtered(lambda p: doc["payment_ref"] in (p.memo or "", p.payment_reference or ""))
+    if doc["status"] == "paid":
+        if same:
+            return [(same[:1], "updated")]  # already registered (under another key, or by hand)
+        wizard = env["account.payment.register"].with_context(active_model="account.move", active_ids=bill.ids)
+        payment = wizard.create({"amount": float(doc["amount"]), "payment_date": doc["date"],
+                                 "communication": doc["payment_ref"], "currency_id": bill.currency_id.id,
+                                 })._create_payments()
+        return [(payment, "created")]
+    code = "HUB_PAYMENT_FAILED" if doc["status"] == "failed" else "HUB_PAYMENT_REVERSED"
+    _raise(env, [{"reason_code": code, "key": f"{code.lower()}-{bill.id}-{doc['payment_ref']}",
+                  "company_id": bill.company_id.id, "amount": float(doc["amount"]),
+                  "name": env._("Payment %(ref)s of %(bill)s %(status)s", ref=doc["payment_ref"], bill=bill.name,
+                                status=doc["status"]),
+                  "description": doc.get("reason") or "", "res_model": "account.move", "res_id": bill.id,
+                  "partner_id": bill.partner_id.id}])
+    return [(bill, "flagged"), *((p, "flagged") for p in same)]
+
+
+def _snapshot(env, msg, doc):
+    rows = [{"location_code": r["location"], "product_code": r["product"], "code_kind": r.get("kind", "ref"),
+             "lot": r.get("lot", ""), "expiry": dt.date.fromisoformat(r["expiry"]) if r.get("expiry") else None,
+             "qty": float(r["qty"]), "unit": r.get("unit", "")} for r in doc["rows"]]
+    as_of = dt.datetime.strptime(doc["as_of"], "%Y-%m-%dT%H:%M:%SZ")
+    snaps = env["medsync.stock.snapshot"]
+    snaps.env["medsync.snapshot.import"]._check_codes(rows)
+    snapshot = snaps._medsync_import(source=doc["source"], as_of=as_of, scope=doc["scope"], rows=rows,
+                                     content=msg._payload_text().encode(), file_name=f"message-{msg.id}.json")
+    snapshot.action_reconcile()
+    return [(snapshot, "created")]
+
+
+CONTACT_FIELDS = {"name": "name", "email": "email", "phone": "phone", "street": "street", "city": "city",
+                  "zip": "zip"}
+
+
+def _vendor(env, msg, doc):
+    partner = msg.system_id.partner_id.commercial_partner_id.id
+    vendor = find_vendor(env, partner, doc["vendor"])
+    vals = {f: doc[k] for k, f in CONTACT_FIELDS.items() if k in doc and doc[k] != (vendor[f] or "")}
+    if "country" in doc:
+        country = env["res.country"].search([("code", "=", doc["country"])], limit=1)
+        if not country:
+            raise HubError("UNKNOWN_COUNTRY", f"No country {doc['country']}.")
+        if country != vendor.country_id:
+            vals["country_id"] = country.id
+    if vals:
+        vendor.write(vals)
+    # who gets paid and how is not changed by a message: a data steward checks it first (fraud)
+    held = []
+    if "tax_id" in doc and doc["tax_id"] != (vendor.vat or ""):
+        held.append(f"tax id {vendor.vat or '-'} -> {doc['tax_id']}")
+    if "bank_account" in doc and doc["bank_account"] not in vendor.bank_ids.mapped("acc_number"):
+        held.append(f"new bank account ending {doc['bank_account'][-4:]}")
+    if held:
+        _raise(env, [{"reason_code": "HUB_VENDOR_REVIEW", "key": f"hub-vendor-{vendor.id}-{msg.payload_hash[:12]}",
+                      "company_id": msg.company_id.id, "partner_id": vendor.id,
+                      "name": env._("%s asks to change payment data", vendor.display_name),
+                      "description": "\n".join(held), "res_model": "res.partner", "res_id": vendor.id}])
+    return [(vendor, "updated" if vals else "flagged")]
+
+
+def _send_purchase_order(env, msg, doc):
+    system = msg.system_id.sudo()  # sudo: the webhook secret is readable by integration admins only
+    if not system.webhook_url:
+        raise HubError("NO_WEBHOOK", f"System {system.code} has no webhook URL.")
+    body = msg._payload_text().encode()
+    ts = int(time.time())
+    headers = {"Content-Type": "application/json", "Idempotency-Key": msg.idempotency_key or str(msg.id),
+               "X-MedSync-Event": "purchase_order", "X-MedSync-Message": str(msg.id),
+               "X-MedSync-Signature": sign(system.webhook_secret or "", ts, body)}
+    try:
+        resp = requests.post(system.webhook_url, data=body, headers=headers, timeout=10)
+    except requests.RequestException as exc:
+        raise HubError("WEBHOOK_UNREACHABLE", f"{type(exc).__name__}", permanent=False) from exc
+    if resp.status_code in (408, 425, 429) or resp.status_code >= 500:
+        raise HubError("WEBHOOK_BUSY", f"HTTP {resp.status_code}", permanent=False)
+    if resp.status_code >= 300:
+        raise HubError("WEBHOOK_REFUSED", f"HTTP {resp.status_code}: {resp.text[:200]}")
+    po = env["purchase.order"].sudo().browse(msg.source_id).exists()  # sudo: the sender may not read orders
+    return [(po, "updated")] if po else []
+
+
+HANDLERS = {"po_ack": _po_ack, "asn": _asn, "invoice": _invoice, "payment_status": _payment,
+            "stock_snapshot": _snapshot, "vendor_update": _vendor, "purchase_order": _send_purchase_order}
+
+
+# ---------------------------------------------------------------------------- outbound orders
+
+def purchase_order_document(po):
+    lines = []
+    for no, pol in sorted(numbered_lines(po).items()):
+        code = pol.product_id.seller_ids.filtered(
+            lambda s, p=po: s.partner_id.commercial_partner_id == p.partner_id.commercial_partner_id
+            and s.product_code)[:1].product_code or pol.product_id.default_code or pol.product_id.barcode or ""
+        lines.append({"line_no": no, "product": code, "description": pol.name, "qty": str(pol.product_qty),
+                      "uom": pol.product_uom.name, "price": str(pol.price_unit),
+                      "date_planned": fields.Datetime.to_string(pol.date_planned)})
+    return {"po": po.name, "vendor": po.partner_id.commercial_partner_id.ref or "",
+            "date_order": fields.Datetime.to_string(po.date_order), "currency": po.currency_id.name,
+            "ship_to": po.picking_type_id.warehouse_id.partner_id.display_name or "", "lines": lines}
+
+
+def queue_purchase_orders(pos):
+    """Outbox: one outbound message per confirmed order for a vendor with an
+    outbound flow, written in the confirmation's transaction."""
+    env = pos.env
+    # sudo: a buyer confirms the order; the catalogue of systems is the integration admins'
+    flows = env["medsync.flow"].sudo().search([("doc_type", "=", "purchase_order"), ("active", "=", True),
+                                               ("system_id.active", "=", True)])
+    by_partner = {f.system_id.partner_id.commercial_partner_id.id: f for f in flows if f.system_id.partner_id}
+    msgs = env["medsync.message"].sudo()
+    created = msgs
+    now = fields.Datetime.now()
+    for po in pos:
+        flow = by_partner.get(po.partner_id.commercial_partner_id.id)
+        if not flow or flow.company_id != po.company_id:
+            continue
+        _number_lines(po)
+        text = json.dumps(purchase_order_document(po), separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+        count = msgs.search_count([("source_model", "=", "purchase.order"), ("source_id", "=", po.id),
+                                   ("direction", "=", "outbound")])
+        vals, big = msgs._payload_values(text)
+        msg = msgs.create({**vals, "direction": "outbound", "system_id": flow.system_id.id, "flow_id": flow.id,
+                           "company_id": po.company_id.id, "doc_type": "purchase_order",
+                           "idempotency_key": f"{po.name}-v{count + 1}", "external_ref": po.name,
+                           "payload_hash": _sha256(text), "state": "queued", "next_attempt": now,
+                           "source_model": "purchase.order", "source_id": po.id,
+                           "key_expires": now + timedelta(days=max(flow.retention_days, 1))})
+        if big:
+            msg._attach_payload(big)
+        po.sudo().write({"medsync_ack_state": "waiting", "medsync_ack_due": now + timedelta(hours=flow.ack_sla_hours),
+                         "medsync_ack_date": False})
+        created |= msg
+    created._enqueue()
+    return created
+
+
+def _number_lines(po):
+    """Freeze the line numbers the vendor will quote back (lines added later get new ones)."""
+    lines = po.order_line.filtered(lambda line: not line.display_type).sorted(lambda line: (line.sequence, line.id))
+    top = max(lines.mapped("medsync_line_no"), default=0)
+    for line in lines.filtered(lambda line: not line.medsync_line_no):
+        top += 1
+        line.sudo().medsync_line_no = top  # sudo: a technical field the buyer does not edit
+
+
+def _sha256(text):
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def raise_overdue_acks(env):
+    pos = env["purchase.order"].sudo().search([  # sudo: the scheduler checks every company's orders
+        ("medsync_ack_state", "=", "waiting"), ("medsync_ack_due", "<", fields.Datetime.now()),
+        ("state", "=", "purchase")], limit=5000)
+    if pos:
+        _raise(env, [{"reason_code": "HUB_PO_NO_ACK", "key": f"hub-noack-{po.id}", "company_id": po.company_id.id,
+                      "name": env._("%s not acknowledged by the vendor", po.name),
+                      "description": env._("Sent and due by %s (UTC); no acknowledgement yet.", po.medsync_ack_due),
+                      "res_model": "purchase.order", "res_id": po.id, "partner_id": po.partner_id.id,
+                      "owner_user_id": po.user_id.id or False, "amount": po.amount_untaxed} for po in pos])
+    return len(pos)

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Write the integration API's OpenAPI document (odoo_addon/medsync/static/api/openapi.json).
+
+The document schemas come from the field tables of the plain-Python reference
+(tests/reference/documents.py), which the parity tests hold equal to the Rust
+engine; `tests/test_openapi.py` fails when the file is stale or disagrees with
+the engine. Run: python3 tools/openapi.py
+"""
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.reference import documents as ref  # noqa: E402
+
+OUT = ROOT / "odoo_addon" / "medsync" / "static" / "api" / "openapi.json"
+ERROR_CODES = {
+    400: ["IDEMPOTENCY_KEY_MISSING", "SCHEMA_VERSION"],
+    401: ["AUTH_MISSING", "AUTH_INVALID", "AUTH_EXPIRED"],
+    403: ["AUTH_WRONG_SYSTEM", "FORBIDDEN"],
+    404: ["FLOW_UNKNOWN", "NOT_FOUND"],
+    409: ["IDEMPOTENCY_IN_PROGRESS"],
+    413: ["BODY_TOO_LARGE"],
+    415: ["UNSUPPORTED_MEDIA_TYPE"],
+    422: ["VALIDATION_FAILED", "IDEMPOTENCY_CONFLICT", "UNKNOWN_PO", "PO_NOT_CONFIRMED", "PO_CLOSED",
+          "UNKNOWN_PRODUCT", "DUPLICATE_INVOICE", "UNKNOWN_BILL", "AMBIGUOUS_BILL", "UNKNOWN_VENDOR"],
+    429: ["RATE_LIMITED"],
+}
+RULES = ["json", "type", "required", "unknown_field", "length", "chars", "min", "max", "range", "decimals", "number",
+         "date", "datetime", "enum", "format", "check_digit", "duplicate", "conditional", "expired", "total_mismatch"]
+TITLES = {"po_ack": "Purchase order acknowledgement (X12 855)", "asn": "Advance ship notice (X12 856)",
+          "invoice": "Vendor invoice (X12 810)", "payment_status": "Payment status",
+          "stock_snapshot": "Stock balance snapshot", "vendor_update": "Vendor master update"}
+
+
+def kind_schema(kind):
+    tag = kind[0]
+    if tag == "text":
+        return {"type": "string", "maxLength": kind[1], "description": "trimmed of spaces; no control characters"}
+    if tag == "int":
+        return {"type": "integer", "minimum": kind[1], "maximum": kind[2]}
+    if tag == "dec":
+        _, positive, ints, fracs = kind
+        return {"oneOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}],
+                "description": f"decimal, {'> 0' if positive else '>= 0'}, at most {ints} digits before and "
+                               f"{fracs} after the point", "x-medsync-decimal": [ints, fracs, positive]}
+    if tag == "date":
+        return {"type": "string", "format": "date"}
+    if tag == "datetime":
+        return {"type": "string", "format": "date-time", "description": "with Z or an offset; stored in UTC"}
+    if tag == "enum":
+        return {"type": "string", "enum": list(kind[1])}
+    if tag == "currency":
+        return {"type": "string", "pattern": "^[A-Z]{3}$"}
+    if tag == "country":
+        return {"type": "string", "pattern": "^[A-Z]{2}$"}
+    if tag == "sscc":
+        return {"type": "string", "pattern": "^[0-9]{18}$", "description": "GS1 SSCC with a valid check digit"}
+    if tag == "list":
+        return {"type": "array", "minItems": 1, "maxItems": kind[2], "items": object_schema(kind[1])}
+    raise AssertionError(tag)
+
+
+def object_schema(fields):
+    return {"type": "object", "additionalProperties": False,
+            "required": [name for name, _k, req in fields if req],
+            "properties": {name: kind_schema(kind) for name, kind, _req in fields}}
+
+
+def error_response(status):
+    return {"description": ", ".join(ERROR_CODES[status]),
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def build():
+    schemas = {"Error": {
+        "type": "object", "required": ["error"],
+        "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+            "code": {"type": "string", "enum": sorted({c for cs in ERROR_CODES.values() for c in cs})},
+            "message": {"type": "string"},
+            "problems": {"type": "array", "items": {"type": "object", "required": ["path", "rule", "message"],
+                                                    "properties": {"path": {"type": "string"},
+                                                                   "rule": {"type": "string", "enum": RULES},
+                                                                   "message": {"type": "string"}}}}}}}},
+        "Accepted": {"type": "object", "required": ["message_id", "state", "idempotency_key", "payload_hash",
+                                                    "status_url"],
+                     "properties": {"message_id": {"type": "integer"}, "state": {"type": "string"},
+                                    "idempotency_key": {"type": "string"}, "payload_hash": {"type": "string"},
+                                    "status_url": {"type": "string"}}},
+        "MessageStatus": {"type": "object", "required": ["message_id", "doc_type", "state", "attempts", "records"],
+                          "properties": {"message_id": {"type": "integer"}, "doc_type": {"type": "string"},
+                                         "idempotency_key": {"type": ["string", "null"]},
+                                         "state": {"type": "string", "enum": [
+                                             "received", "queued", "processing", "done", "failed", "retrying",
+                                             "dead", "rejected", "cancelled"]},
+                                         "attempts": {"type": "integer"},
+                                         "received_at": {"type": ["string", "null"]},
+                                         "done_at": {"type": ["string", "null"]},
+                                         "payload_hash": {"type": ["string", "null"]},
+                                         "records": {"type": "array", "items": {"type": "object"}},
+                                         "error": {"type": "object"}}},
+    }
+    for (doc_type, version), fields in sorted(ref.SCHEMAS.items()):
+        schemas[f"{doc_type}_v{version}"] = {"title": TITLES[doc_type], **object_schema(fields)}
+    post_errors = {str(s): error_response(s) for s in (400, 401, 403, 404, 409, 413, 415, 422, 429)}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "MedSync integration API", "version": "1.0.0", "license": {
+            "name": "LGPL-3.0-or-later", "identifier": "LGPL-3.0-or-later"},
+            "description": "Documents from suppliers, warehouses and payment systems into Odoo. Every request "
+                           "carries the system's API key (Authorization: Bearer) and, for POST, an "
+                           "Idempotency-Key: the same key with the same document answers the first response "
+                           "again (header Idempotent-Replayed), with another document 422, while the first is "
+                           "being processed 409. Accepted documents are processed asynchronously; GET the "
+                           "status URL for the outcome."},
+        "servers": [{"url": "/medsync/api/v1"}],
+        "components": {"securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}}, "schemas": schemas},
+        "security": [{"apiKey": []}],
+        "paths": {
+            "/{system}/{doc_type}": {"post": {
+                "operationId": "postDocument", "summary": "Send a document",
+                "parameters": [
+                    {"name": "system", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {"name": "doc_type", "in": "path", "required": True,
+                     "schema": {"type": "string", "enum": sorted({t for t, _v in ref.SCHEMAS})}},
+                    {"name": "Idempotency-Key", "in": "header", "required": True,
+                     "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:\\-]{1,255}$"}},
+                    {"name": "X-Schema-Version", "in": "header", "required": False, "schema": {"type": "integer"}},
+                ],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": [
+                    {"$ref": f"#/components/schemas/{t}_v{v}"} for t, v in sorted(ref.SCHEMAS)]}}}},
+                "responses": {"202": {"description": "Accepted (or the first response again)",
+                                      "headers": {"Idempotent-Replayed": {"schema": {"type": "string"}}},
+                                      "content": {"application/json": {"schema": {
+                                          "$ref": "#/components/schemas/Accepted"}}}}, **post_errors}}},
+            "/{system}/messages/{key}": {"get": {
+                "operationId": "getMessage", "summary": "State of a message, by idempotency key or id",
+                "parameters": [{"name": "system", "in": "path", "required": True, "schema": {"type": "string"}},
+                               {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "The message", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/MessageStatus"}}}},
+                    **{str(s): error_response(s) for s in (401, 403, 404, 429)}}}},
+            "/openapi.json": {"get": {"operationId": "getOpenApi", "security": [],
+                                      "summary": "This document", "responses": {"200": {"description": "OpenAPI"}}}},
+            "/metrics": {"get": {"operationId": "getMetrics", "summary": "Prometheus text format",
+                                 "parameters": [{"name": "system", "in": "query", "required": False,
+                                                 "schema": {"type": "string"}}],
+                                 "responses": {"200": {"description": "metrics", "content": {"text/plain": {}}},
+                                               **{str(s): error_response(s) for s in (401, 403)}}}},
+        },
+    }
+
+
+def render():
+    return json.dumps(build(), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(render())
+    print(f"wrote {OUT.relative_to(ROOT)}")
