@@ -152,3 +152,23 @@ class DedupeIndex:
     def query(
         self, record: Mapping[str, Any], *, limit: int = 10, min_score: float | None = None
     ) -> list[dict[str, Any]]: ...
+
+# ---------------------------------------------------------------- hub documents
+
+Problem = tuple[str, str, str]  # (path, rule, message)
+
+def validate_documents(
+    doc_type: str, bodies: Sequence[bytes], version: int = 1
+) -> list[tuple[str | None, str | None, list[Problem]]]:
+    """Validate JSON bodies of one document type: per body ``(canonical_json,
+    sha256_hex, problems)``; the first two are None when it is invalid."""
+
+def validate_envelope(
+    doc_type: str, body: bytes, version: int = 1
+) -> list[tuple[str | None, str | None, str | None, list[Problem]]]:
+    """Validate a batch envelope ``{"documents": [{"idempotency_key", "document"}]}``:
+    per document ``(key, canonical_json, sha256_hex, problems)``. A bad
+    envelope raises InputError (``field`` is the path)."""
+
+def document_types() -> dict[str, list[int]]:
+    """Document types and their schema versions."""

@@ -127,3 +127,25 @@ def test_unknown_type_or_version_is_an_input_error():
     with pytest.raises(mc.InputError):
         mc.validate_documents("asn", [b"{}"], version=9)
     assert mc.document_types()["asn"] == [1]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 12))
+def test_envelope_items_answer_as_if_sent_alone(seed, n):
+    r = random.Random(seed)
+    fields = ref.SCHEMAS[("invoice", 1)]
+    docs = [obj(fields, r, r.choice([0.0, 0.1])) for _ in range(n)]
+    parts = [f'{{"idempotency_key":"k{i}","document":{d}}}' for i, d in enumerate(docs)]
+    body = '{"documents":[' + ",".join(parts) + "]}"
+    items = mc.validate_envelope("invoice", body.encode())
+    alone = mc.validate_documents("invoice", [d.encode() for d in docs])
+    assert [it[0] for it in items] == [f"k{i}" for i in range(n)]
+    assert [(it[1], it[2], [(p, rl) for p, rl, _ in it[3]]) for it in items] == [
+        (a[0], a[1], [(p, rl) for p, rl, _ in a[2]]) for a in alone]
+
+
+def test_bad_envelopes_say_where():
+    for body, field in [(b'{"docs": []}', "documents"), (b'{"documents": []}', "documents"), (b"[", "$")]:
+        with pytest.raises(mc.InputError) as err:
+            mc.validate_envelope("invoice", body)
+        assert err.value.field == field

@@ -135,6 +135,28 @@ def build():
                                       "headers": {"Idempotent-Replayed": {"schema": {"type": "string"}}},
                                       "content": {"application/json": {"schema": {
                                           "$ref": "#/components/schemas/Accepted"}}}}, **post_errors}}},
+            "/{system}/{doc_type}/batch": {"post": {
+                "operationId": "postBatch",
+                "summary": "Send many documents of one type, each with its own idempotency key",
+                "description": "Each document is answered exactly as if it had been sent alone (status and body "
+                               "per document, in order); the request itself answers 200.",
+                "parameters": [
+                    {"name": "system", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {"name": "doc_type", "in": "path", "required": True,
+                     "schema": {"type": "string", "enum": sorted({t for t, _v in ref.SCHEMAS})}},
+                    {"name": "X-Schema-Version", "in": "header", "required": False, "schema": {"type": "integer"}},
+                ],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["documents"], "additionalProperties": False,
+                    "properties": {"documents": {"type": "array", "minItems": 1, "maxItems": 1000, "items": {
+                        "type": "object", "required": ["idempotency_key", "document"],
+                        "properties": {"idempotency_key": {"type": "string"}, "document": {"type": "object"}}}}}}}}},
+                "responses": {"200": {"description": "One result per document", "content": {"application/json": {
+                    "schema": {"type": "object", "required": ["results"], "properties": {"results": {
+                        "type": "array", "items": {"type": "object", "required": ["idempotency_key", "status"],
+                                                   "properties": {"idempotency_key": {"type": ["string", "null"]},
+                                                                  "status": {"type": "integer"}}}}}}}}},
+                    **{str(s): error_response(s) for s in (400, 401, 403, 404, 413, 415, 422, 429)}}}},
             "/{system}/messages/{key}": {"get": {
                 "operationId": "getMessage", "summary": "State of a message, by idempotency key or id",
                 "parameters": [{"name": "system", "in": "path", "required": True, "schema": {"type": "string"}},

@@ -98,23 +98,9 @@ def pytest():
     xml = RUN / "pytest.xml"
     xml.unlink(missing_ok=True)
     # run from tests/ against the installed wheel (not a source checkout on the path)
-    rc = sh([PY, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rs", f"--junitxml={xml}", "tests"]).returncode
-    if not xml.exists():
-        s.failed = 1
-        s.problems.append(f"pytest did not run (exit {rc})")
-        return s
-    root = ET.parse(xml).getroot()
-    suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
-    for ts in suites:
-        total = int(ts.get("tests", 0))
-        bad = int(ts.get("failures", 0)) + int(ts.get("errors", 0))
-        skipped = int(ts.get("skipped", 0))
-        s.failed += bad
-        s.skipped += skipped
-        s.passed += total - bad - skipped
-    if rc not in (0, 1) and not s.failed:  # interrupted, usage error, no tests collected
-        s.failed = 1
-        s.problems.append(f"pytest exited {rc}")
+    rc = sh([PY, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rs", f"--junitxml={xml}", "tests",
+             "--ignore=tests/live"]).returncode
+    junit_counts(s, xml, rc, "pytest")
     if s.skipped:
         s.note = "skipped tests: see the 'short test summary' above for why"
     return s
@@ -129,7 +115,8 @@ def odoo_tests():
     if not odoo_found():
         s.skipped = 1
         s.note = f"SKIPPED: no Odoo source tree at {ODOO_SRC} (set ODOO_SRC to an Odoo 18.0 checkout to run them)"
-        return s
+        live = Suite("odoo live (real server)", skipped=1, note="SKIPPED: needs the Odoo source tree as well")
+        return [s, live]
     rc = sh(["bash", ROOT / "tools" / "venv.sh", "odoo"], env={"ODOO_SRC": str(ODOO_SRC)}).returncode
     if rc:
         s.failed = 1
@@ -145,6 +132,7 @@ def odoo_tests():
     env = {**pgenv, "PYTHONPATH": str(ODOO_SRC)}
     log = RUN / "odoo-test.log"
     subprocess.run(["dropdb", "--if-exists", db], env={**os.environ, **pgenv}, capture_output=True)
+    live = Suite("odoo live (real server)")
     try:
         proc = sh([
             PY, ODOO_SRC / "setup" / "odoo-bin",
@@ -154,6 +142,8 @@ def odoo_tests():
             "--stop-after-init", "--log-level=test", "--without-demo=",
             f"--data-dir={RUN / 'odoo-data'}", "--http-port=0",
         ], log=log, env=env)
+        # the same database, now served by a real Odoo (workers, job runner): concurrency and crash tests
+        live_suite(live, db, pgenv)
     finally:
         subprocess.run(["dropdb", "--if-exists", db], env={**os.environ, **pgenv}, capture_output=True)
     text = log.read_text()
@@ -174,7 +164,34 @@ def odoo_tests():
     if proc.returncode and not s.failed:
         s.failed = 1
         s.problems.append(f"odoo-bin exited {proc.returncode}")
+    return [s, live]
+
+
+def junit_counts(s, xml, rc, what):
+    if not xml.exists():
+        s.failed = 1
+        s.problems.append(f"{what} did not run (exit {rc})")
+        return s
+    root = ET.parse(xml).getroot()
+    for ts in [root] if root.tag == "testsuite" else list(root.iter("testsuite")):
+        total = int(ts.get("tests", 0))
+        bad = int(ts.get("failures", 0)) + int(ts.get("errors", 0))
+        skipped = int(ts.get("skipped", 0))
+        s.failed += bad
+        s.skipped += skipped
+        s.passed += total - bad - skipped
+    if rc not in (0, 1) and not s.failed:
+        s.failed = 1
+        s.problems.append(f"{what} exited {rc}")
     return s
+
+
+def live_suite(s, db, pgenv):
+    xml = RUN / "pytest-live.xml"
+    xml.unlink(missing_ok=True)
+    rc = sh([PY, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rs", f"--junitxml={xml}", "tests/live"],
+            env={**pgenv, "MEDSYNC_LIVE_DB": db, "ODOO_SRC": str(ODOO_SRC)}).returncode
+    return junit_counts(s, xml, rc, "the live tests")
 
 
 def main():
@@ -197,10 +214,11 @@ def main():
     results = []
     for step in steps:
         t0 = time.time()
-        suite = step()
-        suite.seconds = time.time() - t0
-        results.append(suite)
-        if suite.name == "wheel build" and suite.failed:
+        out = step()
+        for suite in out if isinstance(out, list) else [out]:
+            suite.seconds = time.time() - t0
+            results.append(suite)
+        if out is not None and not isinstance(out, list) and out.name == "wheel build" and out.failed:
             results.append(Suite("pytest", failed=1, problems=["not run: the wheel did not build"]))
             results.append(Suite("odoo (addon tests in Odoo 18)", failed=1,
                                  problems=["not run: the wheel did not build"]))

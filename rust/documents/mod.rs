@@ -489,3 +489,78 @@ fn datetime_utc(t: &str) -> Option<String> {
     }
     Some(utc.format("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
+
+/// One document of a batch envelope: its idempotency key (as sent) and its outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub key: Option<String>,
+    pub outcome: Outcome,
+}
+
+/// Most documents in one envelope.
+pub const MAX_BATCH: usize = 1_000;
+
+/// A batch envelope `{"documents": [{"idempotency_key": "...", "document": {...}}, ...]}`:
+/// every document is validated as if it had come alone (in parallel). A
+/// problem with the envelope itself is an `Err` naming the field.
+pub fn validate_envelope(
+    doc_type: &str,
+    version: u32,
+    body: &[u8],
+) -> Option<std::result::Result<Vec<Item>, Problem>> {
+    let fields = schema::schema(doc_type, version)?;
+    let bad = |path: &str, rule: &'static str, message: String| Problem {
+        path: path.into(),
+        rule,
+        message,
+    };
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) => return Some(Err(bad("$", "json", format!("not valid JSON: {e}")))),
+    };
+    let Some(docs) = value.get("documents").and_then(Value::as_array) else {
+        return Some(Err(bad(
+            "documents",
+            "required",
+            "a list of documents is required".into(),
+        )));
+    };
+    if let Some(extra) = value
+        .as_object()
+        .and_then(|o| o.keys().find(|k| *k != "documents"))
+    {
+        return Some(Err(bad(
+            extra,
+            "unknown_field",
+            "unknown field (known: documents)".into(),
+        )));
+    }
+    if docs.is_empty() || docs.len() > MAX_BATCH {
+        return Some(Err(bad(
+            "documents",
+            "length",
+            format!("must hold 1 to {MAX_BATCH} documents, not {}", docs.len()),
+        )));
+    }
+    let items = crate::pool::install(|| {
+        use rayon::prelude::*;
+        docs.par_iter()
+            .map(|d| {
+                let key = d
+                    .get("idempotency_key")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                let outcome = match d.get("document") {
+                    Some(doc) => validate_with(doc_type, fields, doc.to_string().as_bytes()),
+                    None => Err(vec![Problem {
+                        path: "document".into(),
+                        rule: "required",
+                        message: "each item needs its document".into(),
+                    }]),
+                };
+                Item { key, outcome }
+            })
+            .collect::<Vec<Item>>()
+    });
+    Some(items.map_err(|e| bad("$", "engine", e.to_string())))
+}

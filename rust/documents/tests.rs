@@ -129,3 +129,28 @@ fn sscc_dates_and_datetimes() {
     assert!(validate("nope", 1, b"{}").is_none());
     assert!(validate("asn", 2, b"{}").is_none());
 }
+
+#[test]
+fn envelope_validates_each_document_alone() {
+    let body = br#"{"documents":[
+        {"idempotency_key":"a","document":{"bill":"B","status":"paid","amount":"1.50","currency":"USD","date":"2026-01-01","payment_ref":"P"}},
+        {"idempotency_key":"b","document":{"bill":"B","status":"lost"}},
+        {"document":{}}]}"#;
+    let items = validate_envelope("payment_status", 1, body)
+        .unwrap()
+        .unwrap();
+    assert_eq!(items.len(), 3);
+    let alone = validate("payment_status", 1, br#"{"bill":"B","status":"paid","amount":1.5,"currency":"USD","date":"2026-01-01","payment_ref":"P"}"#).unwrap();
+    assert_eq!(items[0].outcome, alone);
+    assert_eq!(items[0].key.as_deref(), Some("a"));
+    assert!(items[1].outcome.is_err());
+    assert_eq!(items[2].key, None);
+    let e = validate_envelope("payment_status", 1, br#"{"docs":[]}"#)
+        .unwrap()
+        .unwrap_err();
+    assert_eq!((e.path.as_str(), e.rule), ("documents", "required"));
+    let e = validate_envelope("payment_status", 1, br#"{"documents":[]}"#)
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(e.rule, "length");
+}

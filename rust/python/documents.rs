@@ -12,6 +12,7 @@ use crate::error::{Error, Location};
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(validate_documents, m)?)?;
     m.add_function(wrap_pyfunction!(document_types, m)?)?;
+    m.add_function(wrap_pyfunction!(validate_envelope, m)?)?;
     Ok(())
 }
 
@@ -30,20 +31,7 @@ fn validate_documents<'py>(
     version: u32,
 ) -> PyResult<Bound<'py, PyList>> {
     if schema::schema(doc_type, version).is_none() {
-        let known: Vec<String> = schema::DOCUMENTS
-            .iter()
-            .map(|(t, v, _)| format!("{t} v{v}"))
-            .collect();
-        return Err(to_py(
-            py,
-            Error::input(
-                Location::field("doc_type"),
-                format!(
-                    "unknown document type or version {doc_type} v{version} (known: {})",
-                    known.join(", ")
-                ),
-            ),
-        ));
+        return Err(to_py(py, unknown_type(doc_type, version)));
     }
     let owned: Vec<Vec<u8>> = bodies.iter().map(|b| b.as_bytes().to_vec()).collect();
     let doc_type_owned = doc_type.to_string();
@@ -57,12 +45,81 @@ fn validate_documents<'py>(
         match o {
             Ok(v) => out.append((Some(v.canonical), Some(v.hash), PyList::empty(py)))?,
             Err(problems) => {
-                let ps = PyList::empty(py);
-                for p in problems {
-                    ps.append((p.path, p.rule, p.message))?;
-                }
-                out.append((None::<String>, None::<String>, ps))?
+                out.append((None::<String>, None::<String>, problems_list(py, problems)?))?
             }
+        }
+    }
+    Ok(out)
+}
+
+fn unknown_type(doc_type: &str, version: u32) -> Error {
+    let known: Vec<String> = schema::DOCUMENTS
+        .iter()
+        .map(|(t, v, _)| format!("{t} v{v}"))
+        .collect();
+    Error::input(
+        Location::field("doc_type"),
+        format!(
+            "unknown document type or version {doc_type} v{version} (known: {})",
+            known.join(", ")
+        ),
+    )
+}
+
+fn problems_list<'py>(
+    py: Python<'py>,
+    problems: Vec<documents::Problem>,
+) -> PyResult<Bound<'py, PyList>> {
+    let ps = PyList::empty(py);
+    for p in problems {
+        ps.append((p.path, p.rule, p.message))?;
+    }
+    Ok(ps)
+}
+
+/// Validate a batch envelope `{"documents": [{"idempotency_key", "document"}, ...]}`
+/// in one call. Returns one `(key, canonical_json, sha256_hex, problems)` per
+/// document, in order (`key` is `None` when the item has no string key). A
+/// bad envelope raises `InputError` whose `field` is the path and whose
+/// message starts with the rule.
+#[pyfunction]
+#[pyo3(signature = (doc_type, body, version=1))]
+fn validate_envelope<'py>(
+    py: Python<'py>,
+    doc_type: &str,
+    body: &Bound<'py, PyBytes>,
+    version: u32,
+) -> PyResult<Bound<'py, PyList>> {
+    if schema::schema(doc_type, version).is_none() {
+        return Err(to_py(py, unknown_type(doc_type, version)));
+    }
+    let owned = body.as_bytes().to_vec();
+    let doc_type_owned = doc_type.to_string();
+    let result = detached(py, move || {
+        Ok(
+            documents::validate_envelope(&doc_type_owned, version, &owned)
+                .expect("schema checked above"),
+        )
+    })?;
+    let items = result.map_err(|p| {
+        to_py(
+            py,
+            Error::input(
+                Location::field(p.path),
+                format!("{}: {}", p.rule, p.message),
+            ),
+        )
+    })?;
+    let out = PyList::empty(py);
+    for it in items {
+        match it.outcome {
+            Ok(v) => out.append((it.key, Some(v.canonical), Some(v.hash), PyList::empty(py)))?,
+            Err(ps) => out.append((
+                it.key,
+                None::<String>,
+                None::<String>,
+                problems_list(py, ps)?,
+            ))?,
         }
     }
     Ok(out)

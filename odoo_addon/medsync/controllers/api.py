@@ -1,6 +1,7 @@
 """The integration API (JSON over HTTP, bearer API keys per system).
 
     POST /medsync/api/v1/<system>/<doc_type>          accept a document (202)
+    POST /medsync/api/v1/<system>/<doc_type>/batch    accept many, each with its key (200, per document)
     GET  /medsync/api/v1/<system>/messages/<key|id>   its state and records
     GET  /medsync/api/v1/openapi.json                 this API, described
     GET  /medsync/api/v1/metrics                      Prometheus text format
@@ -66,6 +67,24 @@ class MedsyncApi(http.Controller):
             _logger.info("hub: %s %s/%s refused: %s", request.httprequest.remote_addr, system, doc_type, exc.code)
             return _error(exc)
         return _response(status, out, extra)
+
+    @http.route("/medsync/api/v1/<string:system>/<string:doc_type>/batch", type="http", auth="none",
+                methods=["POST"], csrf=False, save_session=False, max_content_length=hub.HARD_BODY_LIMIT,
+                readonly=False)
+    def post_batch(self, system, doc_type, **_kw):
+        env = request.env
+        try:
+            info = hub.authenticate(env, request.httprequest.headers.get("Authorization"), system)
+            hub.check_rate(env, info)
+            if request.httprequest.mimetype != "application/json":
+                raise hub.HubError("UNSUPPORTED_MEDIA_TYPE", "Send the batch as application/json.", 415)
+            body = _read_body(min(info["max_body"] * 8, hub.HARD_BODY_LIMIT))
+            results = hub.accept_batch(env, info, doc_type, body, request.httprequest.headers.get("X-Schema-Version"))
+        except hub.HubError as exc:
+            _logger.info("hub: %s %s/%s batch refused: %s", request.httprequest.remote_addr, system, doc_type,
+                         exc.code)
+            return _error(exc)
+        return _response(200, {"results": results})
 
     @http.route("/medsync/api/v1/<string:system>/messages/<string:key>", type="http", auth="none",
                 methods=["GET"], csrf=False, save_session=False)

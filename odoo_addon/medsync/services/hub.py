@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 import psycopg2.errors
 
-from odoo import fields
+from odoo import SUPERUSER_ID, fields
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -36,7 +36,9 @@ HARD_BODY_LIMIT = 64 * 1024 * 1024
 KEY_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,255}$")
 AUTH_TTL = 60.0  # seconds a verified key is trusted without hashing it again
 BACKOFF_BASE, BACKOFF_CAP = 30.0, 3600.0
-STALE_JOB = timedelta(minutes=10)
+BUSY_BASE = 1.0  # a concurrent update clears in moments: retry soon
+# a job started (or handed to a worker) this long ago whose message no worker holds (row lock) is dead
+STALE_JOB = timedelta(minutes=2)
 WAITING = ("received", "queued", "retrying", "failed")
 FINAL = ("done", "dead", "cancelled", "rejected")
 
@@ -182,6 +184,12 @@ def accept(env, info, doc_type, body, idem_key, version_header):
         _reject(user_env, info, flow, doc_type, version, idem_key, body, "VALIDATION_FAILED")
         raise HubError("VALIDATION_FAILED", f"The {doc_type} document is not valid ({len(problems)} problem(s)).",
                        422, problems=problems)
+    # a key seen before answers as the first time, whatever has happened since (the invoice it created
+    # would otherwise make the repeat look like a duplicate invoice)
+    env.cr.execute("SELECT 1 FROM medsync_message WHERE system_id = %s AND idempotency_key = %s",
+                   (info["id"], idem_key))
+    if env.cr.fetchone():
+        return _replay_first_response(user_env, info, doc_type, idem_key, digest)
     doc = json.loads(canonical)
     try:
         ref = hub_handlers.precheck(user_env, info, doc_type, doc)
@@ -228,10 +236,12 @@ def _store(env, info, flow, doc_type, version, idem_key, canonical, digest, ref)
     msg = msgs.browse(row[0])
     if big:
         msg._attach_payload(big)
-    msg._enqueue()
     body = {"message_id": msg.id, "state": "queued", "idempotency_key": idem_key, "payload_hash": digest,
             "status_url": f"/medsync/api/v1/{info['code']}/messages/{idem_key}"}
-    msg.write({"response_status": 202, "response_body": _json(body)})
+    msg._enqueue(criticality=flow["criticality"])
+    # the first response is kept with the row, in the same transaction
+    cr.execute("UPDATE medsync_message SET response_status = 202, response_body = %s WHERE id = %s",
+               (_json(body), msg.id))
     return 202, body, {}
 
 
@@ -249,6 +259,135 @@ def _replay_first_response(env, info, doc_type, idem_key, digest):
         raise HubError("IDEMPOTENCY_IN_PROGRESS", "The first request with this key is being processed; "
                        "retry shortly.", 409, retry_after=1) from exc
     return status or 202, json.loads(body or "{}"), {"Idempotent-Replayed": "true"}
+
+
+BATCH_JOB_SIZE = 50  # messages of a batch processed by one job (each in its own savepoint)
+
+
+def accept_batch(env, info, doc_type, body, version_header):
+    """Accept an envelope of documents, each with its own idempotency key, in
+    one request: one engine call validates them all, one statement stores the
+    new ones, one job per 50 processes them. Each document gets exactly the
+    answer it would have got alone; the request answers 200 with the list."""
+    from . import hub_handlers
+
+    flow = info["flows"].get(doc_type)
+    if flow is None:
+        raise HubError("FLOW_UNKNOWN", f"System {info['code']} has no active inbound flow for {doc_type!r}.", 404)
+    version = flow["version"]
+    if version_header not in (None, "") and (not str(version_header).isdigit()
+                                              or int(version_header) != version):
+        raise HubError("SCHEMA_VERSION", f"This flow takes {doc_type} schema version {version}.", 400)
+    mc = engine.core(env)
+    try:
+        items = mc.validate_envelope(doc_type, body, version=version)
+    except mc.InputError as exc:
+        rule, _sep, message = str(exc).split(": ", 1)[-1].partition(": ")
+        raise HubError("VALIDATION_FAILED", "The batch envelope is not valid.", 422,
+                       problems=[(exc.field or "$", rule, message)]) from exc
+    user_env = env(user=info["user_id"], context=dict(env.context, allowed_company_ids=[info["company_id"]]))
+    cr = env.cr
+    results = [None] * len(items)
+    keys = [k for k, *_ in items if isinstance(k, str)]
+    cr.execute("""SELECT idempotency_key, doc_type, payload_hash, response_status, response_body
+                    FROM medsync_message WHERE system_id = %s AND idempotency_key = ANY(%s)""", (info["id"], keys))
+    known = {k: (t, h, st, b) for k, t, h, st, b in cr.fetchall()}
+    first_in_batch, fresh, rejected = {}, [], []
+    for i, (key, canonical, digest, problems) in enumerate(items):
+        if not isinstance(key, str) or not KEY_RE.match(key):
+            results[i] = (400, HubError("IDEMPOTENCY_KEY_MISSING", "Each document needs an idempotency_key: 1 to "
+                                        "255 of A-Z a-z 0-9 . _ : -", 400).body())
+            continue
+        if problems:
+            rejected.append((key, canonical or "", "VALIDATION_FAILED", ""))
+            results[i] = (422, HubError("VALIDATION_FAILED", f"The {doc_type} document is not valid "
+                                        f"({len(problems)} problem(s)).", 422, problems=problems).body())
+            continue
+        if key in known or key in first_in_batch:
+            continue  # answered after the insert, as its first occurrence was
+        try:
+            ref = hub_handlers.precheck(user_env, info, doc_type, json.loads(canonical))
+        except HubError as exc:
+            rejected.append((key, canonical, exc.code, exc.message))
+            results[i] = (exc.status, exc.body())
+            continue
+        first_in_batch[key] = i
+        fresh.append((i, key, canonical, digest, ref))
+    _reject_many(user_env, info, flow, doc_type, version, rejected)
+    stored = _store_many(user_env, info, flow, doc_type, version, fresh)
+    known.update(stored)
+    for i, (key, _canonical, digest, problems) in enumerate(items):
+        if results[i] is not None or problems:
+            continue
+        if key not in known:  # inserted by a concurrent request after our snapshot: Odoo retries the request
+            raise psycopg2.errors.SerializationFailure("idempotency key inserted concurrently")
+        first_type, first_hash, status, first_body = known[key]
+        if first_type != doc_type or first_hash != digest:
+            results[i] = (422, HubError("IDEMPOTENCY_CONFLICT", "This Idempotency-Key was used for a different "
+                                        "document.", 422).body())
+        else:
+            results[i] = (status or 202, json.loads(first_body or "{}"))
+    return [{"idempotency_key": items[i][0], "status": st, **b} for i, (st, b) in enumerate(results)]
+
+
+def _reject_many(env, info, flow, doc_type, version, rejected):
+    if not rejected:
+        return
+    msgs = env["medsync.message"]
+    vals_list, big = [], []
+    for key, text, code, message in rejected:
+        vals, large = msgs._payload_values(text)
+        vals_list.append({**vals, "direction": "inbound", "system_id": info["id"], "flow_id": flow["id"],
+                          "company_id": info["company_id"], "doc_type": doc_type, "schema_version": version,
+                          "refused_key": key[:255], "state": "rejected", "error_code": code, "error_message": message,
+                          "response_status": 422})
+        big.append(large)
+    for msg, large in zip(msgs.create(vals_list), big, strict=True):
+        if large:
+            msg._attach_payload(large)
+
+
+def _store_many(env, info, flow, doc_type, version, fresh):
+    """Insert the new messages in one statement; returns {key: (type, hash,
+    status, body)} of those this request stored."""
+    if not fresh:
+        return {}
+    cr = env.cr
+    now = fields.Datetime.now()
+    msgs = env["medsync.message"]
+    msgs.flush_model()
+    rows, bigs = [], {}
+    expires = now + timedelta(days=max(flow["retention_days"], 1))
+    for _i, key, canonical, digest, ref in fresh:
+        vals, big = msgs._payload_values(canonical)
+        if big:
+            bigs[key] = big
+        rows.append(SQL("('inbound', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'queued', 0, %s, %s, %s, %s, %s, %s)",
+                        info["id"], flow["id"], info["company_id"], doc_type, version, key, expires,
+                        (ref or "")[:255] or None, vals["payload"] or None, vals["payload_size"], digest, now, now,
+                        env.uid, now, env.uid, now))
+    cr.execute(SQL(
+        """INSERT INTO medsync_message (direction, system_id, flow_id, company_id, doc_type, schema_version,
+                  idempotency_key, key_expires, external_ref, payload, payload_size, payload_hash, state, attempts,
+                  next_attempt, received_at, create_uid, create_date, write_uid, write_date)
+           VALUES %s ON CONFLICT (system_id, idempotency_key) DO NOTHING RETURNING id, idempotency_key, payload_hash""",
+        SQL(", ").join(rows)))
+    inserted = cr.fetchall()
+    out, answers = {}, []
+    for mid, key, digest in inserted:
+        body = {"message_id": mid, "state": "queued", "idempotency_key": key, "payload_hash": digest,
+                "status_url": f"/medsync/api/v1/{info['code']}/messages/{key}"}
+        out[key] = (doc_type, digest, 202, _json(body))
+        answers.append((mid, _json(body)))
+        if key in bigs:
+            msgs.browse(mid)._attach_payload(bigs[key])
+    ids = [mid for mid, _k, _d in inserted]
+    for start in range(0, len(ids), BATCH_JOB_SIZE):
+        msgs.browse(ids[start:start + BATCH_JOB_SIZE])._enqueue(criticality=flow["criticality"], together=True)
+    cr.execute(SQL("""UPDATE medsync_message m SET response_status = 202, response_body = v.body
+                        FROM (VALUES %s) AS v(id, body) WHERE m.id = v.id""",
+                   SQL(", ").join(SQL("(%s, %s)", mid, b) for mid, b in answers)))
+    return out
 
 
 def status_of(env, info, key_or_id):
@@ -286,6 +425,7 @@ def process(msgs):
     env = msgs.env
     cr = env.cr
     done = 0
+    created_bills = []
     msgs.flush_model()
     for mid in msgs.ids:
         try:
@@ -317,6 +457,12 @@ def process(msgs):
                    "link_ids": [(0, 0, {"res_model": r._name, "res_id": r.id, "role": role})
                                 for r, role in links if r]})
         done += 1
+        created_bills += msg.link_ids.filtered(
+            lambda link: link.role == "created" and link.res_model == "account.move").mapped("res_id")
+    if created_bills:
+        # matching is the system's own check (as the nightly run): one job for the bills of this job, as the
+        # superuser, not as the sender, which may not (and should not) write match results and exceptions
+        env["account.move"].with_user(SUPERUSER_ID).browse(created_bills)._medsync_enqueue_match()
     return done
 
 
@@ -331,9 +477,9 @@ def classify(exc):
     return "ERROR", f"{type(exc).__name__}: {exc}", False
 
 
-def backoff(attempts):
+def backoff(attempts, base=BACKOFF_BASE):
     """Exponential with equal jitter: half fixed, half random."""
-    delay = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** max(attempts - 1, 0)))
+    delay = min(BACKOFF_CAP, base * (2 ** max(attempts - 1, 0)))
     return delay / 2 + random.uniform(0, delay / 2)
 
 
@@ -347,7 +493,8 @@ def _failed(msg, exc):
         _dead_letter_exception(msg, permanent)
         _logger.info("hub message %s dead after %s attempt(s): %s", msg.id, attempts, code)
         return
-    nxt = fields.Datetime.now() + timedelta(seconds=backoff(attempts))
+    nxt = fields.Datetime.now() + timedelta(seconds=backoff(attempts, BUSY_BASE if code == "DATABASE_BUSY"
+                                                             else BACKOFF_BASE))
     msg.write({"state": "retrying", "attempts": attempts, "error_code": code, "error_message": message,
                "next_attempt": nxt})
     msg._enqueue(eta=nxt)
@@ -370,13 +517,15 @@ def recover(env, limit):
     """Queue again the due messages that no live job will process."""
     cr = env.cr
     env["medsync.message"].flush_model()
-    env["queue.job"].flush_model(["uuid", "state", "date_started"])
+    env["queue.job"].flush_model(["uuid", "state", "date_started", "date_enqueued"])
     cr.execute("""SELECT m.id FROM medsync_message m
                   LEFT JOIN queue_job j ON j.uuid = m.job_uuid
                   WHERE m.state IN ('queued', 'retrying')
                     AND coalesce(m.next_attempt, m.received_at) < (now() at time zone 'utc') - interval '2 minutes'
                     AND (j.id IS NULL OR j.state IN ('done', 'failed', 'cancelled')
-                         OR (j.state = 'started' AND j.date_started < (now() at time zone 'utc') - %s))
+                         OR (j.state IN ('started', 'enqueued')
+                             AND coalesce(j.date_started, j.date_enqueued, j.date_created)
+                                 < (now() at time zone 'utc') - %s))
                   ORDER BY m.id LIMIT %s
                   FOR UPDATE OF m SKIP LOCKED""", (STALE_JOB, limit))
     msgs = env["medsync.message"].browse([r[0] for r in cr.fetchall()])

@@ -97,33 +97,74 @@ def _duplicate_invoice(env, po, ref):
 # ---------------------------------------------------------------------------- at the door
 
 def precheck(env, info, doc_type, doc):
-    """Cheap checks of the references; returns the document's external reference."""
-    partner = info["partner_id"]
-    if doc_type == "po_ack":
-        po = find_po(env, partner, doc["po"])
-        resolve_products(env, {ln["product"] for ln in doc["lines"]}
-                         | {ln["substitute_product"] for ln in doc["lines"] if "substitute_product" in ln},
-                         po.partner_id)
-        return doc["po"]
-    if doc_type == "asn":
-        po = find_po(env, partner, doc["po"])
-        resolve_products(env, {ln["product"] for ln in doc["lines"]}, po.partner_id)
-        return doc["asn"]
-    if doc_type == "invoice":
-        po = find_po(env, partner, doc["po"], states=("purchase", "done"))
-        resolve_products(env, {ln["product"] for ln in doc["lines"]}, po.partner_id)
-        if _duplicate_invoice(env, po, doc["invoice"]):
-            raise HubError("DUPLICATE_INVOICE", f"Invoice {doc['invoice']} of this vendor is already in Odoo.")
-        return doc["invoice"]
+    """Cheap checks of the references, so that the sender hears at once about
+    an unknown order, product, bill or vendor; returns the document's external
+    reference. Plain parameterised reads (this runs on every request, before
+    anything is written, so nothing needs flushing), limited to the system's
+    company and vendor: they tell the sender no more than the refusal says.
+    The job checks again through the ORM, with the system user's rights."""
+    partner = info["partner_id"] or None
+    company = info["company_id"]
+    if doc_type in ("po_ack", "asn", "invoice"):
+        states = ("purchase", "done") if doc_type == "invoice" else OPEN_PO
+        _precheck_po(env, company, partner, doc["po"], states)
+        codes = {ln["product"] for ln in doc["lines"]}
+        codes |= {ln["substitute_product"] for ln in doc["lines"] if "substitute_product" in ln}
+        _precheck_products(env, codes, partner)
+        if doc_type == "invoice":
+            env.cr.execute("""SELECT 1 FROM account_move WHERE move_type = 'in_invoice' AND state != 'cancel'
+                                 AND ref = %s AND commercial_partner_id = %s LIMIT 1""", (doc["invoice"], partner))
+            if env.cr.fetchone():
+                raise HubError("DUPLICATE_INVOICE", f"Invoice {doc['invoice']} of this vendor is already in Odoo.")
+            return doc["invoice"]
+        return doc["po"] if doc_type == "po_ack" else doc["asn"]
     if doc_type == "payment_status":
-        find_bill(env, partner, doc["bill"])
+        env.cr.execute("""SELECT count(*) FROM account_move
+                           WHERE move_type = 'in_invoice' AND state = 'posted' AND company_id = %s
+                             AND (ref = %s OR name = %s) AND (%s::int IS NULL OR commercial_partner_id = %s)""",
+                       (company, doc["bill"], doc["bill"], partner, partner))
+        n = env.cr.fetchone()[0]
+        if n != 1:
+            raise HubError("UNKNOWN_BILL" if not n else "AMBIGUOUS_BILL",
+                           f"{'No' if not n else 'More than one'} posted vendor bill {doc['bill']} for this system.")
         return doc["payment_ref"]
     if doc_type == "vendor_update":
-        find_vendor(env, partner, doc["vendor"])
+        env.cr.execute("""SELECT commercial_partner_id FROM res_partner
+                           WHERE ref = %s AND active AND (company_id IS NULL OR company_id = %s) LIMIT 2""",
+                       (doc["vendor"], company))
+        rows = env.cr.fetchall()
+        if len(rows) != 1 or (partner and rows[0][0] != partner):
+            raise HubError("UNKNOWN_VENDOR", f"No single vendor with reference {doc['vendor']} for this system.")
         return doc["vendor"]
     if doc_type == "stock_snapshot":
         return f"{doc['source']}@{doc['as_of']}"
     return None
+
+
+def _precheck_po(env, company, partner, name, states):
+    env.cr.execute("""SELECT po.state, rp.commercial_partner_id FROM purchase_order po
+                        JOIN res_partner rp ON rp.id = po.partner_id
+                       WHERE po.name = %s AND po.company_id = %s LIMIT 1""", (name, company))
+    row = env.cr.fetchone()
+    if not row or (partner and row[1] != partner):
+        raise HubError("UNKNOWN_PO", f"No purchase order {name} for this system.")
+    if row[0] not in states:
+        code = "PO_NOT_CONFIRMED" if row[0] in ("draft", "sent", "to approve") else "PO_CLOSED"
+        raise HubError(code, f"Purchase order {name} is {row[0]}; it takes no such documents now.")
+
+
+def _precheck_products(env, codes, partner):
+    env.cr.execute("""SELECT c.code FROM unnest(%s::varchar[]) AS c(code)
+                       WHERE NOT EXISTS (SELECT 1 FROM product_product p
+                                          WHERE p.active AND (p.default_code = c.code OR p.barcode = c.code))
+                         AND NOT EXISTS (SELECT 1 FROM product_supplierinfo s
+                                           JOIN res_partner sp ON sp.id = s.partner_id
+                                          WHERE s.product_code = c.code
+                                            AND (%s::int IS NULL OR sp.commercial_partner_id = %s))
+                       ORDER BY 1""", (sorted(codes), partner, partner))
+    missing = [r[0] for r in env.cr.fetchall()]
+    if missing:
+        raise HubError("UNKNOWN_PRODUCT", f"Unknown product code(s): {', '.join(missing[:20])}.")
 
 
 # ---------------------------------------------------------------------------- in the job
@@ -277,8 +318,7 @@ def _invoice(env, msg, doc):
     if "total" in doc and bill.currency_id.compare_amounts(bill.amount_total, float(doc["total"])) != 0:
         bill.message_post(body=env._("The vendor's total is %(t)s; the lines in Odoo add up to %(o)s.",
                                      t=doc["total"], o=bill.amount_total))
-    bill._medsync_enqueue_match()
-    return [(bill, "created")]
+    return [(bill, "created")]  # hub.process queues the matching of every bill its job created, once
 
 
 def _payment(env, msg, doc):

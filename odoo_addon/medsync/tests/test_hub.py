@@ -171,6 +171,34 @@ class TestHub(HttpCase):
         self.env["medsync.message"]._cron_housekeeping()
         self.assertEqual(self.post("po_ack", self.ack(qty=90, status="accepted")).status_code, 202)
 
+    def test_batch_answers_each_document_as_if_alone(self):
+        self.assertEqual(self.post("po_ack", self.ack(), idem="seen").status_code, 202)
+        first = self.msgs(idempotency_key="seen")
+        docs = [("b1", self.ack()), ("b2", self.ack(product="NOPE")), ("b3", self.ack(qty=-1)),
+                ("seen", self.ack()), ("b1", self.ack()), ("b4", {**self.ack(), "po": "P99999"}),
+                ("b5", self.ack(qty=7))]
+        body = json.dumps({"documents": [{"idempotency_key": k, "document": d} for k, d in docs]}).encode()
+        res = self.url_open("/medsync/api/v1/acme/po_ack/batch", data=body, headers={
+            "Authorization": f"Bearer {self.key}", "Content-Type": "application/json"})
+        self.env.invalidate_all()
+        self.assertEqual(res.status_code, 200, res.text)
+        out = res.json()["results"]
+        self.assertEqual([r["status"] for r in out], [202, 422, 422, 202, 202, 422, 202])
+        self.assertEqual([r.get("error", {}).get("code") for r in out],
+                         [None, "UNKNOWN_PRODUCT", "VALIDATION_FAILED", None, None, "UNKNOWN_PO", None])
+        self.assertEqual(out[3]["message_id"], first.id, "a key seen before answers its first response")
+        self.assertEqual(out[4]["message_id"], out[0]["message_id"], "a key twice in one batch is one message")
+        new = self.msgs(idempotency_key="b1") | self.msgs(idempotency_key="b5")
+        self.assertEqual(len(new), 2)
+        self.assertEqual(len(set(new.mapped("job_uuid"))), 1, "one job for the batch's new messages")
+        self.assertEqual(self.msgs(state="rejected").mapped("refused_key"), ["b4", "b3", "b2"])
+        self.run_jobs(new)
+        self.assertEqual(set(new.mapped("state")), {"done"})
+        bad = self.url_open("/medsync/api/v1/acme/po_ack/batch", data=b'{"docs": []}', headers={
+            "Authorization": f"Bearer {self.key}", "Content-Type": "application/json"})
+        self.assertError(bad, 422, "VALIDATION_FAILED")
+        self.assertEqual(bad.json()["error"]["problems"][0]["path"], "documents")
+
     # ------------------------------------------------------------------ documents
 
     def test_po_ack_happy_path(self):
