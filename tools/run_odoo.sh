@@ -49,7 +49,7 @@ without_demo = False
 log_level = info
 
 [queue_job]
-channels = root:2,root.medsync:2,root.medsync.match:1
+channels = root:2,root.medsync:2,root.medsync.match:1,root.medsync.hub.procurement:1,root.medsync.hub.billing:1,root.medsync.hub.batch:1
 CONF
 
 odoo() { PYTHONPATH="$ODOO_SRC" "$VENV/bin/python" "$ODOO_SRC/setup/odoo-bin" -c "$conf" "$@"; }

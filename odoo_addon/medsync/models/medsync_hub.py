@@ -139,6 +139,8 @@ class MedsyncSystem(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
+        # what a system may do and where its orders go are audited (the secret itself never is)
+        self.env["medsync.audit"]._log("system_changed", self, ", ".join(sorted(vals)))
         if "code" in vals or "active" in vals:
             for system in self:
                 if system.user_id:

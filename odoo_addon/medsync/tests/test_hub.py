@@ -363,6 +363,23 @@ class TestHub(HttpCase):
         actions = self.env["medsync.audit"].search([("res_model", "=", "medsync.message")]).mapped("action")
         self.assertEqual(sorted(actions), ["message_replay", "message_requeue"])
 
+    def test_sla_breach_raised_for_the_owner_then_resolved(self):
+        self.post("po_ack", self.ack())
+        msg = self.msgs(idempotency_key="k1")
+        msg.sudo().write({"received_at": fields.Datetime.now() - timedelta(hours=2)})
+        self.env["medsync.message"]._cron_housekeeping()
+        flow = msg.flow_id
+        breach = self.env["medsync.exception"].search([("key", "=", f"hub-sla-{flow.id}")])
+        self.assertEqual((breach.state, breach.owner_user_id), ("open", self.admin))
+        self.assertTrue(breach.activity_ids, "the owner has a to-do")
+        self.run_jobs(msg)
+        self.env["medsync.message"]._cron_housekeeping()
+        self.assertEqual(breach.state, "resolved")
+        # changing what a system may do is audited
+        self.system.with_user(self.admin).write({"rate_limit": 10})
+        self.assertTrue(self.env["medsync.audit"].search([("action", "=", "system_changed"),
+                                                           ("reason", "=", "rate_limit")]))
+
     def test_permanent_error_goes_straight_to_dead_letters(self):
         self.post("po_ack", self.ack())
         self.po.button_cancel()
