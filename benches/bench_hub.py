@@ -61,41 +61,24 @@ def main():
             plan.insert(rng.randrange(first + 1, len(plan) + 1), uniques[first])
         size = max(args.batch, 1)
         chunks = [plan[i:i + size] for i in range(0, len(plan), size)]
-        work = iter(chunks)
-        lock = threading.Lock()
+
+        def send(client, chunk):
+            if args.batch:
+                status, _h, body = client.post_batch(info, "invoice", [
+                    (key, hub_live.invoice_doc(info, ref)) for key, ref in chunk])
+                return status, [r["status"] for r in json.loads(body)["results"]] if status == 200 else [status], body
+            key, ref = chunk[0]
+            status, _h, body = client.post(info, "invoice", hub_live.invoice_doc(info, ref), key)
+            return status, [status], body
+
+        burst_s, done = burst(server.port, chunks, args.concurrency, send)
         latencies, statuses, errors = [], {}, []
-
-        def worker():
-            client = hub_live.Client(server.port)
-            while True:
-                with lock:
-                    chunk = next(work, None)
-                if chunk is None:
-                    return
-                t0 = time.perf_counter()
-                if args.batch:
-                    status, _h, body = client.post_batch(info, "invoice", [
-                        (key, hub_live.invoice_doc(info, ref)) for key, ref in chunk])
-                    answers = [r["status"] for r in json.loads(body)["results"]] if status == 200 else [status]
-                else:
-                    key, ref = chunk[0]
-                    status, _h, body = client.post(info, "invoice", hub_live.invoice_doc(info, ref), key)
-                    answers = [status]
-                dt = time.perf_counter() - t0
-                with lock:
-                    latencies.extend([dt] * len(chunk))  # a document is accepted when its request returns
-                    for a in answers:
-                        statuses[a] = statuses.get(a, 0) + 1
-                    if status not in (200, 202) and len(errors) < 5:
-                        errors.append(body[:300])
-
-        threads = [threading.Thread(target=worker) for _ in range(args.concurrency)]
-        t0 = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        burst_s = time.perf_counter() - t0
+        for dt, chunk, (status, answers, body) in done:
+            latencies.extend([dt] * len(chunk))  # a document is accepted when its request returns
+            for a in answers:
+                statuses[a] = statuses.get(a, 0) + 1
+            if status not in (200, 202) and len(errors) < 5:
+                errors.append(body[:300])
         accepted = statuses.get(202, 0)
         print(f"burst: {len(plan)} documents in {len(chunks)} requests, {burst_s:.1f} s, statuses {statuses}",
               flush=True)
@@ -132,40 +115,44 @@ def main():
         server.stop()
 
 
+def burst(port, items, concurrency, send):
+    """Send every item from ``concurrency`` threads, each with its own
+    connection; returns the wall time and ``(latency, item, send's result)``."""
+    work = iter(items)
+    lock = threading.Lock()
+    out = []
+
+    def worker():
+        client = hub_live.Client(port)
+        while True:
+            with lock:
+                item = next(work, None)
+            if item is None:
+                return
+            t0 = time.perf_counter()
+            result = send(client, item)
+            with lock:
+                out.append((time.perf_counter() - t0, item, result))
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0, out
+
+
 def measure_single(server, info, tag, args):
     """The same documents one per request, and the server's ceiling for a
     request that does nothing (/web/health), in the same run."""
-    def burst(n, send):
-        it = iter(range(n))
-        lock = threading.Lock()
-        lat = []
-
-        def worker():
-            client = hub_live.Client(server.port)
-            while True:
-                with lock:
-                    i = next(it, None)
-                if i is None:
-                    return
-                t0 = time.perf_counter()
-                status = send(client, i)
-                with lock:
-                    lat.append((time.perf_counter() - t0, status))
-
-        threads = [threading.Thread(target=worker) for _ in range(args.concurrency)]
-        t0 = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        return time.perf_counter() - t0, sorted(lat)
-
-    dt, lat = burst(args.single, lambda c, i: c.post(info, "invoice", hub_live.invoice_doc(info, f"S-{tag}-{i}"),
-                                                     f"s-{tag}-{i}")[0])
-    ok = sum(1 for _d, st in lat if st == 202)
-    noop_dt, _ = burst(args.single, lambda c, i: c.request("GET", "/web/health")[0])
-    return {"single_accepted_per_s": round(ok / dt, 1), "single_p50_ms": round(lat[len(lat) // 2][0] * 1000, 2),
-            "single_p95_ms": round(lat[int(len(lat) * 0.95)][0] * 1000, 2),
+    dt, done = burst(server.port, range(args.single), args.concurrency, lambda c, i: c.post(
+        info, "invoice", hub_live.invoice_doc(info, f"S-{tag}-{i}"), f"s-{tag}-{i}")[0])
+    lat = sorted(d for d, _i, _st in done)
+    ok = sum(1 for _d, _i, st in done if st == 202)
+    noop_dt, _ = burst(server.port, range(args.single), args.concurrency, lambda c, i: c.request("GET", "/web/health"))
+    return {"single_accepted_per_s": round(ok / dt, 1), "single_p50_ms": round(lat[len(lat) // 2] * 1000, 2),
+            "single_p95_ms": round(lat[int(len(lat) * 0.95)] * 1000, 2),
             "http_noop_per_s": round(args.single / noop_dt, 1)}
 
 

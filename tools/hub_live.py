@@ -27,7 +27,7 @@ RUN = Path(os.environ.get("MEDSYNC_RUN_DIR", ROOT / ".run"))
 # jobs run in the HTTP workers (the runner calls them over HTTP): at most two at a time, so that
 # the API always has workers; procurement, billing and batch each have their own channel
 CHANNELS = ("root:2,root.medsync:2,root.medsync.match:1,root.medsync.hub.procurement:1,"
-            "root.medsync.hub.billing:2,root.medsync.hub.batch:1")
+            "root.medsync.hub.billing:1,root.medsync.hub.batch:1")
 
 
 def odoo_found():
