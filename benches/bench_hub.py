@@ -11,7 +11,8 @@ Then it waits until every message is processed and counts the draft bills
 created: exactly one per distinct invoice proves the exactly-once effect.
 
 The last line is one JSON object: accepted_per_s, p50_ms, p95_ms, p99_ms,
-lost, duplicated, and the processing figures.
+lost, duplicated, pending (still waiting when ``--drain-timeout`` ends the
+wait), and the processing figures.
 """
 
 import argparse
@@ -95,7 +96,12 @@ def main():
                                    (refs,)))
         messages = hub_live.sql(pg, args.db, "SELECT count(*) FROM medsync_message WHERE system_id = %s",
                                 (info["system_id"],))[0][0]
-        lost = sum(1 for r in refs if counts.get(r, 0) == 0)
+        # lost: an accepted invoice with no message, or whose message is done without its bill;
+        # still waiting (when --drain-timeout cut the wait short) is counted apart, as pending
+        stored = dict(hub_live.sql(pg, args.db, """SELECT external_ref, state FROM medsync_message
+                                                  WHERE system_id = %s""", (info["system_id"],)))
+        lost = sum(1 for r in refs if r not in stored or (stored[r] == "done" and counts.get(r, 0) == 0))
+        pending = sum(1 for r in refs if stored.get(r) in ("queued", "retrying"))
         duplicated = sum(n - 1 for n in counts.values() if n > 1)
         lat = sorted(latencies)
 
@@ -109,7 +115,7 @@ def main():
             "accepted_per_s": round(accepted / burst_s, 1),
             "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
             "mean_ms": round(statistics.fmean(lat) * 1000, 2), "messages": messages,
-            "bills_created": sum(counts.values()), "lost": lost, "duplicated": duplicated,
+            "bills_created": sum(counts.values()), "lost": lost, "duplicated": duplicated, "pending": pending,
             "processing_s": round(drain_s + burst_s, 1), "states": states}))
     finally:
         server.stop()

@@ -293,7 +293,7 @@ def accept_batch(env, info, doc_type, body, version_header):
                     FROM medsync_message WHERE system_id = %s AND idempotency_key = ANY(%s)""", (info["id"], keys))
     known = {k: (t, h, st, b) for k, t, h, st, b in cr.fetchall()}
     first_in_batch, fresh, rejected = {}, [], []
-    for i, (key, canonical, digest, problems) in enumerate(items):
+    for i, (key, canonical, _digest, problems) in enumerate(items):
         if not isinstance(key, str) or not KEY_RE.match(key):
             results[i] = (400, HubError("IDEMPOTENCY_KEY_MISSING", "Each document needs an idempotency_key: 1 to "
                                         "255 of A-Z a-z 0-9 . _ : -", 400).body())
@@ -305,19 +305,26 @@ def accept_batch(env, info, doc_type, body, version_header):
             continue
         if key in known or key in first_in_batch:
             continue  # answered after the insert, as its first occurrence was
-        try:
-            ref = hub_handlers.precheck(user_env, info, doc_type, json.loads(canonical))
-        except HubError as exc:
-            rejected.append((key, canonical, exc.code, exc.message))
-            results[i] = (exc.status, exc.body())
-            continue
         first_in_batch[key] = i
-        fresh.append((i, key, canonical, digest, ref))
+    # the reference checks of all first occurrences at once (a few statements for the whole batch)
+    firsts = sorted(first_in_batch.values())
+    checks = hub_handlers.precheck_many(user_env, info, doc_type, [json.loads(items[i][1]) for i in firsts])
+    refused = {}
+    for i, (ref, exc) in zip(firsts, checks, strict=True):
+        key, canonical, digest, _problems = items[i]
+        if exc is not None:
+            rejected.append((key, canonical, exc.code, exc.message))
+            results[i] = refused[key] = (exc.status, exc.body())
+        else:
+            fresh.append((i, key, canonical, digest, ref))
     _reject_many(user_env, info, flow, doc_type, version, rejected)
     stored = _store_many(user_env, info, flow, doc_type, version, fresh)
     known.update(stored)
     for i, (key, _canonical, digest, problems) in enumerate(items):
         if results[i] is not None or problems:
+            continue
+        if key in refused:  # a repeat in this batch of a refused document: the same refusal
+            results[i] = refused[key]
             continue
         if key not in known:  # inserted by a concurrent request after our snapshot: Odoo retries the request
             raise psycopg2.errors.SerializationFailure("idempotency key inserted concurrently")

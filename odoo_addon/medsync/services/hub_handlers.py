@@ -141,6 +141,58 @@ def precheck(env, info, doc_type, doc):
     return None
 
 
+def precheck_many(env, info, doc_type, docs):
+    """``precheck`` for a batch: ``[(reference, HubError or None)]`` in order,
+    with one statement per kind of reference for the whole batch where the
+    document type allows it. The answers are those ``precheck`` gives alone."""
+    if doc_type not in ("po_ack", "asn", "invoice") or len(docs) < 2:
+        out = []
+        for doc in docs:
+            try:
+                out.append((precheck(env, info, doc_type, doc), None))
+            except HubError as exc:
+                out.append((None, exc))
+        return out
+    partner = info["partner_id"] or None
+    company = info["company_id"]
+    states = ("purchase", "done") if doc_type == "invoice" else OPEN_PO
+    env.cr.execute("""SELECT po.name, po.state, rp.commercial_partner_id FROM purchase_order po
+                        JOIN res_partner rp ON rp.id = po.partner_id
+                       WHERE po.name = ANY(%s) AND po.company_id = %s""",
+                   (sorted({d["po"] for d in docs}), company))
+    pos = {}
+    for name, state, commercial in env.cr.fetchall():
+        pos.setdefault(name, (state, commercial))
+    codes = {ln["product"] for d in docs for ln in d["lines"]}
+    codes |= {ln["substitute_product"] for d in docs for ln in d["lines"] if "substitute_product" in ln}
+    missing = set(_missing_products(env, codes, partner))
+    billed = set()
+    if doc_type == "invoice":
+        env.cr.execute("""SELECT ref FROM account_move WHERE move_type = 'in_invoice' AND state != 'cancel'
+                             AND ref = ANY(%s) AND commercial_partner_id = %s""",
+                       (sorted({d["invoice"] for d in docs}), partner))
+        billed = {r[0] for r in env.cr.fetchall()}
+    out = []
+    for d in docs:
+        row = pos.get(d["po"])
+        mine = {ln["product"] for ln in d["lines"]}
+        mine |= {ln["substitute_product"] for ln in d["lines"] if "substitute_product" in ln}
+        if not row or (partner and row[1] != partner):
+            exc = HubError("UNKNOWN_PO", f"No purchase order {d['po']} for this system.")
+        elif row[0] not in states:
+            code = "PO_NOT_CONFIRMED" if row[0] in ("draft", "sent", "to approve") else "PO_CLOSED"
+            exc = HubError(code, f"Purchase order {d['po']} is {row[0]}; it takes no such documents now.")
+        elif mine & missing:
+            exc = HubError("UNKNOWN_PRODUCT", f"Unknown product code(s): {', '.join(sorted(mine & missing)[:20])}.")
+        elif doc_type == "invoice" and d["invoice"] in billed:
+            exc = HubError("DUPLICATE_INVOICE", f"Invoice {d['invoice']} of this vendor is already in Odoo.")
+        else:
+            exc = None
+        ref = {"invoice": d.get("invoice"), "po_ack": d["po"], "asn": d.get("asn")}[doc_type]
+        out.append((None, exc) if exc else (ref, None))
+    return out
+
+
 def _precheck_po(env, company, partner, name, states):
     env.cr.execute("""SELECT po.state, rp.commercial_partner_id FROM purchase_order po
                         JOIN res_partner rp ON rp.id = po.partner_id
@@ -153,7 +205,7 @@ def _precheck_po(env, company, partner, name, states):
         raise HubError(code, f"Purchase order {name} is {row[0]}; it takes no such documents now.")
 
 
-def _precheck_products(env, codes, partner):
+def _missing_products(env, codes, partner):
     env.cr.execute("""SELECT c.code FROM unnest(%s::varchar[]) AS c(code)
                        WHERE NOT EXISTS (SELECT 1 FROM product_product p
                                           WHERE p.active AND (p.default_code = c.code OR p.barcode = c.code))
@@ -162,7 +214,11 @@ def _precheck_products(env, codes, partner):
                                           WHERE s.product_code = c.code
                                             AND (%s::int IS NULL OR sp.commercial_partner_id = %s))
                        ORDER BY 1""", (sorted(codes), partner, partner))
-    missing = [r[0] for r in env.cr.fetchall()]
+    return [r[0] for r in env.cr.fetchall()]
+
+
+def _precheck_products(env, codes, partner):
+    missing = _missing_products(env, codes, partner)
     if missing:
         raise HubError("UNKNOWN_PRODUCT", f"Unknown product code(s): {', '.join(missing[:20])}.")
 

@@ -191,7 +191,7 @@ class TestHub(HttpCase):
         new = self.msgs(idempotency_key="b1") | self.msgs(idempotency_key="b5")
         self.assertEqual(len(new), 2)
         self.assertEqual(len(set(new.mapped("job_uuid"))), 1, "one job for the batch's new messages")
-        self.assertEqual(self.msgs(state="rejected").mapped("refused_key"), ["b4", "b3", "b2"])
+        self.assertEqual(sorted(self.msgs(state="rejected").mapped("refused_key")), ["b2", "b3", "b4"])
         self.run_jobs(new)
         self.assertEqual(set(new.mapped("state")), {"done"})
         bad = self.url_open("/medsync/api/v1/acme/po_ack/batch", data=b'{"docs": []}', headers={
