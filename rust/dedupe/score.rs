@@ -569,27 +569,12 @@ pub fn compare(a: &Rec, b: &Rec, f: &Freq, o: &Options) -> (f64, Vec<Evidence>) 
     } else if !a.domain.is_empty() && !b.domain.is_empty() && !a.free_mail && !b.free_mail {
         if a.domain == b.domain {
             let df = f.domains.get(&a.domain).copied().unwrap_or(0);
-            if df > DOMAIN_COMMON_DF {
-                push(
-                    Field::Domain,
-                    Level::Common,
-                    DOMAIN_COMMON,
-                    0.0,
-                    1.0,
-                    a.domain.clone(),
-                    0,
-                );
+            let (level, weight) = if df > DOMAIN_COMMON_DF {
+                (Level::Common, DOMAIN_COMMON)
             } else {
-                push(
-                    Field::Domain,
-                    Level::Agree,
-                    DOMAIN_AGREE,
-                    0.0,
-                    1.0,
-                    a.domain.clone(),
-                    0,
-                );
-            }
+                (Level::Agree, DOMAIN_AGREE)
+            };
+            push(Field::Domain, level, weight, 0.0, 1.0, a.domain.clone(), 0);
         } else {
             push(
                 Field::Domain,

@@ -124,7 +124,8 @@ class MedsyncMessage(models.Model):
             if not group:
                 continue
             crit = criticality or group[:1].flow_id.criticality or "batch"
-            label = f"{len(group)} messages" if together else f"{group.doc_type} {group.external_ref or group.id}"
+            label = (f"{len(group)} messages" if len(group) > 1
+                     else f"{group.doc_type} {group.external_ref or group.id}")
             job = group.with_delay(
                 channel=hub.CHANNELS[crit], eta=eta, priority=hub.PRIORITY[crit], max_retries=1,
                 description=f"MedSync hub: {label}",

@@ -162,26 +162,33 @@ def _json(obj):
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
 
+def _flow(info, doc_type, version_header):
+    """The system's inbound flow for this document type, and the schema version the request may name."""
+    flow = info["flows"].get(doc_type)
+    if flow is None:
+        raise HubError("FLOW_UNKNOWN", f"System {info['code']} has no active inbound flow for {doc_type!r}.", 404)
+    version = flow["version"]
+    if version_header not in (None, "") and (not str(version_header).isdigit()
+                                              or int(version_header) != version):
+        raise HubError("SCHEMA_VERSION", f"This flow takes {doc_type} schema version {version}.", 400)
+    return flow, version
+
+
 def accept(env, info, doc_type, body, idem_key, version_header):
     """Accept one document for a system (already authenticated and within its
     rate). Returns ``(status, body dict, extra headers)``; raises HubError
     for refusals."""
     from . import hub_handlers
 
-    flow = info["flows"].get(doc_type)
-    if flow is None:
-        raise HubError("FLOW_UNKNOWN", f"System {info['code']} has no active inbound flow for {doc_type!r}.", 404)
+    flow, version = _flow(info, doc_type, version_header)
     if not idem_key or not KEY_RE.match(idem_key):
         raise HubError("IDEMPOTENCY_KEY_MISSING",
                        "Send an Idempotency-Key header: 1 to 255 of A-Z a-z 0-9 . _ : -", 400)
-    version = flow["version"]
-    if version_header not in (None, ""):
-        if not str(version_header).isdigit() or int(version_header) != version:
-            raise HubError("SCHEMA_VERSION", f"This flow takes {doc_type} schema version {version}.", 400)
     user_env = env(user=info["user_id"], context=dict(env.context, allowed_company_ids=[info["company_id"]]))
     canonical, digest, problems = engine.core(env).validate_documents(doc_type, [body], version=version)[0]
     if problems:
-        _reject(user_env, info, flow, doc_type, version, idem_key, body, "VALIDATION_FAILED")
+        _reject_many(user_env, info, flow, doc_type, version,
+                     [(idem_key, body.decode("utf-8", "replace"), "VALIDATION_FAILED", "")])
         raise HubError("VALIDATION_FAILED", f"The {doc_type} document is not valid ({len(problems)} problem(s)).",
                        422, problems=problems)
     # a key seen before answers as the first time, whatever has happened since (the invoice it created
@@ -194,55 +201,13 @@ def accept(env, info, doc_type, body, idem_key, version_header):
     try:
         ref = hub_handlers.precheck(user_env, info, doc_type, doc)
     except HubError as exc:
-        _reject(user_env, info, flow, doc_type, version, idem_key, body, exc.code, exc.message)
+        _reject_many(user_env, info, flow, doc_type, version,
+                     [(idem_key, body.decode("utf-8", "replace"), exc.code, exc.message)])
         raise
-    return _store(user_env, info, flow, doc_type, version, idem_key, canonical, digest, ref)
-
-
-def _reject(env, info, flow, doc_type, version, idem_key, body, code, message=""):
-    """Keep a refused request for the record, without reserving its key."""
-    text = body.decode("utf-8", "replace")
-    msgs = env["medsync.message"]
-    vals, big = msgs._payload_values(text)
-    msg = msgs.create({**vals, "direction": "inbound", "system_id": info["id"], "flow_id": flow["id"],
-                       "company_id": info["company_id"], "doc_type": doc_type, "schema_version": version,
-                       "refused_key": (idem_key or "")[:255], "state": "rejected", "error_code": code,
-                       "error_message": message, "response_status": 422})
-    if big:
-        msg._attach_payload(big)
-
-
-def _store(env, info, flow, doc_type, version, idem_key, canonical, digest, ref):
-    cr = env.cr
-    now = fields.Datetime.now()
-    msgs = env["medsync.message"]
-    vals, big = msgs._payload_values(canonical)
-    msgs.flush_model()
-    # claim the key: a concurrent request with the same key waits for this
-    # one, then sees its row (Odoo replays a request that hit a concurrent
-    # insert under its snapshot); the unique index makes two rows impossible
-    cr.execute(SQL(
-        """INSERT INTO medsync_message (direction, system_id, flow_id, company_id, doc_type, schema_version,
-                  idempotency_key, key_expires, external_ref, payload, payload_size, payload_hash, state, attempts,
-                  next_attempt, received_at, create_uid, create_date, write_uid, write_date)
-           VALUES ('inbound', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'queued', 0, %s, %s, %s, %s, %s, %s)
-           ON CONFLICT (system_id, idempotency_key) DO NOTHING RETURNING id""",
-        info["id"], flow["id"], info["company_id"], doc_type, version, idem_key,
-        now + timedelta(days=max(flow["retention_days"], 1)), (ref or "")[:255] or None, vals["payload"] or None,
-        vals["payload_size"], digest, now, now, env.uid, now, env.uid, now))
-    row = cr.fetchone()
-    if not row:
-        return _replay_first_response(env, info, doc_type, idem_key, digest)
-    msg = msgs.browse(row[0])
-    if big:
-        msg._attach_payload(big)
-    body = {"message_id": msg.id, "state": "queued", "idempotency_key": idem_key, "payload_hash": digest,
-            "status_url": f"/medsync/api/v1/{info['code']}/messages/{idem_key}"}
-    msg._enqueue(criticality=flow["criticality"])
-    # the first response is kept with the row, in the same transaction
-    cr.execute("UPDATE medsync_message SET response_status = 202, response_body = %s WHERE id = %s",
-               (_json(body), msg.id))
-    return 202, body, {}
+    stored = _store_many(user_env, info, flow, doc_type, version, [(0, idem_key, canonical, digest, ref)])
+    if idem_key not in stored:  # a concurrent request stored it first
+        return _replay_first_response(user_env, info, doc_type, idem_key, digest)
+    return 202, json.loads(stored[idem_key][3]), {}
 
 
 def _replay_first_response(env, info, doc_type, idem_key, digest):
@@ -271,13 +236,7 @@ def accept_batch(env, info, doc_type, body, version_header):
     answer it would have got alone; the request answers 200 with the list."""
     from . import hub_handlers
 
-    flow = info["flows"].get(doc_type)
-    if flow is None:
-        raise HubError("FLOW_UNKNOWN", f"System {info['code']} has no active inbound flow for {doc_type!r}.", 404)
-    version = flow["version"]
-    if version_header not in (None, "") and (not str(version_header).isdigit()
-                                              or int(version_header) != version):
-        raise HubError("SCHEMA_VERSION", f"This flow takes {doc_type} schema version {version}.", 400)
+    flow, version = _flow(info, doc_type, version_header)
     mc = engine.core(env)
     try:
         items = mc.validate_envelope(doc_type, body, version=version)
@@ -373,6 +332,9 @@ def _store_many(env, info, flow, doc_type, version, fresh):
                         info["id"], flow["id"], info["company_id"], doc_type, version, key, expires,
                         (ref or "")[:255] or None, vals["payload"] or None, vals["payload_size"], digest, now, now,
                         env.uid, now, env.uid, now))
+    # claim the keys: a concurrent request with the same key waits for this
+    # one, then sees its row (Odoo replays a request that hit a concurrent
+    # insert under its snapshot); the unique index makes two rows impossible
     cr.execute(SQL(
         """INSERT INTO medsync_message (direction, system_id, flow_id, company_id, doc_type, schema_version,
                   idempotency_key, key_expires, external_ref, payload, payload_size, payload_hash, state, attempts,
@@ -391,9 +353,10 @@ def _store_many(env, info, flow, doc_type, version, fresh):
     ids = [mid for mid, _k, _d in inserted]
     for start in range(0, len(ids), BATCH_JOB_SIZE):
         msgs.browse(ids[start:start + BATCH_JOB_SIZE])._enqueue(criticality=flow["criticality"], together=True)
-    cr.execute(SQL("""UPDATE medsync_message m SET response_status = 202, response_body = v.body
-                        FROM (VALUES %s) AS v(id, body) WHERE m.id = v.id""",
-                   SQL(", ").join(SQL("(%s, %s)", mid, b) for mid, b in answers)))
+    if answers:  # the first responses are kept with the rows, in the same transaction
+        cr.execute(SQL("""UPDATE medsync_message m SET response_status = 202, response_body = v.body
+                            FROM (VALUES %s) AS v(id, body) WHERE m.id = v.id""",
+                       SQL(", ").join(SQL("(%s, %s)", mid, b) for mid, b in answers)))
     return out
 
 

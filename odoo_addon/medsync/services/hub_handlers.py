@@ -99,25 +99,17 @@ def _duplicate_invoice(env, po, ref):
 def precheck(env, info, doc_type, doc):
     """Cheap checks of the references, so that the sender hears at once about
     an unknown order, product, bill or vendor; returns the document's external
-    reference. Plain parameterised reads (this runs on every request, before
-    anything is written, so nothing needs flushing), limited to the system's
-    company and vendor: they tell the sender no more than the refusal says.
-    The job checks again through the ORM, with the system user's rights."""
+    reference or raises the refusal. See ``precheck_many``."""
+    ref, exc = precheck_many(env, info, doc_type, [doc])[0]
+    if exc is not None:
+        raise exc
+    return ref
+
+
+def _precheck_other(env, info, doc_type, doc):
+    """The reference check of a document that names no order (one at a time)."""
     partner = info["partner_id"] or None
     company = info["company_id"]
-    if doc_type in ("po_ack", "asn", "invoice"):
-        states = ("purchase", "done") if doc_type == "invoice" else OPEN_PO
-        _precheck_po(env, company, partner, doc["po"], states)
-        codes = {ln["product"] for ln in doc["lines"]}
-        codes |= {ln["substitute_product"] for ln in doc["lines"] if "substitute_product" in ln}
-        _precheck_products(env, codes, partner)
-        if doc_type == "invoice":
-            env.cr.execute("""SELECT 1 FROM account_move WHERE move_type = 'in_invoice' AND state != 'cancel'
-                                 AND ref = %s AND commercial_partner_id = %s LIMIT 1""", (doc["invoice"], partner))
-            if env.cr.fetchone():
-                raise HubError("DUPLICATE_INVOICE", f"Invoice {doc['invoice']} of this vendor is already in Odoo.")
-            return doc["invoice"]
-        return doc["po"] if doc_type == "po_ack" else doc["asn"]
     if doc_type == "payment_status":
         env.cr.execute("""SELECT count(*) FROM account_move
                            WHERE move_type = 'in_invoice' AND state = 'posted' AND company_id = %s
@@ -142,14 +134,18 @@ def precheck(env, info, doc_type, doc):
 
 
 def precheck_many(env, info, doc_type, docs):
-    """``precheck`` for a batch: ``[(reference, HubError or None)]`` in order,
-    with one statement per kind of reference for the whole batch where the
-    document type allows it. The answers are those ``precheck`` gives alone."""
-    if doc_type not in ("po_ack", "asn", "invoice") or len(docs) < 2:
+    """The reference checks of documents: ``[(reference, HubError or None)]``
+    in order. Documents about orders are checked together, one statement per
+    kind of reference (orders, products, invoices) whatever their number.
+    Plain parameterised reads (this runs on every request, before anything is
+    written, so nothing needs flushing), limited to the system's company and
+    vendor: they tell the sender no more than the refusal says. The job checks
+    again through the ORM, with the system user's rights."""
+    if doc_type not in ("po_ack", "asn", "invoice"):
         out = []
         for doc in docs:
             try:
-                out.append((precheck(env, info, doc_type, doc), None))
+                out.append((_precheck_other(env, info, doc_type, doc), None))
             except HubError as exc:
                 out.append((None, exc))
         return out
@@ -193,18 +189,6 @@ def precheck_many(env, info, doc_type, docs):
     return out
 
 
-def _precheck_po(env, company, partner, name, states):
-    env.cr.execute("""SELECT po.state, rp.commercial_partner_id FROM purchase_order po
-                        JOIN res_partner rp ON rp.id = po.partner_id
-                       WHERE po.name = %s AND po.company_id = %s LIMIT 1""", (name, company))
-    row = env.cr.fetchone()
-    if not row or (partner and row[1] != partner):
-        raise HubError("UNKNOWN_PO", f"No purchase order {name} for this system.")
-    if row[0] not in states:
-        code = "PO_NOT_CONFIRMED" if row[0] in ("draft", "sent", "to approve") else "PO_CLOSED"
-        raise HubError(code, f"Purchase order {name} is {row[0]}; it takes no such documents now.")
-
-
 def _missing_products(env, codes, partner):
     env.cr.execute("""SELECT c.code FROM unnest(%s::varchar[]) AS c(code)
                        WHERE NOT EXISTS (SELECT 1 FROM product_product p
@@ -215,12 +199,6 @@ def _missing_products(env, codes, partner):
                                             AND (%s::int IS NULL OR sp.commercial_partner_id = %s))
                        ORDER BY 1""", (sorted(codes), partner, partner))
     return [r[0] for r in env.cr.fetchall()]
-
-
-def _precheck_products(env, codes, partner):
-    missing = _missing_products(env, codes, partner)
-    if missing:
-        raise HubError("UNKNOWN_PRODUCT", f"Unknown product code(s): {', '.join(missing[:20])}.")
 
 
 # ---------------------------------------------------------------------------- in the job
