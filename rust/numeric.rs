@@ -256,13 +256,38 @@ fn decimal_from_f64_text(value: f64) -> Option<Decimal> {
 
 /// The nearest float to a decimal (correctly rounded).
 pub fn decimal_to_f64(value: Decimal) -> f64 {
-    let mantissa = value.mantissa();
     let scale = value.scale() as usize;
     // Fast path: both operands exact in a double, one correctly rounded division.
-    if mantissa.unsigned_abs() < (1u128 << 53) && scale < POW10_F64.len() {
-        return mantissa as f64 / POW10_F64[scale];
+    if let Ok(m) = i64::try_from(value.mantissa()) {
+        if m.unsigned_abs() < (1u64 << 53) && scale < POW10_F64.len() {
+            return m as f64 / POW10_F64[scale];
+        }
     }
-    value.to_string().parse::<f64>().unwrap_or(f64::NAN)
+    // Else the shortest decimal text, parsed (correctly rounded), written on
+    // the stack: a 96-bit mantissa has at most 29 digits, plus sign, point
+    // and leading zeros of a 28-place scale.
+    let mut buf = [0u8; 64];
+    let mut at = buf.len();
+    let mut m = value.mantissa().unsigned_abs();
+    let mut digits = 0;
+    while m > 0 || digits <= scale {
+        at -= 1;
+        buf[at] = b'0' + (m % 10) as u8;
+        m /= 10;
+        digits += 1;
+        if digits == scale {
+            at -= 1;
+            buf[at] = b'.';
+        }
+    }
+    if value.is_sign_negative() {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    std::str::from_utf8(&buf[at..])
+        .ok()
+        .and_then(|t| t.parse::<f64>().ok())
+        .unwrap_or(f64::NAN)
 }
 
 /// Parse a decimal from text (`"12.50"`, `"-3"`, `"1e-3"`).
@@ -510,6 +535,33 @@ mod tests {
             "half_even".parse::<RoundingMethod>().unwrap(),
             RoundingMethod::HalfEven
         );
+    }
+
+    #[test]
+    fn to_f64_is_the_parsed_shortest_text() {
+        let mut values = vec![
+            Decimal::ZERO,
+            -Decimal::ZERO,
+            Decimal::MAX,
+            Decimal::MIN,
+            Decimal::new(1, 28),
+            Decimal::new(-5, 2),
+            d("123456789.123456789"),
+            d("9007199254740993"),
+            d("-0.0000000000000000000000000001"),
+        ];
+        // net prices of boxes of 12 and discounts carry 28 places
+        for k in 1..2000i64 {
+            let v = Decimal::new(k * 7919, 2);
+            values.push(v / Decimal::from(12));
+            values.push(-v / Decimal::from(7));
+            values.push(v * Decimal::new(95, 2));
+        }
+        for v in values {
+            // zero is +0.0 whatever its sign
+            let want: f64 = v.to_string().parse::<f64>().unwrap() + 0.0;
+            assert_eq!(decimal_to_f64(v).to_bits(), want.to_bits(), "{v}");
+        }
     }
 
     #[test]

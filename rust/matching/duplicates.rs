@@ -4,7 +4,7 @@
 //! amount within the date window. Credit notes are compared with credit
 //! notes. Of a pair, the later bill (by date, then id) is the suspect.
 
-use hashbrown::HashMap;
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 /// Normalise a vendor's bill reference: ASCII letters upper-cased, runs of
@@ -62,49 +62,82 @@ pub struct Window {
     pub days: i32,
 }
 
+/// What groups bills: the vendor, credit note or not, and the normalised
+/// reference or, without one, the amount.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum Key {
+    Reference(String),
+    Amount(Decimal),
+}
+
 /// All suspects among `bills`, the earliest original first for each suspect.
 pub fn find(bills: &[Bill], window: Window) -> Vec<Suspect> {
-    let mut groups: HashMap<(i64, bool, String), Vec<usize>> = HashMap::new();
-    let mut no_ref: HashMap<(i64, bool, Decimal), Vec<usize>> = HashMap::new();
-    for (i, b) in bills.iter().enumerate() {
+    let key = |b: &Bill| {
         let r = normalize_ref(&b.reference);
         if r.is_empty() {
-            no_ref
-                .entry((b.vendor_id, b.is_refund, b.amount.normalize()))
-                .or_default()
-                .push(i);
+            Key::Amount(b.amount.normalize())
         } else {
-            groups
-                .entry((b.vendor_id, b.is_refund, r))
-                .or_default()
-                .push(i);
+            Key::Reference(r)
         }
+    };
+    let keys: Vec<Key> = if bills.len() < crate::pool::INLINE_BELOW {
+        bills.iter().map(key).collect()
+    } else {
+        bills.par_iter().map(key).collect()
+    };
+    // bills of one group side by side, each group by (date, id, row)
+    let mut order: Vec<usize> = (0..bills.len()).collect();
+    let sort_key = |&i: &usize| {
+        (
+            bills[i].vendor_id,
+            bills[i].is_refund,
+            &keys[i],
+            bills[i].date,
+            bills[i].id,
+            i,
+        )
+    };
+    if bills.len() < crate::pool::INLINE_BELOW {
+        order.sort_unstable_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    } else {
+        order.par_sort_unstable_by(|a, b| sort_key(a).cmp(&sort_key(b)));
     }
     let mut out = Vec::new();
     let near = |b: &Bill, o: &Bill| (b.date - o.date).abs() <= window.days;
-    for members in groups.into_values() {
-        suspects_in(bills, members, &mut out, "same_reference", |b, o| {
-            near(b, o) && same_amount(b.amount, o.amount, window.amount_pct)
-        });
-    }
-    for members in no_ref.into_values() {
-        // grouped by amount already
-        suspects_in(bills, members, &mut out, "same_amount_no_reference", near);
+    let group = |i: usize| (bills[i].vendor_id, bills[i].is_refund, &keys[i]);
+    let mut start = 0;
+    while start < order.len() {
+        let g = group(order[start]);
+        let end = start
+            + order[start..]
+                .iter()
+                .take_while(|&&i| group(i) == g)
+                .count();
+        let members = &order[start..end];
+        match g.2 {
+            Key::Reference(_) => suspects_in(bills, members, &mut out, "same_reference", |b, o| {
+                near(b, o) && same_amount(b.amount, o.amount, window.amount_pct)
+            }),
+            // grouped by amount already
+            Key::Amount(_) => {
+                suspects_in(bills, members, &mut out, "same_amount_no_reference", near)
+            }
+        }
+        start = end;
     }
     out.sort_by_key(|s| (s.bill_id, s.duplicate_of));
     out
 }
 
-/// Within one group, each batch bill against the earlier ones (by date, then
-/// id): the first that is `same` makes it a suspect.
+/// Within one group (sorted by date, then id), each batch bill against the
+/// earlier ones: the first that is `same` makes it a suspect.
 fn suspects_in(
     bills: &[Bill],
-    mut members: Vec<usize>,
+    members: &[usize],
     out: &mut Vec<Suspect>,
     reason: &'static str,
     same: impl Fn(&Bill, &Bill) -> bool,
 ) {
-    members.sort_by_key(|&i| (bills[i].date, bills[i].id));
     for (k, &i) in members.iter().enumerate() {
         let b = &bills[i];
         if !b.in_batch {

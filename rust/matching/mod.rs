@@ -288,7 +288,6 @@ pub struct LineResult {
     pub amount_variance: Decimal,
     pub rule_id: i64,
     pub rule_scope: Option<Scope>,
-    pub explanation: String,
 }
 
 impl LineResult {
@@ -308,6 +307,8 @@ pub struct Allocation {
 pub struct Output {
     /// One per input line, in input order.
     pub lines: Vec<LineResult>,
+    /// The plain-words reason of each line, in input order.
+    pub explanations: Vec<String>,
     /// Ordered by line (input order), then allocation order.
     pub allocations: Vec<Allocation>,
     pub duplicates: Vec<Suspect>,
@@ -326,38 +327,132 @@ fn check_len(table: &str, field: &str, got: usize, want: usize) -> Result<()> {
     }
 }
 
-fn check_positive(table: &str, field: &str, values: &[Decimal]) -> Result<()> {
-    match values.iter().position(|v| *v <= Decimal::ZERO) {
-        Some(i) => Err(Error::input(
-            Location::row(format!("{table}.{field}"), i),
-            format!("must be positive, got {}", values[i]),
-        )),
-        None => Ok(()),
+/// The first row of `values` for which `bad` holds (in parallel on large columns;
+/// the lowest such row whatever the thread count).
+fn first_row<T: Sync>(values: &[T], bad: impl Fn(&T) -> bool + Sync + Send) -> Option<usize> {
+    if values.len() < pool::INLINE_BELOW {
+        values.iter().position(bad)
+    } else {
+        values.par_iter().position_first(bad)
     }
 }
 
-fn check_range(
+/// Negative and not zero (the sign test alone is cheap; a comparison with
+/// zero rescales).
+fn negative(v: &Decimal) -> bool {
+    v.is_sign_negative() && !v.is_zero()
+}
+
+fn check_rows(
     table: &str,
     field: &str,
     values: &[Decimal],
-    lo: Decimal,
-    hi: Decimal,
+    bad: impl Fn(&Decimal) -> bool + Sync + Send,
+    what: &str,
 ) -> Result<()> {
-    match values.iter().position(|v| *v < lo || *v > hi) {
+    match first_row(values, bad) {
         Some(i) => Err(Error::input(
             Location::row(format!("{table}.{field}"), i),
-            format!("must be between {lo} and {hi}, got {}", values[i]),
+            format!("{what}, got {}", values[i]),
         )),
         None => Ok(()),
     }
 }
 
+fn check_positive(table: &str, field: &str, values: &[Decimal]) -> Result<()> {
+    check_rows(
+        table,
+        field,
+        values,
+        |v| negative(v) || v.is_zero(),
+        "must be positive",
+    )
+}
+
 fn check_non_negative(table: &str, field: &str, values: &[Decimal]) -> Result<()> {
-    check_range(table, field, values, Decimal::ZERO, Decimal::MAX)
+    let what = format!("must be between 0 and {}", Decimal::MAX);
+    check_rows(table, field, values, negative, &what)
+}
+
+fn check_percent(table: &str, field: &str, values: &[Decimal]) -> Result<()> {
+    check_rows(
+        table,
+        field,
+        values,
+        |v| negative(v) || (!v.is_zero() && *v > Decimal::ONE_HUNDRED),
+        "must be between 0 and 100",
+    )
+}
+
+/// Row ids → row numbers: a direct table when the ids are dense enough (Odoo's
+/// ids come from sequences, so a batch's ids mostly are), else a hash map.
+enum IdIndex {
+    Dense { min: i64, slots: Vec<u32> },
+    Sparse(HashMap<i64, u32>),
+}
+
+const NO_SLOT: u32 = u32::MAX;
+
+impl IdIndex {
+    /// Index `ids`, or the first row whose id appeared on an earlier row.
+    fn build(ids: &[i64]) -> std::result::Result<Self, usize> {
+        let n = ids.len();
+        let (min, max) = ids
+            .iter()
+            .fold((i64::MAX, i64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        let span = i128::from(max) - i128::from(min) + 1;
+        if n > 0 && span <= 4 * n as i128 + 1024 {
+            let mut slots = vec![NO_SLOT; span as usize];
+            for (row, &id) in ids.iter().enumerate() {
+                let slot = &mut slots[(id - min) as usize];
+                if *slot != NO_SLOT {
+                    return Err(row);
+                }
+                *slot = row as u32;
+            }
+            Ok(IdIndex::Dense { min, slots })
+        } else {
+            let mut map = HashMap::with_capacity(n);
+            for (row, &id) in ids.iter().enumerate() {
+                if map.insert(id, row as u32).is_some() {
+                    return Err(row);
+                }
+            }
+            Ok(IdIndex::Sparse(map))
+        }
+    }
+
+    fn get(&self, id: i64) -> Option<usize> {
+        let slot = match self {
+            IdIndex::Dense { min, slots } => {
+                *slots.get(usize::try_from(id.checked_sub(*min)?).ok()?)?
+            }
+            IdIndex::Sparse(map) => *map.get(&id)?,
+        };
+        (slot != NO_SLOT).then_some(slot as usize)
+    }
+}
+
+fn unique_ids(field: &str, ids: &[i64]) -> Result<IdIndex> {
+    if ids.len() >= NO_SLOT as usize {
+        return Err(Error::input(
+            Location::field(field.to_string()),
+            format!("{} rows: more than one batch can hold", ids.len()),
+        ));
+    }
+    IdIndex::build(ids)
+        .map_err(|row| Error::input(Location::row(field.to_string(), row), "appears twice"))
 }
 
 impl Input {
+    /// Check every table; the first error found, in a fixed order (table by
+    /// table, column by column, lowest row first).
     pub fn validate(&self) -> Result<()> {
+        pool::install(|| self.checked_po_ids()).and_then(|r| r.map(|_| ()))
+    }
+
+    /// Validate, and index the PO lines by id on the way.
+    fn checked_po_ids(&self) -> Result<IdIndex> {
         let l = &self.lines;
         let n = l.line_id.len();
         for (f, len) in [
@@ -384,21 +479,9 @@ impl Input {
         check_positive("lines", "uom_ratio", &l.uom_ratio)?;
         check_positive("lines", "qty_rounding", &l.qty_rounding)?;
         check_non_negative("lines", "price_unit", &l.price_unit)?;
-        check_range(
-            "lines",
-            "discount",
-            &l.discount,
-            Decimal::ZERO,
-            Decimal::ONE_HUNDRED,
-        )?;
+        check_percent("lines", "discount", &l.discount)?;
         check_positive("lines", "rate", &l.rate)?;
-        let mut seen = hashbrown::HashSet::with_capacity(n);
-        if let Some(i) = l.line_id.iter().position(|id| !seen.insert(*id)) {
-            return Err(Error::input(
-                Location::row("lines.line_id", i),
-                "appears twice",
-            ));
-        }
+        unique_ids("lines.line_id", &l.line_id)?;
 
         let p = &self.po_lines;
         let m = p.po_line_id.len();
@@ -418,22 +501,10 @@ impl Input {
         }
         check_non_negative("po_lines", "qty_ordered", &p.qty_ordered)?;
         check_non_negative("po_lines", "price_unit", &p.price_unit)?;
-        check_range(
-            "po_lines",
-            "discount",
-            &p.discount,
-            Decimal::ZERO,
-            Decimal::ONE_HUNDRED,
-        )?;
+        check_percent("po_lines", "discount", &p.discount)?;
         check_positive("po_lines", "uom_ratio", &p.uom_ratio)?;
         check_positive("po_lines", "rate", &p.rate)?;
-        let mut seen = hashbrown::HashSet::with_capacity(m);
-        if let Some(i) = p.po_line_id.iter().position(|id| !seen.insert(*id)) {
-            return Err(Error::input(
-                Location::row("po_lines.po_line_id", i),
-                "appears twice",
-            ));
-        }
+        let po_ids = unique_ids("po_lines.po_line_id", &p.po_line_id)?;
 
         let r = &self.receipts;
         check_len("receipts", "qty", r.qty.len(), r.po_line_id.len())?;
@@ -455,16 +526,16 @@ impl Input {
             check_len("contracts", f, len, k)?;
         }
         check_non_negative("contracts", "price", &c.price)?;
-        Ok(())
+        Ok(po_ids)
     }
 }
 
 // ---------------------------------------------------------------------- engine
 
-/// Per PO line, what the engine needs, in normal form.
-struct PoInfo {
+/// A PO line as the engine sees it, in normal form.
+#[derive(Clone, Copy)]
+struct PoInfo<'a> {
     id: i64,
-    vendor_id: i64,
     ordered: Decimal,
     received: Decimal,
     consumed: Decimal,
@@ -473,7 +544,17 @@ struct PoInfo {
     currency_id: i64,
     rate: Decimal,
     /// Other bills' quantities, sorted by (date, bill id).
-    billed_elsewhere: Vec<(i32, i64, Decimal)>,
+    billed_elsewhere: &'a [(i32, i64, Decimal)],
+}
+
+/// What the engine derives per PO line, as columns: the net price, the
+/// received quantity and the other bills' quantities (grouped by PO line).
+struct PoTable {
+    price: Vec<Decimal>,
+    received: Vec<Decimal>,
+    /// `billed[billed_start[i]..billed_start[i + 1]]` are PO line `i`'s.
+    billed_start: Vec<u32>,
+    billed: Vec<(i32, i64, Decimal)>,
 }
 
 /// Running state of a PO line while a vendor's lines are taken in order.
@@ -487,14 +568,101 @@ struct Running {
     elsewhere: Decimal,
 }
 
+/// One vendor's share of the batch: ranges of `Groups`' row lists.
+struct Shard {
+    lines: std::ops::Range<usize>,
+    po: std::ops::Range<usize>,
+    contracts: std::ops::Range<usize>,
+}
+
+/// Rows of the lines, PO lines and contracts grouped by the vendor of the
+/// batch they belong to (input order within a group); rows of vendors without
+/// a bill line in the batch are left out.
+struct Groups {
+    shards: Vec<Shard>,
+    lines: Vec<u32>,
+    po: Vec<u32>,
+    contracts: Vec<u32>,
+}
+
+const NO_GROUP: u32 = u32::MAX;
+
+/// Counting sort of rows by group number (`NO_GROUP`: left out): the rows in
+/// group order, and where each group starts (one more entry than groups).
+fn group_rows(group_of: &[u32], groups: usize) -> (Vec<u32>, Vec<usize>) {
+    let mut start = vec![0usize; groups + 1];
+    for &g in group_of {
+        if g != NO_GROUP {
+            start[g as usize + 1] += 1;
+        }
+    }
+    for k in 0..groups {
+        start[k + 1] += start[k];
+    }
+    let mut next = start.clone();
+    let mut rows = vec![0u32; start[groups]];
+    for (row, &g) in group_of.iter().enumerate() {
+        if g != NO_GROUP {
+            rows[next[g as usize]] = row as u32;
+            next[g as usize] += 1;
+        }
+    }
+    (rows, start)
+}
+
+fn build_groups(input: &Input) -> Groups {
+    let l = &input.lines;
+    let mut vendor_group: HashMap<i64, u32> = HashMap::new();
+    let line_group: Vec<u32> = l
+        .vendor_id
+        .iter()
+        .map(|v| {
+            let next = vendor_group.len() as u32;
+            *vendor_group.entry(*v).or_insert(next)
+        })
+        .collect();
+    let groups = vendor_group.len();
+    let group_of = |vendors: &[i64]| -> Vec<u32> {
+        let find = |v: &i64| vendor_group.get(v).copied().unwrap_or(NO_GROUP);
+        if vendors.len() < pool::INLINE_BELOW {
+            vendors.iter().map(find).collect()
+        } else {
+            vendors.par_iter().map(find).collect()
+        }
+    };
+    let (po_group, contract_group) = rayon::join(
+        || group_of(&input.po_lines.vendor_id),
+        || group_of(&input.contracts.vendor_id),
+    );
+    let (lines, line_start) = group_rows(&line_group, groups);
+    let (po, po_start) = group_rows(&po_group, groups);
+    let (contracts, contract_start) = group_rows(&contract_group, groups);
+    let mut shards: Vec<Shard> = (0..groups)
+        .map(|g| Shard {
+            lines: line_start[g]..line_start[g + 1],
+            po: po_start[g]..po_start[g + 1],
+            contracts: contract_start[g]..contract_start[g + 1],
+        })
+        .collect();
+    // largest vendors first, so that no thread is left with a big one at the end
+    shards.sort_unstable_by_key(|s| {
+        (
+            std::cmp::Reverse(s.lines.len()),
+            l.vendor_id[lines[s.lines.start] as usize],
+        )
+    });
+    Groups {
+        shards,
+        lines,
+        po,
+        contracts,
+    }
+}
+
 struct Index<'a> {
     input: &'a Input,
-    po: Vec<PoInfo>,
-    po_by_id: HashMap<i64, usize>,
-    /// (vendor, product) → PO line indexes, oldest first.
-    po_by_product: HashMap<(i64, i64), Vec<usize>>,
-    /// (vendor, product) → contract rows.
-    contracts: HashMap<(i64, i64), Vec<usize>>,
+    po: PoTable,
+    po_by_id: IdIndex,
     /// Suspect bill → the earliest bill it duplicates.
     suspects: HashMap<i64, i64>,
     suspect_pairs: Vec<Suspect>,
@@ -508,55 +676,85 @@ struct Index<'a> {
 
 /// Match every line of `input`, leaving the results in their vendor shards.
 pub fn run_sharded(input: &Input, options: &Options) -> Result<Sharded> {
-    input.validate()?;
+    pool::install(|| run_in_pool(input, options))?
+}
+
+fn run_in_pool(input: &Input, options: &Options) -> Result<Sharded> {
+    let t0 = std::time::Instant::now();
+    let po_by_id = input.checked_po_ids()?;
+    let t_validate = t0.elapsed().as_secs_f64();
     let amount_precision = Precision::from_step(options.amount_rounding)?;
     let price_precision = Precision::from_digits(options.price_digits)?;
-    let index = build_index(input, options, price_precision, amount_precision)?;
+    let (index, groups) = rayon::join(
+        || build_index(input, options, po_by_id, price_precision, amount_precision),
+        || build_groups(input),
+    );
+    let index = index?;
+    let t_index = t0.elapsed().as_secs_f64();
 
-    // shard by vendor: every PO line, receipt and contract belongs to one vendor
-    let mut by_vendor: HashMap<i64, Vec<usize>> = HashMap::new();
-    for (i, v) in input.lines.vendor_id.iter().enumerate() {
-        by_vendor.entry(*v).or_default().push(i);
-    }
-    let mut shards: Vec<(i64, Vec<usize>)> = by_vendor.into_iter().collect();
-    shards.sort_unstable_by_key(|(v, idx)| (std::cmp::Reverse(idx.len()), *v));
-
-    let per_vendor = |(_, idx): &(i64, Vec<usize>)| match_vendor(&index, idx);
-    let results: Vec<Result<Vec<Matched>>> = if input.lines.line_id.len() < pool::INLINE_BELOW {
-        shards.iter().map(per_vendor).collect()
+    let per_vendor = |shard: &Shard| match_vendor(&index, &groups, shard);
+    let results: Vec<Result<ShardOut>> = if input.lines.line_id.len() < pool::INLINE_BELOW {
+        groups.shards.iter().map(per_vendor).collect()
     } else {
-        pool::install(|| shards.par_iter().map(per_vendor).collect())?
+        groups.shards.par_iter().map(per_vendor).collect()
     };
+    let t_match = t0.elapsed().as_secs_f64();
 
-    let mut shards_out = Vec::with_capacity(results.len());
+    let mut shards = Vec::with_capacity(results.len());
     for shard in results {
-        shards_out.push(shard?);
+        shards.push(shard?);
     }
     let n = input.lines.line_id.len();
     let mut place = vec![(u32::MAX, 0u32); n];
-    for (s, shard) in shards_out.iter().enumerate() {
-        for (o, (i, _, _)) in shard.iter().enumerate() {
-            place[*i] = (s as u32, o as u32);
+    for (s, shard) in shards.iter().enumerate() {
+        for (o, slot) in shard.slots.iter().enumerate() {
+            place[slot.input as usize] = (s as u32, o as u32);
         }
     }
     if place.iter().any(|(s, _)| *s == u32::MAX) {
         return Err(Error::Internal("a bill line was not matched".into()));
     }
     Ok(Sharded {
-        shards: shards_out,
+        shards,
         place,
-        duplicates: index.suspect_pairs.clone(),
+        duplicates: index.suspect_pairs,
+        phases: [
+            t_validate,
+            t_index - t_validate,
+            t_match - t_index,
+            t0.elapsed().as_secs_f64() - t_match,
+        ],
     })
+}
+
+/// One line's result where its shard keeps it.
+#[derive(Debug)]
+struct Slot {
+    /// The line's row in the input.
+    input: u32,
+    line: LineResult,
+    /// Its allocations and explanation, as ranges of the shard's.
+    allocations: (u32, u32),
+    text: (u32, u32),
+}
+
+#[derive(Debug)]
+struct ShardOut {
+    slots: Vec<Slot>,
+    allocations: Vec<Allocation>,
+    text: String,
 }
 
 /// Results as the vendor shards produced them, readable in input order
 /// without moving them (what the Python binding uses).
 #[derive(Debug)]
 pub struct Sharded {
-    shards: Vec<Vec<Matched>>,
+    shards: Vec<ShardOut>,
     /// For each input line: its shard and offset.
     place: Vec<(u32, u32)>,
     pub duplicates: Vec<Suspect>,
+    /// Seconds spent validating, indexing, matching and gathering.
+    pub phases: [f64; 4],
 }
 
 impl Sharded {
@@ -568,33 +766,45 @@ impl Sharded {
         self.place.is_empty()
     }
 
-    fn slot(&self, i: usize) -> &Matched {
+    fn at(&self, i: usize) -> (&ShardOut, &Slot) {
         let (s, o) = self.place[i];
-        &self.shards[s as usize][o as usize]
+        let shard = &self.shards[s as usize];
+        (shard, &shard.slots[o as usize])
     }
 
     /// The result of input line `i`.
     pub fn line(&self, i: usize) -> &LineResult {
-        &self.slot(i).1
+        &self.at(i).1.line
+    }
+
+    /// The explanation of input line `i`.
+    pub fn explanation(&self, i: usize) -> &str {
+        let (shard, slot) = self.at(i);
+        let (a, b) = slot.text;
+        &shard.text[a as usize..b as usize]
     }
 
     /// The allocations of input line `i`, in allocation order.
     pub fn allocations(&self, i: usize) -> &[Allocation] {
-        &self.slot(i).2
+        let (shard, slot) = self.at(i);
+        let (a, b) = slot.allocations;
+        &shard.allocations[a as usize..b as usize]
     }
 
     /// Everything in input order, owned.
-    pub fn into_output(mut self) -> Output {
+    pub fn into_output(self) -> Output {
+        let n = self.len();
         let mut out = Output {
-            duplicates: std::mem::take(&mut self.duplicates),
+            lines: Vec::with_capacity(n),
+            explanations: Vec::with_capacity(n),
             ..Output::default()
         };
-        out.lines.reserve(self.place.len());
-        for (s, o) in std::mem::take(&mut self.place) {
-            let slot = &mut self.shards[s as usize][o as usize];
-            out.lines.push(std::mem::take(&mut slot.1));
-            out.allocations.append(&mut slot.2);
+        for i in 0..n {
+            out.lines.push(self.line(i).clone());
+            out.explanations.push(self.explanation(i).to_string());
+            out.allocations.extend_from_slice(self.allocations(i));
         }
+        out.duplicates = self.duplicates;
         out
     }
 }
@@ -608,54 +818,39 @@ pub fn run(input: &Input, options: &Options) -> Result<Output> {
 fn build_index<'a>(
     input: &'a Input,
     options: &Options,
+    po_by_id: IdIndex,
     price_precision: Precision,
     amount_precision: Precision,
 ) -> Result<Index<'a>> {
     let p = &input.po_lines;
-    let m = p.po_line_id.len();
-    // duplicate bills are found while the PO lines are indexed
-    let (suspects, po) = pool::install(|| {
-        rayon::join(
-            || duplicates::find(&input.bills, options.duplicate_window),
-            || -> Result<Vec<PoInfo>> {
-                (0..m)
-                    .into_par_iter()
-                    .map(|i| {
-                        let net = net_price(p.price_unit[i], p.discount[i], p.uom_ratio[i]).ok_or(
-                            Error::Overflow {
-                                at: Location::row("po_lines.price_unit", i),
-                            },
-                        )?;
-                        Ok(PoInfo {
-                            id: p.po_line_id[i],
-                            vendor_id: p.vendor_id[i],
-                            ordered: p.qty_ordered[i],
-                            received: Decimal::ZERO,
-                            consumed: p.qty_consumed[i],
-                            price: net,
-                            currency_id: p.currency_id[i],
-                            rate: p.rate[i],
-                            billed_elsewhere: Vec::new(),
-                        })
+    let net = |i: usize, _: &Decimal| -> Result<Decimal> {
+        net_price(p.price_unit[i], p.discount[i], p.uom_ratio[i]).ok_or(Error::Overflow {
+            at: Location::row("po_lines.price_unit", i),
+        })
+    };
+    // duplicate bills are found while the PO lines are indexed, and the unit steps
+    let (suspects, (po, steps)) = rayon::join(
+        || duplicates::find(&input.bills, options.duplicate_window),
+        || {
+            rayon::join(
+                || -> Result<PoTable> {
+                    let price = pool::map_ordered(&p.price_unit, net)?;
+                    let (received, (billed_start, billed)) = rayon::join(
+                        || receipts_by_po(input, &po_by_id),
+                        || billed_by_po(input, &po_by_id),
+                    );
+                    Ok(PoTable {
+                        price,
+                        received,
+                        billed_start,
+                        billed,
                     })
-                    .collect()
-            },
-        )
-    })?;
-    let mut po = po?;
-    // three independent pieces, side by side: PO lines by id with their receipts and other
-    // bills; PO lines by (vendor, product) oldest first, and contracts; the unit steps
-    let (po_by_id, ((po_by_product, contracts), steps)) = pool::install(|| {
-        rayon::join(
-            || index_receipts_and_billed(input, &mut po),
-            || {
-                rayon::join(
-                    || index_products_and_contracts(input),
-                    || index_steps(input),
-                )
-            },
-        )
-    })?;
+                },
+                || index_steps(input),
+            )
+        },
+    );
+    let po = po?;
     let (qty_step, steps) = steps?;
     let mut first_original = HashMap::with_capacity(suspects.len());
     // pairs are sorted by (suspect, original id); keep the earliest original by date
@@ -677,8 +872,6 @@ fn build_index<'a>(
         steps,
         po,
         po_by_id,
-        po_by_product,
-        contracts,
         suspects: first_original,
         suspect_pairs: suspects,
         price_precision,
@@ -686,91 +879,40 @@ fn build_index<'a>(
     })
 }
 
-impl Index<'_> {
-    /// The applicable contract price: same vendor, product and currency, valid
-    /// on the date, minimum quantity reached; the highest quantity break, then
-    /// the lowest price, then the first row.
-    fn contract_price(
-        &self,
-        vendor: i64,
-        product: i64,
-        currency: i64,
-        date: i32,
-        qty: Decimal,
-    ) -> Option<Decimal> {
-        let c = &self.input.contracts;
-        self.contracts
-            .get(&(vendor, product))?
-            .iter()
-            .copied()
-            .filter(|&i| {
-                c.currency_id[i] == currency
-                    && c.date_start[i] <= date
-                    && date <= c.date_end[i]
-                    && c.min_qty[i] <= qty
-            })
-            .min_by(|&a, &b| {
-                c.min_qty[b]
-                    .cmp(&c.min_qty[a])
-                    .then(c.price[a].cmp(&c.price[b]))
-                    .then(a.cmp(&b))
-            })
-            .map(|i| c.price[i])
-    }
-}
-
-/// PO lines by id; each one's received quantity and the other bills' quantities in order.
-fn index_receipts_and_billed(input: &Input, po: &mut [PoInfo]) -> HashMap<i64, usize> {
-    let p = &input.po_lines;
-    let mut po_by_id = HashMap::with_capacity(p.po_line_id.len());
-    for (i, id) in p.po_line_id.iter().enumerate() {
-        po_by_id.insert(*id, i);
-    }
+/// Each PO line's received quantity (receipts of unknown PO lines are ignored).
+fn receipts_by_po(input: &Input, po_by_id: &IdIndex) -> Vec<Decimal> {
+    let mut received = vec![Decimal::ZERO; input.po_lines.po_line_id.len()];
     let r = &input.receipts;
     for (row, id) in r.po_line_id.iter().enumerate() {
-        if let Some(&i) = po_by_id.get(id) {
-            po[i].received += r.qty[row];
+        if let Some(i) = po_by_id.get(*id) {
+            received[i] += r.qty[row];
         }
     }
-    let b = &input.billed;
-    for (row, id) in b.po_line_id.iter().enumerate() {
-        if let Some(&i) = po_by_id.get(id) {
-            po[i]
-                .billed_elsewhere
-                .push((b.date[row], b.bill_id[row], b.qty[row]));
-        }
-    }
-    for info in po.iter_mut() {
-        info.billed_elsewhere
-            .sort_unstable_by_key(|(d, id, _)| (*d, *id));
-    }
-    po_by_id
+    received
 }
 
-type ByKey = HashMap<(i64, i64), Vec<usize>>;
-
-/// PO lines by (vendor, product), oldest first (order date, then id); contract rows by (vendor, product).
-fn index_products_and_contracts(input: &Input) -> (ByKey, ByKey) {
-    let p = &input.po_lines;
-    let mut po_by_product: ByKey = HashMap::new();
-    for i in 0..p.po_line_id.len() {
-        po_by_product
-            .entry((p.vendor_id[i], p.product_id[i]))
-            .or_default()
-            .push(i);
+/// The other bills' quantities grouped by PO line, each group sorted by (date, bill id).
+fn billed_by_po(input: &Input, po_by_id: &IdIndex) -> (Vec<u32>, Vec<(i32, i64, Decimal)>) {
+    let b = &input.billed;
+    let group: Vec<u32> = b
+        .po_line_id
+        .iter()
+        .map(|id| po_by_id.get(*id).map_or(NO_GROUP, |i| i as u32))
+        .collect();
+    let (rows, start) = group_rows(&group, input.po_lines.po_line_id.len());
+    let mut billed: Vec<(i32, i64, Decimal)> = rows
+        .iter()
+        .map(|&r| {
+            let r = r as usize;
+            (b.date[r], b.bill_id[r], b.qty[r])
+        })
+        .collect();
+    for w in start.windows(2) {
+        if w[1] - w[0] > 1 {
+            billed[w[0]..w[1]].sort_by_key(|(d, id, _)| (*d, *id));
+        }
     }
-    for v in po_by_product.values_mut() {
-        v.sort_unstable_by_key(|&i| (p.order_date[i], p.po_line_id[i]));
-    }
-    let c = &input.contracts;
-    let mut contracts: ByKey = HashMap::new();
-    for i in 0..c.vendor_id.len() {
-        contracts
-            .entry((c.vendor_id[i], c.product_id[i]))
-            .or_default()
-            .push(i);
-    }
-    (po_by_product, contracts)
+    (start.into_iter().map(|s| s as u32).collect(), billed)
 }
 
 /// Each line's unit step as an index into one `Precision` per distinct step.
@@ -778,10 +920,13 @@ fn index_steps(input: &Input) -> Result<(Vec<u16>, Vec<Precision>)> {
     let mut step_index: HashMap<Decimal, u16> = HashMap::new();
     let mut steps = Vec::new();
     let mut qty_step = Vec::with_capacity(input.lines.qty_rounding.len());
+    // most lines share their neighbour's step: skip the hash lookup then
+    let mut last: Option<(Decimal, u16)> = None;
     for (row, step) in input.lines.qty_rounding.iter().enumerate() {
-        let k = match step_index.get(step) {
-            Some(k) => *k,
-            None => {
+        let k = match (last, step_index.get(step)) {
+            (Some((s, k)), _) if s == *step => k,
+            (_, Some(k)) => *k,
+            (_, None) => {
                 let k = u16::try_from(steps.len()).map_err(|_| {
                     Error::input(
                         Location::row("lines.qty_rounding", row),
@@ -793,6 +938,7 @@ fn index_steps(input: &Input) -> Result<(Vec<u16>, Vec<Precision>)> {
                 k
             }
         };
+        last = Some((*step, k));
         qty_step.push(k);
     }
     Ok((qty_step, steps))
@@ -814,38 +960,8 @@ fn net_price(price_unit: Decimal, discount: Decimal, uom_ratio: Decimal) -> Opti
     }
 }
 
-/// A line's index in the input, its result and its allocations.
-type Matched = (usize, LineResult, Vec<Allocation>);
-
-/// One finding on a line, for the status and the explanation.
-struct Finding {
-    status: Status,
-    text: String,
-}
-
-fn match_vendor(
-    index: &Index<'_>,
-    rows: &[usize],
-) -> Result<Vec<(usize, LineResult, Vec<Allocation>)>> {
-    let l = &index.input.lines;
-    let mut order: Vec<usize> = rows.to_vec();
-    order.sort_unstable_by_key(|&i| (l.date[i], l.bill_id[i], l.line_id[i]));
-    let mut running: HashMap<usize, Running> = HashMap::new();
-    let mut out = Vec::with_capacity(order.len());
-    for i in order {
-        let (res, allocs) = match_line(index, i, &mut running).map_err(|e| match e {
-            Error::Overflow { .. } => Error::Overflow {
-                at: Location::row("lines", i),
-            },
-            other => other,
-        })?;
-        out.push((i, res, allocs));
-    }
-    Ok(out)
-}
-
 /// Billed on PO line `p` before a line dated `date` of bill `bill`.
-fn billed_before(po: &PoInfo, run: &mut Running, date: i32, bill: i64) -> Decimal {
+fn billed_before(po: &PoInfo<'_>, run: &mut Running, date: i32, bill: i64) -> Decimal {
     while let Some(&(d, b, q)) = po.billed_elsewhere.get(run.seen) {
         if (d, b) < (date, bill) {
             run.elsewhere += q;
@@ -857,112 +973,492 @@ fn billed_before(po: &PoInfo, run: &mut Running, date: i32, bill: i64) -> Decima
     run.elsewhere + run.in_batch
 }
 
-/// A quantity as the explanation shows it (no trailing zeros), written
-/// straight into the explanation without a temporary string.
-struct Q(Decimal);
-
-impl std::fmt::Display for Q {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(&self.0.normalize(), f)
+/// Write `d` as `d.normalize()` displays (no trailing zeros, no exponent),
+/// without going through the formatting machinery when its digits fit in 64 bits.
+fn write_plain(out: &mut String, d: Decimal) {
+    let n = d.normalize();
+    let Ok(mut m) = u64::try_from(n.mantissa().unsigned_abs()) else {
+        let _ = write!(out, "{n}");
+        return;
+    };
+    let scale = n.scale() as usize;
+    let mut digits = [0u8; 20];
+    let mut k = digits.len();
+    loop {
+        k -= 1;
+        digits[k] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    let digits = &digits[k..];
+    if n.is_sign_negative() && !n.is_zero() {
+        out.push('-');
+    }
+    fn ascii(b: &[u8]) -> &str {
+        std::str::from_utf8(b).unwrap_or("")
+    }
+    if scale == 0 {
+        out.push_str(ascii(digits));
+    } else if digits.len() > scale {
+        let (int, frac) = digits.split_at(digits.len() - scale);
+        out.push_str(ascii(int));
+        out.push('.');
+        out.push_str(ascii(frac));
+    } else {
+        out.push_str("0.");
+        for _ in digits.len()..scale {
+            out.push('0');
+        }
+        out.push_str(ascii(digits));
     }
 }
 
 /// A unit price as the explanation shows it: 4 decimals at most.
-struct P(Decimal);
+fn write_price(out: &mut String, d: Decimal) {
+    write_plain(out, d.round_dp(4));
+}
 
-impl std::fmt::Display for P {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(&self.0.round_dp(4).normalize(), f)
+fn tolerance_note(out: &mut String, ok: bool) {
+    if ok {
+        out.push_str(" (within tolerance)");
     }
 }
 
-#[inline]
-fn fmt_qty(d: Decimal) -> Q {
-    Q(d)
+/// One finding on a line, for the status and the explanation.
+struct Finding {
+    status: Status,
+    what: What,
+}
+
+/// What a finding says, rendered into the explanation once the line's
+/// findings are ranked.
+enum What {
+    BadLink {
+        po_line: i64,
+        why: &'static str,
+    },
+    NoPoLine,
+    OverOrdered {
+        after: Decimal,
+        po: i64,
+        ordered: Decimal,
+        excess: Decimal,
+        ok: bool,
+    },
+    OverReference {
+        after: Decimal,
+        po: i64,
+        reference: Decimal,
+        excess: Decimal,
+        ok: bool,
+    },
+    PriceAbovePo {
+        price: Decimal,
+        po: i64,
+        po_price: Decimal,
+        diff: Decimal,
+        ok: bool,
+    },
+    PriceBelowPo {
+        price: Decimal,
+        po: i64,
+        po_price: Decimal,
+        under: Decimal,
+    },
+    PriceAboveContract {
+        price: Decimal,
+        contract: Decimal,
+        diff: Decimal,
+        ok: bool,
+    },
+    Duplicate {
+        original: i64,
+    },
+}
+
+impl What {
+    fn render(&self, out: &mut String, level: Level) {
+        match self {
+            What::BadLink { po_line, why } => {
+                let _ = write!(out, "linked PO line {po_line} {why}");
+            }
+            What::NoPoLine => out.push_str("no purchase order line for this vendor and product"),
+            What::OverOrdered {
+                after,
+                po,
+                ordered,
+                excess,
+                ok,
+            } => {
+                out.push_str("billed ");
+                write_plain(out, *after);
+                let _ = write!(out, " in all on PO line {po} against ");
+                write_plain(out, *ordered);
+                out.push_str(" ordered: ");
+                write_plain(out, *excess);
+                out.push_str(" over");
+                tolerance_note(out, *ok);
+            }
+            What::OverReference {
+                after,
+                po,
+                reference,
+                excess,
+                ok,
+            } => {
+                let word = level.reference_word();
+                out.push_str("billed ");
+                write_plain(out, *after);
+                let _ = write!(out, " in all on PO line {po} against ");
+                write_plain(out, *reference);
+                let _ = write!(out, " {word}: ");
+                write_plain(out, *excess);
+                let _ = write!(out, " not yet {word}");
+                tolerance_note(out, *ok);
+            }
+            What::PriceAbovePo {
+                price,
+                po,
+                po_price,
+                diff,
+                ok,
+            } => {
+                out.push_str("price ");
+                write_price(out, *price);
+                let _ = write!(out, " above PO line {po} price ");
+                write_price(out, *po_price);
+                out.push_str(" by ");
+                write_price(out, *diff);
+                tolerance_note(out, *ok);
+            }
+            What::PriceBelowPo {
+                price,
+                po,
+                po_price,
+                under,
+            } => {
+                out.push_str("price ");
+                write_price(out, *price);
+                let _ = write!(out, " below PO line {po} price ");
+                write_price(out, *po_price);
+                out.push_str(" by ");
+                write_price(out, *under);
+            }
+            What::PriceAboveContract {
+                price,
+                contract,
+                diff,
+                ok,
+            } => {
+                out.push_str("price ");
+                write_price(out, *price);
+                out.push_str(" above contract price ");
+                write_price(out, *contract);
+                out.push_str(" by ");
+                write_price(out, *diff);
+                tolerance_note(out, *ok);
+            }
+            What::Duplicate { original } => {
+                let _ = write!(out, "bill looks like a duplicate of bill {original}");
+            }
+        }
+    }
+}
+
+/// A bill line's inputs, gathered from the columns: a vendor's lines are
+/// matched from one contiguous array instead of from a row scattered over
+/// every column (a cache and TLB miss per field on a large batch).
+#[derive(Clone, Copy)]
+struct LineIn {
+    row: u32,
+    level: Level,
+    refund: bool,
+    qty_step: u16,
+    date: i32,
+    line_id: i64,
+    bill_id: i64,
+    company_id: i64,
+    vendor_id: i64,
+    category_id: i64,
+    product_id: i64,
+    currency_id: i64,
+    po_line_id: i64,
+    qty: Decimal,
+    uom_ratio: Decimal,
+    price_unit: Decimal,
+    discount: Decimal,
+    rate: Decimal,
+}
+
+impl LineIn {
+    fn gather(index: &Index<'_>, row: u32) -> Self {
+        let l = &index.input.lines;
+        let i = row as usize;
+        LineIn {
+            row,
+            level: l.level[i],
+            refund: l.is_refund[i],
+            qty_step: index.qty_step[i],
+            date: l.date[i],
+            line_id: l.line_id[i],
+            bill_id: l.bill_id[i],
+            company_id: l.company_id[i],
+            vendor_id: l.vendor_id[i],
+            category_id: l.category_id[i],
+            product_id: l.product_id[i],
+            currency_id: l.currency_id[i],
+            po_line_id: l.po_line_id[i],
+            qty: l.qty[i],
+            uom_ratio: l.uom_ratio[i],
+            price_unit: l.price_unit[i],
+            discount: l.discount[i],
+            rate: l.rate[i],
+        }
+    }
+}
+
+/// A vendor's PO lines, oldest first per product, with their running state;
+/// and its contract rows by product.
+struct VendorBook<'a> {
+    index: &'a Index<'a>,
+    /// (global row, book position) of the vendor's PO lines, by row.
+    by_row: Vec<(u32, u32)>,
+    /// The book, sorted by (product, order date, id): the products, for the range searches, and what the engine needs of
+    /// them, side by side.
+    po_product: Vec<i64>,
+    po_info: Vec<PoInfo<'a>>,
+    running: Vec<Running>,
+    /// Contract rows sorted by (product, row).
+    contracts: Vec<u32>,
+    contract_product: Vec<i64>,
+}
+
+impl<'a> Index<'a> {
+    fn po_info(&'a self, i: usize) -> PoInfo<'a> {
+        let p = &self.input.po_lines;
+        let (a, b) = (self.po.billed_start[i], self.po.billed_start[i + 1]);
+        PoInfo {
+            id: p.po_line_id[i],
+            ordered: p.qty_ordered[i],
+            received: self.po.received[i],
+            consumed: p.qty_consumed[i],
+            price: self.po.price[i],
+            currency_id: p.currency_id[i],
+            rate: p.rate[i],
+            billed_elsewhere: &self.po.billed[a as usize..b as usize],
+        }
+    }
+}
+
+impl<'a> VendorBook<'a> {
+    fn new(index: &'a Index<'a>, groups: &Groups, shard: &Shard) -> Self {
+        let p = &index.input.po_lines;
+        let mut keyed: Vec<(i64, i32, i64, u32)> = groups.po[shard.po.clone()]
+            .iter()
+            .map(|&r| {
+                let i = r as usize;
+                (p.product_id[i], p.order_date[i], p.po_line_id[i], r)
+            })
+            .collect();
+        keyed.sort_unstable();
+        let po: Vec<u32> = keyed.iter().map(|k| k.3).collect();
+        let mut by_row: Vec<(u32, u32)> =
+            po.iter().enumerate().map(|(k, &r)| (r, k as u32)).collect();
+        by_row.sort_unstable();
+        let c = &index.input.contracts;
+        let mut contracts: Vec<(i64, u32)> = groups.contracts[shard.contracts.clone()]
+            .iter()
+            .map(|&r| (c.product_id[r as usize], r))
+            .collect();
+        contracts.sort_unstable();
+        Self {
+            index,
+            po_product: keyed.iter().map(|k| k.0).collect(),
+            po_info: po.iter().map(|&r| index.po_info(r as usize)).collect(),
+            running: vec![Running::default(); po.len()],
+            by_row,
+            contract_product: contracts.iter().map(|k| k.0).collect(),
+            contracts: contracts.iter().map(|k| k.1).collect(),
+        }
+    }
+
+    fn info(&self, k: usize) -> &PoInfo<'a> {
+        &self.po_info[k]
+    }
+
+    /// The book positions of a product's PO lines, oldest first.
+    fn candidates(&self, product: i64) -> std::ops::Range<usize> {
+        let lo = self.po_product.partition_point(|&x| x < product);
+        let hi = lo + self.po_product[lo..].partition_point(|&x| x == product);
+        lo..hi
+    }
+
+    /// The book position of the PO line at global row `row`; None when it
+    /// is another vendor's.
+    fn position(&self, row: usize) -> Option<usize> {
+        let row = u32::try_from(row).ok()?;
+        self.by_row
+            .binary_search_by_key(&row, |&(r, _)| r)
+            .ok()
+            .map(|j| self.by_row[j].1 as usize)
+    }
+
+    /// Billed on book position `k` before a line dated `date` of bill `bill`.
+    fn billed_before(&mut self, k: usize, date: i32, bill: i64) -> Decimal {
+        billed_before(&self.po_info[k], &mut self.running[k], date, bill)
+    }
+
+    /// The applicable contract price: same product and currency, valid on
+    /// the date, minimum quantity reached; the highest quantity break, then
+    /// the lowest price, then the first row.
+    fn contract_price(
+        &self,
+        product: i64,
+        currency: i64,
+        date: i32,
+        qty: Decimal,
+    ) -> Option<Decimal> {
+        let c = &self.index.input.contracts;
+        let lo = self.contract_product.partition_point(|&x| x < product);
+        let hi = lo + self.contract_product[lo..].partition_point(|&x| x == product);
+        self.contracts[lo..hi]
+            .iter()
+            .map(|&r| r as usize)
+            .filter(|&i| {
+                c.currency_id[i] == currency
+                    && c.date_start[i] <= date
+                    && date <= c.date_end[i]
+                    && c.min_qty[i] <= qty
+            })
+            .min_by(|&a, &b| {
+                c.min_qty[b]
+                    .cmp(&c.min_qty[a])
+                    .then(c.price[a].cmp(&c.price[b]))
+                    .then(a.cmp(&b))
+            })
+            .map(|i| c.price[i])
+    }
+}
+
+/// Per-shard buffers reused from line to line.
+#[derive(Default)]
+struct Scratch {
+    /// (book position, quantity) of the line's allocations.
+    allocs: Vec<(usize, Decimal)>,
+    findings: Vec<Finding>,
+}
+
+fn match_vendor(index: &Index<'_>, groups: &Groups, shard: &Shard) -> Result<ShardOut> {
+    let mut lines: Vec<LineIn> = groups.lines[shard.lines.clone()]
+        .iter()
+        .map(|&row| LineIn::gather(index, row))
+        .collect();
+    lines.sort_unstable_by_key(|x| (x.date, x.bill_id, x.line_id));
+    let mut book = VendorBook::new(index, groups, shard);
+    let mut scratch = Scratch::default();
+    let n = lines.len();
+    let mut out = ShardOut {
+        slots: Vec::with_capacity(n),
+        allocations: Vec::with_capacity(n + n / 4),
+        text: String::with_capacity(n * 80),
+    };
+    for x in &lines {
+        match_line(&mut book, x, &mut scratch, &mut out).map_err(|e| match e {
+            Error::Overflow { .. } => Error::Overflow {
+                at: Location::row("lines", x.row as usize),
+            },
+            other => other,
+        })?;
+    }
+    Ok(out)
 }
 
 fn match_line(
-    index: &Index<'_>,
-    i: usize,
-    running: &mut HashMap<usize, Running>,
-) -> Result<(LineResult, Vec<Allocation>)> {
-    let l = &index.input.lines;
+    book: &mut VendorBook<'_>,
+    x: &LineIn,
+    scratch: &mut Scratch,
+    out: &mut ShardOut,
+) -> Result<()> {
+    let index = book.index;
     let overflow = || Error::Overflow {
-        at: Location::row("lines", i),
+        at: Location::row("lines", x.row as usize),
     };
-    let level = l.level[i];
-    let (date, bill) = (l.date[i], l.bill_id[i]);
-    let qty_precision = index.steps[index.qty_step[i] as usize];
+    let level = x.level;
+    let (date, bill) = (x.date, x.bill_id);
+    let qty_precision = index.steps[x.qty_step as usize];
     let qty_abs = qty_precision.round(
-        l.qty[i].checked_mul(l.uom_ratio[i]).ok_or_else(overflow)?,
+        x.qty.checked_mul(x.uom_ratio).ok_or_else(overflow)?,
         RoundingMethod::Up,
     )?;
-    let refund = l.is_refund[i];
+    let refund = x.refund;
     let signed = if refund { -qty_abs } else { qty_abs };
-    let price = net_price(l.price_unit[i], l.discount[i], l.uom_ratio[i]).ok_or_else(overflow)?;
-    let rate = l.rate[i];
-    let (rule, scope): (&Rule, Option<Scope>) = index.input.rules.resolve(
-        l.company_id[i],
-        l.vendor_id[i],
-        l.category_id[i],
-        l.product_id[i],
-    );
+    let price = net_price(x.price_unit, x.discount, x.uom_ratio).ok_or_else(overflow)?;
+    let rate = x.rate;
+    let (rule, scope): (&Rule, Option<Scope>) =
+        index
+            .input
+            .rules
+            .resolve(x.company_id, x.vendor_id, x.category_id, x.product_id);
 
     // --- allocation --------------------------------------------------------------
-    let mut allocs: Vec<(usize, Decimal)> = Vec::new();
-    let mut findings: Vec<Finding> = Vec::new();
-    let mut bad_link: Option<&str> = None;
-    if l.po_line_id[i] != 0 {
-        match index.po_by_id.get(&l.po_line_id[i]) {
-            Some(&p) if index.po[p].vendor_id == l.vendor_id[i] => allocs.push((p, signed)),
-            Some(_) => bad_link = Some("belongs to another vendor"),
+    let allocs = &mut scratch.allocs;
+    let findings = &mut scratch.findings;
+    allocs.clear();
+    findings.clear();
+    let mut bad_link: Option<&'static str> = None;
+    if x.po_line_id != 0 {
+        // the book holds exactly this vendor's PO lines
+        match index.po_by_id.get(x.po_line_id).map(|p| book.position(p)) {
+            Some(Some(k)) => allocs.push((k, signed)),
+            Some(None) => bad_link = Some("belongs to another vendor"),
             None => bad_link = Some("is not known to this run"),
         }
-    } else if let Some(candidates) = index.po_by_product.get(&(l.vendor_id[i], l.product_id[i])) {
-        if refund {
-            // a credit note without a link reduces the most recent PO line billed
-            let pick = candidates
-                .iter()
-                .rev()
-                .copied()
-                .find(|&p| {
-                    let run = running.entry(p).or_default();
-                    billed_before(&index.po[p], run, date, bill) > Decimal::ZERO
-                })
-                .unwrap_or(*candidates.last().expect("non-empty"));
-            allocs.push((pick, signed));
-        } else {
-            let mut remaining = qty_abs;
-            for &p in candidates {
-                if remaining <= Decimal::ZERO {
-                    break;
+    } else {
+        let candidates = book.candidates(x.product_id);
+        if !candidates.is_empty() {
+            let last = candidates.end - 1;
+            if refund {
+                // a credit note without a link reduces the most recent PO line billed
+                let pick = candidates
+                    .clone()
+                    .rev()
+                    .find(|&k| book.billed_before(k, date, bill) > Decimal::ZERO)
+                    .unwrap_or(last);
+                allocs.push((pick, signed));
+            } else {
+                let mut remaining = qty_abs;
+                for k in candidates {
+                    if remaining <= Decimal::ZERO {
+                        break;
+                    }
+                    let open = book.info(k).ordered - book.billed_before(k, date, bill);
+                    if open > Decimal::ZERO {
+                        let take = open.min(remaining);
+                        allocs.push((k, take));
+                        remaining -= take;
+                    }
                 }
-                let run = running.entry(p).or_default();
-                let open = index.po[p].ordered - billed_before(&index.po[p], run, date, bill);
-                if open > Decimal::ZERO {
-                    let take = open.min(remaining);
-                    allocs.push((p, take));
-                    remaining -= take;
-                }
-            }
-            if remaining > Decimal::ZERO {
-                let last = *candidates.last().expect("non-empty");
-                match allocs.last_mut() {
-                    Some((p, q)) if *p == last => *q += remaining,
-                    _ => allocs.push((last, remaining)),
+                if remaining > Decimal::ZERO {
+                    match allocs.last_mut() {
+                        Some((k, q)) if *k == last => *q += remaining,
+                        _ => allocs.push((last, remaining)),
+                    }
                 }
             }
         }
     }
     if allocs.is_empty() && !refund {
-        let text = if let Some(why) = bad_link {
-            format!("linked PO line {} {why}", l.po_line_id[i])
-        } else {
-            "no purchase order line for this vendor and product".to_string()
-        };
         findings.push(Finding {
             status: Status::NoPo,
-            text,
+            what: match bad_link {
+                Some(why) => What::BadLink {
+                    po_line: x.po_line_id,
+                    why,
+                },
+                None => What::NoPoLine,
+            },
         });
     }
 
@@ -974,10 +1470,10 @@ fn match_line(
     let mut price_po_weighted = Decimal::ZERO;
     let mut price_po_qty = Decimal::ZERO;
     let mut price_po_single: Option<Decimal> = None;
-    for &(p, q) in &allocs {
-        let po = &index.po[p];
-        let run = running.entry(p).or_default();
-        let before = billed_before(po, run, date, bill);
+    let single = allocs.len() == 1;
+    for &(k, q) in allocs.iter() {
+        let po = &book.po_info[k];
+        let before = billed_before(po, &mut book.running[k], date, bill);
         let after = before + q;
         ordered += po.ordered;
         received += po.received;
@@ -989,7 +1485,7 @@ fn match_line(
             Level::Consumption => po.consumed,
         };
         let over_ref = after - reference;
-        if allocs.len() == 1 || over_ref > qty_variance {
+        if single || over_ref > qty_variance {
             qty_variance = over_ref;
         }
         if !refund {
@@ -1003,14 +1499,13 @@ fn match_line(
                     } else {
                         Status::OverOrdered
                     },
-                    text: format!(
-                        "billed {} in all on PO line {} against {} ordered: {} over{}",
-                        fmt_qty(after),
-                        po.id,
-                        fmt_qty(po.ordered),
-                        fmt_qty(excess),
-                        if ok { " (within tolerance)" } else { "" }
-                    ),
+                    what: What::OverOrdered {
+                        after,
+                        po: po.id,
+                        ordered: po.ordered,
+                        excess,
+                        ok,
+                    },
                 });
             }
             // quantity vs received / consumed
@@ -1025,23 +1520,25 @@ fn match_line(
                 };
                 findings.push(Finding {
                     status,
-                    text: format!(
-                        "billed {} in all on PO line {} against {} {}: {} not yet {}{}",
-                        fmt_qty(after),
-                        po.id,
-                        fmt_qty(reference),
-                        level.reference_word(),
-                        fmt_qty(excess),
-                        level.reference_word(),
-                        if ok { " (within tolerance)" } else { "" }
-                    ),
+                    what: What::OverReference {
+                        after,
+                        po: po.id,
+                        reference,
+                        excess,
+                        ok,
+                    },
                 });
             }
         }
         // price vs PO, per product unit
-        let (diff_company, po_price_doc) = if po.currency_id == l.currency_id[i] {
+        let (diff_company, po_price_doc) = if po.currency_id == x.currency_id {
             let d = price - po.price;
-            (d.checked_mul(rate).ok_or_else(overflow)?, po.price)
+            let d = if rate == Decimal::ONE {
+                d
+            } else {
+                d.checked_mul(rate).ok_or_else(overflow)?
+            };
+            (d, po.price)
         } else {
             let po_company = po.price.checked_mul(po.rate).ok_or_else(overflow)?;
             let bill_company = price.checked_mul(rate).ok_or_else(overflow)?;
@@ -1050,10 +1547,14 @@ fn match_line(
                 po_company.checked_div(rate).ok_or_else(overflow)?,
             )
         };
-        price_po_weighted += po_price_doc * q.abs();
-        price_po_qty += q.abs();
+        if !single {
+            price_po_weighted += po_price_doc * q.abs();
+            price_po_qty += q.abs();
+        }
         price_po_single.get_or_insert(po_price_doc);
-        amount_variance += diff_company.checked_mul(q).ok_or_else(overflow)?;
+        if !diff_company.is_zero() {
+            amount_variance += diff_company.checked_mul(q).ok_or_else(overflow)?;
+        }
         if !refund {
             let cmp = index.price_precision.compare(price, po_price_doc)?;
             let diff = price - po_price_doc;
@@ -1072,14 +1573,13 @@ fn match_line(
                     } else {
                         Status::PriceAbovePo
                     },
-                    text: format!(
-                        "price {} above PO line {} price {} by {}{}",
-                        P(price),
-                        po.id,
-                        P(po_price_doc),
-                        P(diff),
-                        if ok { " (within tolerance)" } else { "" }
-                    ),
+                    what: What::PriceAbovePo {
+                        price,
+                        po: po.id,
+                        po_price: po_price_doc,
+                        diff,
+                        ok,
+                    },
                 });
             } else if cmp.is_lt() {
                 let under = -diff;
@@ -1097,29 +1597,22 @@ fn match_line(
                 };
                 findings.push(Finding {
                     status,
-                    text: format!(
-                        "price {} below PO line {} price {} by {}",
-                        P(price),
-                        po.id,
-                        P(po_price_doc),
-                        P(under)
-                    ),
+                    what: What::PriceBelowPo {
+                        price,
+                        po: po.id,
+                        po_price: po_price_doc,
+                        under,
+                    },
                 });
             }
         }
     }
-    for &(p, q) in &allocs {
-        running.entry(p).or_default().in_batch += q;
+    for &(k, q) in allocs.iter() {
+        book.running[k].in_batch += q;
     }
 
     // price vs contract
-    let price_contract = index.contract_price(
-        l.vendor_id[i],
-        l.product_id[i],
-        l.currency_id[i],
-        date,
-        qty_abs,
-    );
+    let price_contract = book.contract_price(x.product_id, x.currency_id, date, qty_abs);
     if let (Some(cp), false) = (price_contract, refund) {
         if index.price_precision.compare(price, cp)?.is_gt() {
             let diff = price - cp;
@@ -1135,20 +1628,21 @@ fn match_line(
                 } else {
                     Status::PriceAboveContract
                 },
-                text: format!(
-                    "price {} above contract price {} by {}{}",
-                    P(price),
-                    P(cp),
-                    P(diff),
-                    if ok { " (within tolerance)" } else { "" }
-                ),
+                what: What::PriceAboveContract {
+                    price,
+                    contract: cp,
+                    diff,
+                    ok,
+                },
             });
         }
     }
     if let Some(original) = index.suspects.get(&bill) {
         findings.push(Finding {
             status: Status::Duplicate,
-            text: format!("bill looks like a duplicate of bill {original}"),
+            what: What::Duplicate {
+                original: *original,
+            },
         });
     }
 
@@ -1170,11 +1664,11 @@ fn match_line(
         .iter()
         .enumerate()
         .max_by(|(ia, (_, qa)), (ib, (_, qb))| qa.abs().cmp(&qb.abs()).then(ib.cmp(ia)))
-        .map(|(_, (p, _))| index.po[*p].id)
+        .map(|(_, (k, _))| book.info(*k).id)
         .unwrap_or(0);
     let price_po = if allocs.is_empty() {
         None
-    } else if allocs.len() == 1 || price_po_qty.is_zero() {
+    } else if single || price_po_qty.is_zero() {
         price_po_single
     } else {
         Some(price_po_weighted / price_po_qty)
@@ -1184,61 +1678,74 @@ fn match_line(
         .amount_precision
         .round(amount_variance, RoundingMethod::HalfUp)?;
 
-    let mut explanation = String::with_capacity(64);
-    let _ = write!(explanation, "{}: ", level.label());
+    // --- explanation ---------------------------------------------------------------
+    let text = &mut out.text;
+    let text_start = text.len();
+    text.push_str(level.label());
+    text.push_str(": ");
     if findings.is_empty() {
         if refund {
-            let _ = write!(
-                explanation,
-                "credit note of {} reduces what was billed",
-                fmt_qty(qty_abs)
-            );
+            text.push_str("credit note of ");
+            write_plain(text, qty_abs);
+            text.push_str(" reduces what was billed");
         } else {
-            let _ = write!(
-                explanation,
-                "matched {} to {} (billed before {}, {} {})",
-                fmt_qty(qty_abs),
-                if allocs.len() == 1 {
-                    format!("PO line {primary}")
-                } else {
-                    format!("{} PO lines", allocs.len())
-                },
-                fmt_qty(before_total),
-                level.reference_word(),
-                fmt_qty(match level {
+            text.push_str("matched ");
+            write_plain(text, qty_abs);
+            if single {
+                let _ = write!(text, " to PO line {primary}");
+            } else {
+                let _ = write!(text, " to {} PO lines", allocs.len());
+            }
+            text.push_str(" (billed before ");
+            write_plain(text, before_total);
+            text.push_str(", ");
+            text.push_str(level.reference_word());
+            text.push(' ');
+            write_plain(
+                text,
+                match level {
                     Level::TwoWay => ordered,
                     Level::ThreeWay => received,
                     Level::Consumption => consumed,
-                })
+                },
             );
+            text.push(')');
         }
     } else {
-        let mut sorted: Vec<&Finding> = findings.iter().collect();
-        sorted.sort_by_key(|f| f.status);
-        for (k, f) in sorted.iter().enumerate() {
+        // most severe first; findings of one status in the order they were found
+        findings.sort_by_key(|f| f.status);
+        for (k, f) in findings.iter().enumerate() {
             if k > 0 {
-                explanation.push_str("; ");
+                text.push_str("; ");
             }
-            explanation.push_str(&f.text);
+            f.what.render(text, level);
         }
     }
-    if let Some(id) = scope.map(|s| (rule.id, s)) {
+    if let Some(s) = scope {
         if status != Status::Matched && status != Status::CreditNote {
-            let _ = write!(explanation, " [rule {} ({})]", id.0, id.1.name());
+            let _ = write!(text, " [rule {} ({})]", rule.id, s.name());
         }
     }
+    let text_end = text.len();
 
-    let line_id = l.line_id[i];
-    let allocations = allocs
-        .iter()
-        .map(|&(p, q)| Allocation {
+    let line_id = x.line_id;
+    let alloc_start = out.allocations.len();
+    for &(k, q) in allocs.iter() {
+        out.allocations.push(Allocation {
             line_id,
-            po_line_id: index.po[p].id,
+            po_line_id: book.info(k).id,
             qty: q,
-        })
-        .collect();
-    Ok((
-        LineResult {
+        });
+    }
+    let span = |a: usize, b: usize| -> Result<(u32, u32)> {
+        match (u32::try_from(a), u32::try_from(b)) {
+            (Ok(a), Ok(b)) => Ok((a, b)),
+            _ => Err(Error::Internal("a vendor's results exceed 4 GB".into())),
+        }
+    };
+    out.slots.push(Slot {
+        input: x.row,
+        line: LineResult {
             line_id,
             status,
             level,
@@ -1256,10 +1763,11 @@ fn match_line(
             amount_variance,
             rule_id: rule.id,
             rule_scope: scope,
-            explanation,
         },
-        allocations,
-    ))
+        allocations: span(alloc_start, out.allocations.len())?,
+        text: span(text_start, text_end)?,
+    });
+    Ok(())
 }
 
 #[cfg(test)]

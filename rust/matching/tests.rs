@@ -103,9 +103,9 @@ fn full_match_partial_receipt_and_missing_receipt() {
     );
     assert!(r2.hold());
     assert!(
-        r2.explanation.contains("not yet received"),
+        out.explanations[1].contains("not yet received"),
         "{}",
-        r2.explanation
+        out.explanations[1]
     );
 }
 
@@ -246,14 +246,12 @@ fn no_po_and_unknown_link() {
     assert_eq!(status(&out, 1), Status::NoPo);
     assert_eq!(status(&out, 2), Status::NoPo);
     assert!(
-        out.lines[1].explanation.contains("555 is not known"),
+        out.explanations[1].contains("555 is not known"),
         "{}",
-        out.lines[1].explanation
+        out.explanations[1]
     );
     assert_eq!(status(&out, 3), Status::NoPo);
-    assert!(out.lines[2]
-        .explanation
-        .contains("700 belongs to another vendor"));
+    assert!(out.explanations[2].contains("700 belongs to another vendor"));
 }
 
 #[test]
@@ -419,5 +417,33 @@ fn same_answer_in_parallel_shards() {
         for (r, &i) in part.lines.iter().zip(&keep) {
             assert_eq!(r, &all.lines[i]);
         }
+    }
+}
+
+#[test]
+fn plain_numbers_print_as_normalised_decimals() {
+    let mut values = vec![
+        Decimal::ZERO,
+        -Decimal::ZERO,
+        Decimal::MAX,
+        Decimal::MIN,
+        Decimal::new(1, 28),
+        d("-0.50"),
+        d("12.000"),
+        d("100"),
+        d("0.05"),
+        d("18446744073709551616.5"),
+    ];
+    for k in 1..3000i64 {
+        values.push(Decimal::new(k * 104_729, (k % 12) as u32));
+        values.push(Decimal::new(-k, 3) / Decimal::from(12));
+    }
+    for v in values {
+        let mut got = String::new();
+        write_plain(&mut got, v);
+        assert_eq!(got, format!("{}", v.normalize()), "{v:?}");
+        let mut price = String::new();
+        write_price(&mut price, v);
+        assert_eq!(price, format!("{}", v.round_dp(4).normalize()));
     }
 }

@@ -175,18 +175,40 @@ pub fn detached<T: Send>(py: Python<'_>, f: impl FnOnce() -> Result<T> + Send) -
 /// Output helpers: a column of doubles or integers as an `array.array` (one
 /// buffer, no Python object per value).
 pub fn f64_array<'py>(py: Python<'py>, values: &[f64]) -> PyResult<Bound<'py, PyAny>> {
-    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_ne_bytes()).collect();
-    typed_array(py, "d", &bytes)
+    typed_array(py, "d", &[values])
 }
 
 pub fn i64_array<'py>(py: Python<'py>, values: &[i64]) -> PyResult<Bound<'py, PyAny>> {
-    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_ne_bytes()).collect();
-    typed_array(py, "q", &bytes)
+    typed_array(py, "q", &[values])
 }
 
-fn typed_array<'py>(py: Python<'py>, code: &str, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+/// Values that are plain bytes in memory (no padding, every bit pattern valid).
+pub trait Plain: Copy {}
+impl Plain for f64 {}
+impl Plain for i64 {}
+
+/// One `array.array` of type `code` from the parts, in order.
+pub fn typed_array<'py, T: Plain>(
+    py: Python<'py>,
+    code: &str,
+    parts: &[&[T]],
+) -> PyResult<Bound<'py, PyAny>> {
     static ARRAY: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    let total: usize = parts.iter().map(|p| std::mem::size_of_val(*p)).sum();
+    let bytes = pyo3::types::PyBytes::new_with(py, total, |buf| {
+        let mut at = 0;
+        for part in parts {
+            // SAFETY: `T: Plain` is a padding-free number type, so its slice is
+            // `len * size` initialised bytes
+            let raw = unsafe {
+                std::slice::from_raw_parts(part.as_ptr().cast::<u8>(), std::mem::size_of_val(*part))
+            };
+            buf[at..at + raw.len()].copy_from_slice(raw);
+            at += raw.len();
+        }
+        Ok(())
+    })?;
     let arr = ARRAY.import(py, "array", "array")?.call1((code,))?;
-    arr.call_method1("frombytes", (pyo3::types::PyBytes::new(py, bytes),))?;
+    arr.call_method1("frombytes", (bytes,))?;
     Ok(arr)
 }

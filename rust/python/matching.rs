@@ -3,10 +3,11 @@
 use std::time::Instant;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::{PyDict, PyList, PyString};
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 
-use super::convert::{detached, f64_array, i64_array, Raw};
+use super::convert::{detached, typed_array, Raw};
 use super::errors::to_py;
 use super::table::{RawColumn, Table};
 use crate::error::{Error, Location, Result};
@@ -251,19 +252,36 @@ fn match_bills<'py>(
     let bill_cols = (b_id, b_vendor, b_date, b_ref, b_refund, b_batch);
     let read_s = started.elapsed().as_secs_f64();
 
-    let (out, convert_s, engine_s) = detached(py, move || {
+    let (out, parts, convert_s, engine_s, columns_s) = detached(py, move || {
         let t0 = Instant::now();
         finish_input(&mut input, raws, bill_cols)?;
         let t1 = Instant::now();
         let out = matching::run_sharded(&input, &options)?;
-        Ok((out, (t1 - t0).as_secs_f64(), t1.elapsed().as_secs_f64()))
+        let t2 = Instant::now();
+        drop(input);
+        let parts = columns(&out);
+        Ok((
+            out,
+            parts,
+            (t1 - t0).as_secs_f64(),
+            (t2 - t1).as_secs_f64(),
+            t2.elapsed().as_secs_f64(),
+        ))
     })?;
     let t_build = Instant::now();
-    let result = build_output(py, out)?;
+    let phases = out.phases;
+    let result = build_output(py, &out, &parts)?;
     let stats = PyDict::new(py);
+    for (name, s) in ["validate_s", "index_s", "match_s", "gather_s"]
+        .iter()
+        .zip(phases)
+    {
+        stats.set_item(*name, s)?;
+    }
     stats.set_item("read_s", read_s)?;
     stats.set_item("convert_s", convert_s)?;
     stats.set_item("engine_s", engine_s)?;
+    stats.set_item("columns_s", columns_s)?;
     stats.set_item("build_s", t_build.elapsed().as_secs_f64())?;
     stats.set_item("threads", crate::pool::configured_threads())?;
     result.set_item("stats", stats)?;
@@ -338,107 +356,161 @@ fn finish_input(input: &mut Input, r: Raws, bills: BillCols) -> Result<()> {
     Ok(())
 }
 
-fn build_output<'py>(py: Python<'py>, out: matching::Sharded) -> PyResult<Bound<'py, PyDict>> {
-    let n = out.len();
-    let f = |d: Decimal| decimal_to_f64(d);
-    // one Python string per code, shared by every row
-    let status_str: Vec<Bound<'py, PyString>> = matching::Status::ALL
-        .iter()
-        .map(|s| PyString::new(py, s.code()))
-        .collect();
-    let status_of = |s: matching::Status| {
-        status_str[matching::Status::ALL
-            .iter()
-            .position(|x| *x == s)
-            .unwrap_or(0)]
-        .clone()
-    };
-    let level_str = |l: Level| PyString::new(py, l.name());
-    let levels = [
-        level_str(Level::TwoWay),
-        level_str(Level::ThreeWay),
-        level_str(Level::Consumption),
-    ];
-    let level_of = |l: Level| levels[l as usize].clone();
-    let scopes: Vec<Bound<'py, PyString>> = ["company", "vendor", "category", "product"]
-        .iter()
-        .map(|s| PyString::new(py, s))
-        .collect();
+/// The numeric result columns, in this order.
+const NUMS: [&str; 11] = [
+    "qty",
+    "qty_ordered",
+    "qty_received",
+    "qty_consumed",
+    "qty_billed_before",
+    "qty_variance",
+    "price",
+    "price_variance",
+    "amount_variance",
+    "price_po",
+    "price_contract",
+];
 
-    let mut line_id = Vec::with_capacity(n);
-    let mut status = Vec::with_capacity(n);
-    let mut level = Vec::with_capacity(n);
-    let mut hold = Vec::with_capacity(n);
-    let mut po_line_id = Vec::with_capacity(n);
-    let mut nums: [Vec<f64>; 11] = Default::default();
-    let mut rule_id = Vec::with_capacity(n);
-    let mut rule_scope: Vec<Option<Bound<'py, PyString>>> = Vec::with_capacity(n);
-    let mut explanation = Vec::with_capacity(n);
-    let mut alloc_line = Vec::new();
-    let mut alloc_po = Vec::new();
-    let mut alloc_qty = Vec::new();
-    for i in 0..n {
-        let r = out.line(i);
-        for a in out.allocations(i) {
-            alloc_line.push(a.line_id);
-            alloc_po.push(a.po_line_id);
-            alloc_qty.push(f(a.qty));
+/// No tolerance rule applied (`rule_scope` None).
+const NO_SCOPE: u8 = u8::MAX;
+
+/// A run of results in input order, as columns: built in parallel without the
+/// GIL, so that only Python objects are made while holding it.
+#[derive(Default)]
+struct Part {
+    line_id: Vec<i64>,
+    po_line_id: Vec<i64>,
+    rule_id: Vec<i64>,
+    status: Vec<u8>,
+    level: Vec<u8>,
+    scope: Vec<u8>,
+    nums: [Vec<f64>; 11],
+    alloc_line: Vec<i64>,
+    alloc_po: Vec<i64>,
+    alloc_qty: Vec<f64>,
+    /// The explanations, one after the other, and where each ends.
+    text: String,
+    text_end: Vec<usize>,
+}
+
+fn columns(out: &matching::Sharded) -> Vec<Part> {
+    let n = out.len();
+    let chunk = (n / (crate::pool::configured_threads() * 8)).max(4096);
+    let part = |c: usize| {
+        let rows = c * chunk..n.min((c + 1) * chunk);
+        let mut p = Part {
+            nums: std::array::from_fn(|_| Vec::with_capacity(rows.len())),
+            ..Part::default()
+        };
+        for i in rows {
+            let r = out.line(i);
+            for a in out.allocations(i) {
+                p.alloc_line.push(a.line_id);
+                p.alloc_po.push(a.po_line_id);
+                p.alloc_qty.push(decimal_to_f64(a.qty));
+            }
+            p.text.push_str(out.explanation(i));
+            p.text_end.push(p.text.len());
+            p.line_id.push(r.line_id);
+            p.po_line_id.push(r.po_line_id);
+            p.rule_id.push(r.rule_id);
+            p.status.push(r.status as u8);
+            p.level.push(r.level as u8);
+            p.scope.push(r.rule_scope.map_or(NO_SCOPE, |s| s as u8));
+            let values = [
+                r.qty,
+                r.qty_ordered,
+                r.qty_received,
+                r.qty_consumed,
+                r.qty_billed_before,
+                r.qty_variance,
+                r.price,
+                r.price_variance,
+                r.amount_variance,
+            ];
+            for (k, v) in values.into_iter().enumerate() {
+                p.nums[k].push(decimal_to_f64(v));
+            }
+            p.nums[9].push(r.price_po.map_or(f64::NAN, decimal_to_f64));
+            p.nums[10].push(r.price_contract.map_or(f64::NAN, decimal_to_f64));
         }
-        line_id.push(r.line_id);
-        status.push(status_of(r.status));
-        level.push(level_of(r.level));
-        hold.push(r.hold());
-        po_line_id.push(r.po_line_id);
-        let values = [
-            f(r.qty),
-            f(r.qty_ordered),
-            f(r.qty_received),
-            f(r.qty_consumed),
-            f(r.qty_billed_before),
-            f(r.qty_variance),
-            f(r.price),
-            f(r.price_variance),
-            f(r.amount_variance),
-            r.price_po.map_or(f64::NAN, f),
-            r.price_contract.map_or(f64::NAN, f),
-        ];
-        for (k, v) in values.into_iter().enumerate() {
-            nums[k].push(v);
-        }
-        rule_id.push(r.rule_id);
-        rule_scope.push(r.rule_scope.map(|s| scopes[s as usize].clone()));
-        explanation.push(r.explanation.as_str());
+        p
+    };
+    let chunks = n.div_ceil(chunk);
+    if chunks <= 1 {
+        (0..chunks).map(part).collect()
+    } else {
+        (0..chunks).into_par_iter().map(part).collect()
     }
+}
+
+fn build_output<'py>(
+    py: Python<'py>,
+    out: &matching::Sharded,
+    parts: &[Part],
+) -> PyResult<Bound<'py, PyDict>> {
+    // one Python string per code, shared by every row (the enums' order is
+    // their declaration order)
+    let strings = |names: &[&str]| -> Vec<Bound<'py, PyString>> {
+        names.iter().map(|s| PyString::new(py, s)).collect()
+    };
+    let status_str = strings(&matching::Status::ALL.map(|s| s.code()));
+    let level_str = strings(&[
+        Level::TwoWay.name(),
+        Level::ThreeWay.name(),
+        Level::Consumption.name(),
+    ]);
+    let scope_str = strings(&["company", "vendor", "category", "product"]);
+    let ints = |f: fn(&Part) -> &Vec<i64>| -> PyResult<Bound<'py, PyAny>> {
+        let cols: Vec<&[i64]> = parts.iter().map(|p| f(p).as_slice()).collect();
+        typed_array(py, "q", &cols)
+    };
+    let floats = |f: &dyn Fn(&Part) -> &Vec<f64>| -> PyResult<Bound<'py, PyAny>> {
+        let cols: Vec<&[f64]> = parts.iter().map(|p| f(p).as_slice()).collect();
+        typed_array(py, "d", &cols)
+    };
+    let codes = |f: fn(&Part) -> &Vec<u8>| parts.iter().flat_map(move |p| f(p).iter().copied());
+
     let lines = PyDict::new(py);
-    lines.set_item("line_id", i64_array(py, &line_id)?)?;
-    lines.set_item("status", status)?;
-    lines.set_item("level", level)?;
-    lines.set_item("hold", hold)?;
-    lines.set_item("po_line_id", i64_array(py, &po_line_id)?)?;
-    let names = [
-        "qty",
-        "qty_ordered",
-        "qty_received",
-        "qty_consumed",
-        "qty_billed_before",
-        "qty_variance",
-        "price",
-        "price_variance",
-        "amount_variance",
-        "price_po",
-        "price_contract",
-    ];
-    for (name, col) in names.iter().zip(nums) {
-        lines.set_item(*name, f64_array(py, &col)?)?;
+    lines.set_item("line_id", ints(|p| &p.line_id)?)?;
+    lines.set_item(
+        "status",
+        PyList::new(py, codes(|p| &p.status).map(|c| &status_str[c as usize]))?,
+    )?;
+    lines.set_item(
+        "level",
+        PyList::new(py, codes(|p| &p.level).map(|c| &level_str[c as usize]))?,
+    )?;
+    lines.set_item(
+        "hold",
+        PyList::new(
+            py,
+            codes(|p| &p.status).map(|c| matching::Status::ALL[c as usize].holds()),
+        )?,
+    )?;
+    lines.set_item("po_line_id", ints(|p| &p.po_line_id)?)?;
+    for (k, name) in NUMS.iter().enumerate() {
+        lines.set_item(*name, floats(&|p: &Part| &p.nums[k])?)?;
     }
-    lines.set_item("rule_id", i64_array(py, &rule_id)?)?;
-    lines.set_item("rule_scope", rule_scope)?;
-    lines.set_item("explanation", explanation)?;
+    lines.set_item("rule_id", ints(|p| &p.rule_id)?)?;
+    lines.set_item(
+        "rule_scope",
+        PyList::new(
+            py,
+            codes(|p| &p.scope).map(|c| scope_str.get(c as usize).cloned()),
+        )?,
+    )?;
+    let texts = parts.iter().flat_map(|p| {
+        p.text_end.iter().scan(0, |start, &end| {
+            Some(&p.text[std::mem::replace(start, end)..end])
+        })
+    });
+    lines.set_item("explanation", PyList::new(py, texts)?)?;
 
     let allocations = PyDict::new(py);
-    allocations.set_item("line_id", i64_array(py, &alloc_line)?)?;
-    allocations.set_item("po_line_id", i64_array(py, &alloc_po)?)?;
-    allocations.set_item("qty", f64_array(py, &alloc_qty)?)?;
+    allocations.set_item("line_id", ints(|p| &p.alloc_line)?)?;
+    allocations.set_item("po_line_id", ints(|p| &p.alloc_po)?)?;
+    allocations.set_item("qty", floats(&|p: &Part| &p.alloc_qty)?)?;
     let dups = PyDict::new(py);
     dups.set_item(
         "bill_id",
