@@ -536,6 +536,8 @@ impl Input {
 #[derive(Clone, Copy)]
 struct PoInfo<'a> {
     id: i64,
+    product_id: i64,
+    order_date: i32,
     ordered: Decimal,
     received: Decimal,
     consumed: Decimal,
@@ -692,7 +694,36 @@ fn run_in_pool(input: &Input, options: &Options) -> Result<Sharded> {
     let index = index?;
     let t_index = t0.elapsed().as_secs_f64();
 
-    let per_vendor = |shard: &Shard| match_vendor(&index, &groups, shard);
+    // lines and PO lines as rows, read column by column in order: a vendor then
+    // takes one row per line instead of one scattered value per column
+    let rows = |n: usize| 0..n as u32;
+    let (lines, po) = if input.lines.line_id.len() < pool::INLINE_BELOW {
+        (
+            rows(input.lines.line_id.len())
+                .map(|i| LineIn::gather(&index, i))
+                .collect(),
+            rows(input.po_lines.po_line_id.len())
+                .map(|i| index.po_info(i as usize))
+                .collect(),
+        )
+    } else {
+        rayon::join(
+            || {
+                rows(input.lines.line_id.len())
+                    .into_par_iter()
+                    .map(|i| LineIn::gather(&index, i))
+                    .collect()
+            },
+            || {
+                rows(input.po_lines.po_line_id.len())
+                    .into_par_iter()
+                    .map(|i| index.po_info(i as usize))
+                    .collect()
+            },
+        )
+    };
+    let rows = Rows { lines, po };
+    let per_vendor = |shard: &Shard| match_vendor(&index, &groups, shard, &rows);
     let results: Vec<Result<ShardOut>> = if input.lines.line_id.len() < pool::INLINE_BELOW {
         groups.shards.iter().map(per_vendor).collect()
     } else {
@@ -1223,8 +1254,8 @@ impl LineIn {
 /// and its contract rows by product.
 struct VendorBook<'a> {
     index: &'a Index<'a>,
-    /// (global row, book position) of the vendor's PO lines, by row.
-    by_row: Vec<(u32, u32)>,
+    /// (PO line id, book position) of the vendor's PO lines, by id.
+    by_id: Vec<(i64, u32)>,
     /// The book, sorted by (product, order date, id): the products, for the range searches, and what the engine needs of
     /// them, side by side.
     po_product: Vec<i64>,
@@ -1241,6 +1272,8 @@ impl<'a> Index<'a> {
         let (a, b) = (self.po.billed_start[i], self.po.billed_start[i + 1]);
         PoInfo {
             id: p.po_line_id[i],
+            product_id: p.product_id[i],
+            order_date: p.order_date[i],
             ordered: p.qty_ordered[i],
             received: self.po.received[i],
             consumed: p.qty_consumed[i],
@@ -1253,20 +1286,19 @@ impl<'a> Index<'a> {
 }
 
 impl<'a> VendorBook<'a> {
-    fn new(index: &'a Index<'a>, groups: &Groups, shard: &Shard) -> Self {
-        let p = &index.input.po_lines;
-        let mut keyed: Vec<(i64, i32, i64, u32)> = groups.po[shard.po.clone()]
+    fn new(index: &'a Index<'a>, groups: &Groups, shard: &Shard, all: &[PoInfo<'a>]) -> Self {
+        let mut po_info: Vec<PoInfo<'a>> = groups.po[shard.po.clone()]
             .iter()
-            .map(|&r| {
-                let i = r as usize;
-                (p.product_id[i], p.order_date[i], p.po_line_id[i], r)
-            })
+            .map(|&r| all[r as usize])
             .collect();
-        keyed.sort_unstable();
-        let po: Vec<u32> = keyed.iter().map(|k| k.3).collect();
-        let mut by_row: Vec<(u32, u32)> =
-            po.iter().enumerate().map(|(k, &r)| (r, k as u32)).collect();
-        by_row.sort_unstable();
+        po_info.sort_unstable_by_key(|x| (x.product_id, x.order_date, x.id));
+        // ids are unique, so each PO line's row is found by its id
+        let mut by_id: Vec<(i64, u32)> = po_info
+            .iter()
+            .enumerate()
+            .map(|(k, x)| (x.id, k as u32))
+            .collect();
+        by_id.sort_unstable();
         let c = &index.input.contracts;
         let mut contracts: Vec<(i64, u32)> = groups.contracts[shard.contracts.clone()]
             .iter()
@@ -1275,10 +1307,10 @@ impl<'a> VendorBook<'a> {
         contracts.sort_unstable();
         Self {
             index,
-            po_product: keyed.iter().map(|k| k.0).collect(),
-            po_info: po.iter().map(|&r| index.po_info(r as usize)).collect(),
-            running: vec![Running::default(); po.len()],
-            by_row,
+            po_product: po_info.iter().map(|x| x.product_id).collect(),
+            running: vec![Running::default(); po_info.len()],
+            po_info,
+            by_id,
             contract_product: contracts.iter().map(|k| k.0).collect(),
             contracts: contracts.iter().map(|k| k.1).collect(),
         }
@@ -1295,14 +1327,12 @@ impl<'a> VendorBook<'a> {
         lo..hi
     }
 
-    /// The book position of the PO line at global row `row`; None when it
-    /// is another vendor's.
-    fn position(&self, row: usize) -> Option<usize> {
-        let row = u32::try_from(row).ok()?;
-        self.by_row
-            .binary_search_by_key(&row, |&(r, _)| r)
+    /// The book position of PO line `id`; None when it is not this vendor's.
+    fn position(&self, id: i64) -> Option<usize> {
+        self.by_id
+            .binary_search_by_key(&id, |&(i, _)| i)
             .ok()
-            .map(|j| self.by_row[j].1 as usize)
+            .map(|j| self.by_id[j].1 as usize)
     }
 
     /// Billed on book position `k` before a line dated `date` of bill `bill`.
@@ -1350,13 +1380,24 @@ struct Scratch {
     findings: Vec<Finding>,
 }
 
-fn match_vendor(index: &Index<'_>, groups: &Groups, shard: &Shard) -> Result<ShardOut> {
+/// Every line and PO line of the batch as a row, in input order.
+struct Rows<'a> {
+    lines: Vec<LineIn>,
+    po: Vec<PoInfo<'a>>,
+}
+
+fn match_vendor<'a>(
+    index: &'a Index<'a>,
+    groups: &Groups,
+    shard: &Shard,
+    rows: &Rows<'a>,
+) -> Result<ShardOut> {
     let mut lines: Vec<LineIn> = groups.lines[shard.lines.clone()]
         .iter()
-        .map(|&row| LineIn::gather(index, row))
+        .map(|&row| rows.lines[row as usize])
         .collect();
     lines.sort_unstable_by_key(|x| (x.date, x.bill_id, x.line_id));
-    let mut book = VendorBook::new(index, groups, shard);
+    let mut book = VendorBook::new(index, groups, shard, &rows.po);
     let mut scratch = Scratch::default();
     let n = lines.len();
     let mut out = ShardOut {
@@ -1410,7 +1451,11 @@ fn match_line(
     let mut bad_link: Option<&'static str> = None;
     if x.po_line_id != 0 {
         // the book holds exactly this vendor's PO lines
-        match index.po_by_id.get(x.po_line_id).map(|p| book.position(p)) {
+        match index
+            .po_by_id
+            .get(x.po_line_id)
+            .map(|_| book.position(x.po_line_id))
+        {
             Some(Some(k)) => allocs.push((k, signed)),
             Some(None) => bad_link = Some("belongs to another vendor"),
             None => bad_link = Some("is not known to this run"),
