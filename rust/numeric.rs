@@ -232,12 +232,23 @@ const POW10_F64: [f64; 23] = [
 /// (a few decimals) take a handful of multiplications.
 fn shortest_fixed(value: f64) -> Option<Decimal> {
     for (k, p) in POW10_F64.iter().enumerate().take(18) {
-        let m = (value * p).round();
-        if m.abs() >= 9_007_199_254_740_992.0 {
+        let y = value * p;
+        if y.abs() >= 9_007_199_254_740_992.0 {
             return None; // beyond 2^53: not exact any more, let the text path decide
         }
-        if m / p == value {
-            return Some(Decimal::new(m as i64, k as u32));
+        // round half away from zero without libm's `round` (not an instruction on
+        // baseline x86-64): truncate, then step when the rest is half or more
+        let t = y as i64;
+        let rest = y - t as f64;
+        let m = if rest >= 0.5 {
+            t + 1
+        } else if rest <= -0.5 {
+            t - 1
+        } else {
+            t
+        };
+        if m as f64 / p == value {
+            return Some(Decimal::new(m, k as u32));
         }
     }
     None

@@ -25,14 +25,27 @@ pub struct Table<'py> {
 /// A decimal column still in its raw form (converted after the GIL is released).
 pub struct RawColumn {
     pub field: String,
-    pub values: Vec<Raw>,
+    values: RawValues,
+}
+
+enum RawValues {
+    /// A buffer of doubles, as read in one copy.
+    Floats(Vec<f64>),
+    Mixed(Vec<Raw>),
+    /// One value for every row (a column left out).
+    Fill(Decimal, usize),
 }
 
 impl RawColumn {
     pub fn decimals(&self) -> Result<Vec<Decimal>> {
-        crate::pool::map_ordered(&self.values, |i, r| {
-            r.to_decimal(|| Location::row(self.field.clone(), i))
-        })
+        let at = |i: usize| Location::row(self.field.clone(), i);
+        match &self.values {
+            RawValues::Floats(v) => {
+                crate::pool::map_ordered(v, |i, f| Raw::F(*f).to_decimal(|| at(i)))
+            }
+            RawValues::Mixed(v) => crate::pool::map_ordered(v, |i, r| r.to_decimal(|| at(i))),
+            RawValues::Fill(d, n) => Ok(vec![*d; *n]),
+        }
     }
 }
 
@@ -326,14 +339,23 @@ impl<'py> Table<'py> {
         let field = self.field(col);
         match self.get(col)? {
             Some(obj) => {
-                let values = column(&obj, &field)?;
-                self.seen(obj.py(), col, values.len())?;
+                let py = obj.py();
+                let values = match pyo3::buffer::PyBuffer::<f64>::get(&obj) {
+                    Ok(buf) => RawValues::Floats(buf.to_vec(py)?),
+                    Err(_) => RawValues::Mixed(column(&obj, &field)?),
+                };
+                let n = match &values {
+                    RawValues::Floats(v) => v.len(),
+                    RawValues::Mixed(v) => v.len(),
+                    RawValues::Fill(_, n) => *n,
+                };
+                self.seen(py, col, n)?;
                 Ok(RawColumn { field, values })
             }
             None => match default {
                 Some(d) => Ok(RawColumn {
                     field,
-                    values: vec![Raw::D(d); self.rows()],
+                    values: RawValues::Fill(d, self.rows()),
                 }),
                 None => Err(match self.py() {
                     Some(py) => self.missing(py, col),
