@@ -266,6 +266,19 @@ fn decimal_from_f64_text(value: f64) -> Option<Decimal> {
 }
 
 /// The nearest float to a decimal (correctly rounded).
+/// Zero of both signs, the extremes and the smallest step: every printer and
+/// converter's first test values.
+#[cfg(test)]
+pub(crate) fn edge_decimals() -> Vec<Decimal> {
+    vec![
+        Decimal::ZERO,
+        -Decimal::ZERO,
+        Decimal::MAX,
+        Decimal::MIN,
+        Decimal::new(1, 28),
+    ]
+}
+
 pub fn decimal_to_f64(value: Decimal) -> f64 {
     let scale = value.scale() as usize;
     // Fast path: both operands exact in a double, one correctly rounded division.
@@ -550,17 +563,13 @@ mod tests {
 
     #[test]
     fn to_f64_is_the_parsed_shortest_text() {
-        let mut values = vec![
-            Decimal::ZERO,
-            -Decimal::ZERO,
-            Decimal::MAX,
-            Decimal::MIN,
-            Decimal::new(1, 28),
+        let mut values = edge_decimals();
+        values.extend([
             Decimal::new(-5, 2),
             d("123456789.123456789"),
             d("9007199254740993"),
             d("-0.0000000000000000000000000001"),
-        ];
+        ]);
         // net prices of boxes of 12 and discounts carry 28 places
         for k in 1..2000i64 {
             let v = Decimal::new(k * 7919, 2);

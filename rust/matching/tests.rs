@@ -422,18 +422,14 @@ fn same_answer_in_parallel_shards() {
 
 #[test]
 fn plain_numbers_print_as_normalised_decimals() {
-    let mut values = vec![
-        Decimal::ZERO,
-        -Decimal::ZERO,
-        Decimal::MAX,
-        Decimal::MIN,
-        Decimal::new(1, 28),
+    let mut values = crate::numeric::edge_decimals();
+    values.extend([
         d("-0.50"),
         d("12.000"),
         d("100"),
         d("0.05"),
         d("18446744073709551616.5"),
-    ];
+    ]);
     for k in 1..3000i64 {
         values.push(Decimal::new(k * 104_729, (k % 12) as u32));
         values.push(Decimal::new(-k, 3) / Decimal::from(12));
