@@ -266,19 +266,6 @@ fn decimal_from_f64_text(value: f64) -> Option<Decimal> {
 }
 
 /// The nearest float to a decimal (correctly rounded).
-/// Zero of both signs, the extremes and the smallest step: every printer and
-/// converter's first test values.
-#[cfg(test)]
-pub(crate) fn edge_decimals() -> Vec<Decimal> {
-    vec![
-        Decimal::ZERO,
-        -Decimal::ZERO,
-        Decimal::MAX,
-        Decimal::MIN,
-        Decimal::new(1, 28),
-    ]
-}
-
 pub fn decimal_to_f64(value: Decimal) -> f64 {
     let scale = value.scale() as usize;
     // Fast path: both operands exact in a double, one correctly rounded division.
@@ -287,31 +274,55 @@ pub fn decimal_to_f64(value: Decimal) -> f64 {
             return m as f64 / POW10_F64[scale];
         }
     }
-    // Else the shortest decimal text, parsed (correctly rounded), written on
-    // the stack: a 96-bit mantissa has at most 29 digits, plus sign, point
-    // and leading zeros of a 28-place scale.
-    let mut buf = [0u8; 64];
+    // Else its text, parsed (correctly rounded).
+    let mut buf = [0u8; PLAIN_TEXT_MAX];
+    plain_text(value, &mut buf)
+        .parse::<f64>()
+        .unwrap_or(f64::NAN)
+}
+
+/// Room for any decimal as plain text: 29 digits of a 96-bit mantissa, or a
+/// leading zero and 28 places, plus sign and point.
+pub const PLAIN_TEXT_MAX: usize = 32;
+
+/// `value` as plain text (sign, digits, point, the scale's trailing zeros;
+/// never an exponent), written into the end of `buf` without allocating.
+/// Zero has no sign.
+pub fn plain_text(value: Decimal, buf: &mut [u8; PLAIN_TEXT_MAX]) -> &str {
+    let scale = value.scale() as usize;
+    let mut rest = value.mantissa().unsigned_abs();
     let mut at = buf.len();
-    let mut m = value.mantissa().unsigned_abs();
     let mut digits = 0;
-    while m > 0 || digits <= scale {
+    loop {
+        // 64-bit division once the rest fits: 128-bit division is a library call
+        let digit = match u64::try_from(rest) {
+            Ok(n) => {
+                rest = u128::from(n / 10);
+                (n % 10) as u8
+            }
+            Err(_) => {
+                let d = (rest % 10) as u8;
+                rest /= 10;
+                d
+            }
+        };
         at -= 1;
-        buf[at] = b'0' + (m % 10) as u8;
-        m /= 10;
+        buf[at] = b'0' + digit;
         digits += 1;
         if digits == scale {
             at -= 1;
             buf[at] = b'.';
         }
+        if rest == 0 && digits > scale {
+            break;
+        }
     }
-    if value.is_sign_negative() {
+    if value.is_sign_negative() && !value.is_zero() {
         at -= 1;
         buf[at] = b'-';
     }
-    std::str::from_utf8(&buf[at..])
-        .ok()
-        .and_then(|t| t.parse::<f64>().ok())
-        .unwrap_or(f64::NAN)
+    // only ASCII digits, point and sign were written
+    std::str::from_utf8(&buf[at..]).unwrap_or_default()
 }
 
 /// Parse a decimal from text (`"12.50"`, `"-3"`, `"1e-3"`).
@@ -382,7 +393,7 @@ pub fn convert_currency(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn d(s: &str) -> Decimal {
@@ -561,6 +572,18 @@ mod tests {
         );
     }
 
+    /// Zero of both signs, the extremes and the smallest step: every printer
+    /// and converter's first test values.
+    pub(crate) fn edge_decimals() -> Vec<Decimal> {
+        vec![
+            Decimal::ZERO,
+            -Decimal::ZERO,
+            Decimal::MAX,
+            Decimal::MIN,
+            Decimal::new(1, 28),
+        ]
+    }
+
     #[test]
     fn to_f64_is_the_parsed_shortest_text() {
         let mut values = edge_decimals();
@@ -581,6 +604,10 @@ mod tests {
             // zero is +0.0 whatever its sign
             let want: f64 = v.to_string().parse::<f64>().unwrap() + 0.0;
             assert_eq!(decimal_to_f64(v).to_bits(), want.to_bits(), "{v}");
+            let mut buf = [0u8; PLAIN_TEXT_MAX];
+            // plain text is Display's, except that zero has no sign
+            let text = if v.is_zero() { v.abs() } else { v }.to_string();
+            assert_eq!(plain_text(v, &mut buf), text);
         }
     }
 

@@ -34,7 +34,7 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::error::{Error, Location, Result};
-use crate::numeric::{Precision, RoundingMethod};
+use crate::numeric::{plain_text, Precision, RoundingMethod, PLAIN_TEXT_MAX};
 use crate::pool;
 use duplicates::{Bill, Suspect, Window};
 use tolerance::{within, Rule, Rules, Scope};
@@ -1005,45 +1005,10 @@ fn billed_before(po: &PoInfo<'_>, run: &mut Running, date: i32, bill: i64) -> De
 }
 
 /// Write `d` as `d.normalize()` displays (no trailing zeros, no exponent),
-/// without going through the formatting machinery when its digits fit in 64 bits.
+/// without going through the formatting machinery.
 fn write_plain(out: &mut String, d: Decimal) {
-    let n = d.normalize();
-    let Ok(mut m) = u64::try_from(n.mantissa().unsigned_abs()) else {
-        let _ = write!(out, "{n}");
-        return;
-    };
-    let scale = n.scale() as usize;
-    let mut digits = [0u8; 20];
-    let mut k = digits.len();
-    loop {
-        k -= 1;
-        digits[k] = b'0' + (m % 10) as u8;
-        m /= 10;
-        if m == 0 {
-            break;
-        }
-    }
-    let digits = &digits[k..];
-    if n.is_sign_negative() && !n.is_zero() {
-        out.push('-');
-    }
-    fn ascii(b: &[u8]) -> &str {
-        std::str::from_utf8(b).unwrap_or("")
-    }
-    if scale == 0 {
-        out.push_str(ascii(digits));
-    } else if digits.len() > scale {
-        let (int, frac) = digits.split_at(digits.len() - scale);
-        out.push_str(ascii(int));
-        out.push('.');
-        out.push_str(ascii(frac));
-    } else {
-        out.push_str("0.");
-        for _ in digits.len()..scale {
-            out.push('0');
-        }
-        out.push_str(ascii(digits));
-    }
+    let mut buf = [0u8; PLAIN_TEXT_MAX];
+    out.push_str(plain_text(d.normalize(), &mut buf));
 }
 
 /// A unit price as the explanation shows it: 4 decimals at most.

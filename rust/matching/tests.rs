@@ -422,7 +422,7 @@ fn same_answer_in_parallel_shards() {
 
 #[test]
 fn plain_numbers_print_as_normalised_decimals() {
-    let mut values = crate::numeric::edge_decimals();
+    let mut values = crate::numeric::tests::edge_decimals();
     values.extend([
         d("-0.50"),
         d("12.000"),
