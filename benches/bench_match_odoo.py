@@ -5,7 +5,8 @@
 Creates (or reuses) the database ``medsync_bench`` with MedSync installed
 without demo data, inserts N vendor-bill lines with their purchase orders and
 receipts in bulk SQL (10 lines a bill and an order, 1.5 receipt rows a line,
-5 % of the lines billed above what was received, 5 % above the PO price),
+5 % of the lines billed above what was received, 5 % above the PO price,
+every order with a buyer),
 then runs the real bulk path (``services.matching.match_moves``: SQL fetch,
 one engine call per chunk, bulk insert of results, bill states, exceptions)
 and commits. Prints, as its last line, a JSON object with ``total_s`` and the
@@ -84,16 +85,18 @@ def generate(env, n, tag):
     supplier_loc = env.ref("stock.stock_location_suppliers").id
     stock_loc = picking_type.default_location_dest_id.id
     cur = company.currency_id.id
+    buyer = env.ref("base.user_admin").id  # every order has a buyer, who gets the price exceptions' to-dos
     env.flush_all()
     n_docs = (n + 9) // 10
     v_ids, p_ids = vendors.ids, products.ids
     # purchase orders and bills: one each per 10 lines
     po_ids = [r[0] for r in env.execute_query(SQL(
-        """INSERT INTO purchase_order (partner_id, currency_id, company_id, name, date_order, picking_type_id, state)
+        """INSERT INTO purchase_order (partner_id, currency_id, company_id, name, date_order, picking_type_id, state,
+                                       user_id)
            SELECT (%s::int[])[1 + mod(i, %s)], %s, %s, 'BENCH-' || %s || '-' || i, now() - interval '20 days', %s,
-                  'purchase'
+                  'purchase', %s
              FROM generate_series(0, %s - 1) i RETURNING id""",
-        v_ids, len(v_ids), cur, company.id, tag, picking_type.id, n_docs))]
+        v_ids, len(v_ids), cur, company.id, tag, picking_type.id, buyer, n_docs))]
     bill_ids = [r[0] for r in env.execute_query(SQL(
         """INSERT INTO account_move (journal_id, currency_id, company_id, state, move_type, auto_post, date,
                                      invoice_date, partner_id, commercial_partner_id, ref, amount_total_signed)
@@ -133,6 +136,9 @@ def generate(env, n, tag):
                   pol.product_qty * pol.price_unit, pol.partner_id, current_date, %s
              FROM purchase_order_line pol WHERE pol.id = ANY(%s)""",
         bill_ids, cur, company.id, unit, expense, pol_ids))
+    # as autovacuum would soon after such a load: the planner sees the new rows
+    for table in ("purchase_order", "purchase_order_line", "stock_move", "account_move", "account_move_line"):
+        cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
     env.invalidate_all()
     return bill_ids, po_ids, vendors, products
 
@@ -141,6 +147,8 @@ def cleanup(env, bill_ids, po_ids, vendors, products):
     from odoo.tools import SQL
 
     cr = env.cr
+    excs = SQL("SELECT id FROM medsync_exception WHERE res_model = 'account.move' AND res_id = ANY(%s)", bill_ids)
+    cr.execute(SQL("DELETE FROM mail_activity WHERE res_model = 'medsync.exception' AND res_id IN (%s)", excs))
     cr.execute(SQL("DELETE FROM medsync_exception WHERE res_model = 'account.move' AND res_id = ANY(%s)", bill_ids))
     cr.execute(SQL("DELETE FROM medsync_match_result WHERE move_id = ANY(%s)", bill_ids))
     cr.execute(SQL("DELETE FROM account_move_line WHERE move_id = ANY(%s)", bill_ids))

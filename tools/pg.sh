@@ -47,7 +47,7 @@ start)
   fi
   if ! as_owner "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
     as_owner "$BIN/pg_ctl" -D "$DATA" -l "$RUN/pg/server.log" -w -t 60 \
-      -o "-k $SOCK -p $PORT -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+      -o "-k $SOCK -p $PORT -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=1GB -c max_wal_size=4GB" \
       start >/dev/null
   fi
   # the role Odoo connects as (Odoo refuses to connect as "postgres")

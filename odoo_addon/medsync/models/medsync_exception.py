@@ -1,15 +1,20 @@
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.models import MAGIC_COLUMNS
+from odoo.tools import SQL
 
+from ..services import bulk
 from .medsync_exception_reason import SEVERITIES
+from .medsync_run import ENGINES
 
 OPEN_STATES = ("open", "in_progress")
 STATES = [("open", "Open"), ("in_progress", "In progress"), ("resolved", "Resolved"), ("waived", "Waived")]
 # fields that only the life-cycle methods may change (see write())
 LIFECYCLE_FIELDS = {"state", "closed_by_id", "date_closed", "close_note"}
 _LIFECYCLE_CTX = "medsync_exception_lifecycle"
+SEVERITY_RANK = {code: i for i, (code, _label) in enumerate(SEVERITIES)}
 
 
 class MedsyncException(models.Model):
@@ -28,10 +33,13 @@ class MedsyncException(models.Model):
     name = fields.Char("Summary", required=True, tracking=True)
     reason_id = fields.Many2one("medsync.exception.reason", required=True, index=True, ondelete="restrict",
                                 tracking=True)
-    reason_code = fields.Char(related="reason_id.code", store=True, index=True)
-    engine = fields.Selection(related="reason_id.engine", store=True, index=True)
+    # copies of the reason's code and engine and of the severity's rank, for searching, grouping and
+    # ordering; kept by create/write here and by the reason's write (engines raise thousands of
+    # exceptions at once: computed fields would cost an UPDATE of every new row, or a compute per row)
+    reason_code = fields.Char(index=True, readonly=True)
+    engine = fields.Selection(ENGINES, index=True, readonly=True)
     severity = fields.Selection(SEVERITIES, required=True, default="medium", tracking=True)
-    severity_rank = fields.Integer(compute="_compute_severity_rank", store=True)
+    severity_rank = fields.Integer(readonly=True)
     description = fields.Text()
     state = fields.Selection(STATES, default="open", required=True, index=True, tracking=True, readonly=True,
                              group_expand="_expand_states")
@@ -71,12 +79,6 @@ class MedsyncException(models.Model):
     def _expand_states(self, states, domain):
         return [code for code, _label in STATES]
 
-    @api.depends("severity")
-    def _compute_severity_rank(self):
-        rank = {code: i for i, (code, _label) in enumerate(SEVERITIES)}
-        for exc in self:
-            exc.severity_rank = rank.get(exc.severity, 0)
-
     @api.model
     def _selection_record_models(self):
         return [(m.model, m.name) for m in self.env["ir.model"].sudo().search([("transient", "=", False)])]
@@ -110,23 +112,79 @@ class MedsyncException(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._prepare_new(vals_list)
+        records = super().create(vals_list)
+        records._schedule_owner_activities()
+        return records
+
+    def _prepare_new(self, vals_list):
+        """Complete the values of new exceptions (in place): severity, the
+        reason's code and engine, the routing team and the due date."""
         reasons = self.env["medsync.exception.reason"].browse(
             {v["reason_id"] for v in vals_list if v.get("reason_id")}
         )
+        by_id = {r.id: r for r in reasons}
         now = fields.Datetime.now()
         for vals in vals_list:
             if LIFECYCLE_FIELDS & vals.keys() and not self.env.context.get(_LIFECYCLE_CTX):
                 raise UserError(_("A new exception starts open; close it with Resolve or Waive."))
-            reason = reasons.filtered(lambda r, v=vals: r.id == v.get("reason_id"))
+            reason = by_id.get(vals.get("reason_id"), reasons.browse())
             company = self.env["res.company"].browse(vals.get("company_id") or self.env.company.id)
             vals.setdefault("severity", reason.severity or "medium")
+            vals.update(reason_code=reason.code, engine=reason.engine,
+                        severity_rank=SEVERITY_RANK.get(vals["severity"], 0))
             if not vals.get("owner_team_id"):
                 # the team routes and escalates; the owner (if any) does the work
                 vals["owner_team_id"] = (reason.team_id or company.medsync_default_team_id).id
             if not vals.get("date_due"):
                 hours = reason.sla_hours or company.medsync_exception_sla_hours
                 vals["date_due"] = now + timedelta(hours=hours)
-        records = super().create(vals_list)
+
+    def _create_bulk(self, vals_list):
+        """What create() does, for an engine's thousands of new exceptions:
+        the same completed values and defaults, inserted in one statement, then
+        the owners' to-dos. Like create() under mail_create_nolog and
+        mail_create_nosubscribe: no creation message, no follower but the
+        owners (through their to-dos). Each vals may hold a ``link_ids`` list
+        of (0, 0, vals) commands. Returns the new exceptions."""
+        self.check_access("create")
+        vals_list = [dict(v) for v in vals_list]
+        links = [v.pop("link_ids", None) or [] for v in vals_list]
+        if any(cmd[0] != Command.CREATE for cmds in links for cmd in cmds):
+            raise UserError(_("Exceptions are raised with new links only."))
+        self._prepare_new(vals_list)
+        names = {k for v in vals_list for k in v}
+        unknown = names - {f.name for f in self._fields.values() if f.store and f.column_type}
+        if unknown:
+            raise UserError(_("Not a column of a MedSync exception: %s", ", ".join(sorted(unknown))))
+        defaults = self.default_get([f.name for f in self._fields.values()
+                                     if f.store and f.column_type and f.name not in MAGIC_COLUMNS])
+        columns = sorted(names | {k for k in defaults if self._fields[k].column_type})
+        ids = [r[0] for r in self.env.execute_query(SQL(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            self._table, len(vals_list)))]
+        now = fields.Datetime.now()
+        values = {"id": ids}
+        for name in columns:
+            field = self._fields[name]
+            values[name] = [field.convert_to_column(v.get(name, defaults.get(name)), self)
+                            if name in v or name in defaults else None for v in vals_list]
+        bulk.insert(self.env.cr, self._table,
+                    [("id", "int4")] + [(n, self._fields[n].column_type[1]) for n in columns], values,
+                    constants=[("create_uid", self.env.uid), ("create_date", now), ("write_uid", self.env.uid),
+                               ("write_date", now)])
+        records = self.browse(ids)
+        records.check_access("create")  # the record rules, as create() checks them after its INSERT
+        rows = [(exc_id, cmd[2]) for exc_id, cmds in zip(ids, links, strict=True) for cmd in cmds]
+        if rows:
+            Link = self.env["medsync.exception.link"]
+            Link.check_access("create")
+            bulk.insert(self.env.cr, Link._table,
+                        [("exception_id", "int4"), ("role", "varchar"), ("res_model", "varchar"), ("res_id", "int4")],
+                        {"exception_id": [e for e, _v in rows], "role": [v["role"] for _e, v in rows],
+                         "res_model": [v["res_model"] for _e, v in rows], "res_id": [v["res_id"] for _e, v in rows]},
+                        constants=[("create_uid", self.env.uid), ("create_date", now), ("write_uid", self.env.uid),
+                                   ("write_date", now)])
         records._schedule_owner_activities()
         return records
 
@@ -134,6 +192,12 @@ class MedsyncException(models.Model):
         if LIFECYCLE_FIELDS & vals.keys() and not self.env.context.get(_LIFECYCLE_CTX):
             raise UserError(_("An exception's state changes only through Start, Resolve, Waive or Reopen."))
         owner_changed = "owner_user_id" in vals or "owner_team_id" in vals
+        vals = dict(vals)
+        if "reason_id" in vals:
+            reason = self.env["medsync.exception.reason"].browse(vals["reason_id"])
+            vals.update(reason_code=reason.code, engine=reason.engine)
+        if "severity" in vals:
+            vals["severity_rank"] = SEVERITY_RANK.get(vals["severity"], 0)
         res = super().write(vals)
         if owner_changed:
             self.filtered(lambda e: e.state in OPEN_STATES)._schedule_owner_activities(reassign=True)
@@ -198,22 +262,39 @@ class MedsyncException(models.Model):
         if keys:
             for exc in self.search([("key", "in", keys), ("state", "in", OPEN_STATES)]):
                 existing[(exc.company_id.id, exc.key)] = exc
-        to_create, refreshed = [], self.browse()
-        seen_now = fields.Datetime.now()
+        to_create, refresh = [], {}
         for vals in prepared:
             exc = existing.get((vals["company_id"], vals.get("key")))
             if exc:
-                update = {"date_last_seen": seen_now, "occurrence_count": exc.occurrence_count + 1}
-                if "amount" in vals:
-                    update["amount"] = vals["amount"]
-                exc.write(update)
-                refreshed |= exc
+                refresh[exc] = vals
             else:
                 to_create.append(vals)
-        created = self.create(to_create) if to_create else self.browse()
-        for exc in created.filtered("key"):
-            existing[(exc.company_id.id, exc.key)] = exc
+        refreshed = self._refresh_seen(refresh)
+        # the owners' to-dos wait in their activities: no e-mail for each of thousands of them
+        quiet = self.with_context(mail_activity_quick_update=True)
+        created = quiet._create_bulk(to_create).with_env(self.env) if to_create else self.browse()
         return created | refreshed
+
+    def _refresh_seen(self, refresh):
+        """Count again the open exceptions seen again ({exception: new vals}):
+        one more occurrence, seen now, and the new amount if one is given;
+        one statement for all of them."""
+        if not refresh:
+            return self.browse()
+        excs = self.browse([exc.id for exc in refresh])
+        excs.check_access("write")
+        excs.flush_recordset()
+        now = fields.Datetime.now()
+        bulk.update(self.env.cr, self._table,
+                    [("id", "int"), ("occurrence_count", "int"), ("amount", "numeric"), ("date_last_seen", "timestamp"),
+                     ("write_uid", "int"), ("write_date", "timestamp")],
+                    {"id": excs.ids,
+                     "occurrence_count": [exc.occurrence_count + 1 for exc in refresh],
+                     "amount": [vals.get("amount", exc.amount) for exc, vals in refresh.items()],
+                     "date_last_seen": [now] * len(excs), "write_uid": [self.env.uid] * len(excs),
+                     "write_date": [now] * len(excs)})
+        excs.invalidate_recordset(["occurrence_count", "amount", "date_last_seen", "write_uid", "write_date"])
+        return excs
 
     def _auto_resolve(self, note):
         """Close exceptions whose cause is gone (an engine's re-check found it so)."""

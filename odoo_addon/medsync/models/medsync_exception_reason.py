@@ -28,6 +28,17 @@ class MedsyncExceptionReason(models.Model):
 
     _sql_constraints = [("code_uniq", "unique(code)", "A reason code must be unique.")]
 
+    def write(self, vals):
+        res = super().write(vals)
+        copied = {f: vals[f] for f in ("code", "engine") if f in vals}
+        if copied:
+            # exceptions keep a copy of their reason's code and engine: every company's must follow,
+            # whoever the editing manager may see
+            excs = self.env["medsync.exception"].sudo().with_context(active_test=False)
+            excs.search([("reason_id", "in", self.ids)]).write(
+                {("reason_code" if f == "code" else f): v for f, v in copied.items()})
+        return res
+
     def _compute_display_name(self):
         for reason in self:
             reason.display_name = f"[{reason.code}] {reason.name}"

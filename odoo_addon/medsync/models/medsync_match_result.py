@@ -27,6 +27,9 @@ class MedsyncMatchResult(models.Model):
     _name = "medsync.match.result"
     _description = "MedSync match result"
     _order = "id desc"
+    # engine output: who and when are the run's (run_id.user_id, date); no per-row audit columns,
+    # which would cost two more foreign-key checks per inserted row
+    _log_access = False
 
     run_id = fields.Many2one("medsync.run", readonly=True, index=True, ondelete="cascade")
     move_id = fields.Many2one("account.move", "Bill", readonly=True, index=True, ondelete="cascade")

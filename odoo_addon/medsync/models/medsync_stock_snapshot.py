@@ -245,7 +245,8 @@ class MedsyncStockReconLine(models.Model):
     state = fields.Selection(LINE_STATES, default="none", readonly=True, index=True)
     approved_by_id = fields.Many2one("res.users", "Approved by", readonly=True)
     second_approved_by_id = fields.Many2one("res.users", "Second approval by", readonly=True)
-    applied_move_id = fields.Many2one("stock.move", "Inventory move", readonly=True)
+    # indexed: deleting a stock move looks here for the lines that point at it
+    applied_move_id = fields.Many2one("stock.move", "Inventory move", readonly=True, index="btree_not_null")
     explanation = fields.Char(compute="_compute_explanation")
 
     @api.depends("diff_class", "ext_qty", "odoo_qty", "diff", "factor", "moves_after", "ext_expiry", "expiry")

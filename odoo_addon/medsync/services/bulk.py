@@ -1,15 +1,47 @@
 """Bulk writes in one statement, for the engines' result rows.
 
-Columns travel as one JSON document (``json_to_recordset``): PostgreSQL
-parses it in one go, where a Python list sent as an ``ARRAY[...]``
-constructor becomes one expression node per value and costs seconds at
-100,000 rows. Callers flush what they read first and invalidate the cache of
-what they wrote after.
+Inserts stream the rows with ``COPY ... FROM STDIN`` (PostgreSQL's own text
+format, as Odoo does for ``ir_model_data``): no SQL expression per value, no
+JSON document to build and parse. Updates send their rows as one JSON
+document (``json_to_recordset``). Callers flush what they read first and
+invalidate the cache of what they wrote after.
 """
 
+import io
 import json
+import math
+
+import psycopg2.extensions
 
 from odoo.tools import SQL
+
+_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_NULL = "\\N"
+
+
+def _text(value):
+    # None, or False as Odoo writes an empty non-boolean field, is NULL
+    return _NULL if value is None or value is False else str(value).translate(_ESCAPE)
+
+
+def _number(value):
+    if value is None or value is False:
+        return _NULL
+    if isinstance(value, float) and math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return value if isinstance(value, str) else repr(value)  # Odoo's column values for floats are text
+
+
+def _bool(value):
+    return _NULL if value is None else ("t" if value else "f")
+
+
+def _formatter(sql_type):
+    if sql_type in ("int", "int4", "integer", "float8", "numeric"):
+        return _number
+    if sql_type in ("bool", "boolean"):
+        return _bool
+    return _text  # varchar, text, date, timestamp: their str() is what COPY reads
 
 
 def _records(columns, values):
@@ -24,12 +56,22 @@ def insert(cr, table, columns, values, constants=()):
     """INSERT ``values`` (dict of equal-length lists, typed by ``columns`` as
     ``(name, sql type)``) into ``table``, with ``constants`` (``(name, value)``)
     added to every row."""
-    record_type = SQL(", ").join(SQL("%s %s", SQL.identifier(n), SQL(t)) for n, t in columns)
-    targets = [SQL.identifier(n) for n, _t in constants] + [SQL.identifier(n) for n, _t in columns]
-    sources = [SQL("%s", v) for _n, v in constants] + [SQL("r.%s", SQL.identifier(n)) for n, _t in columns]
-    cr.execute(SQL("INSERT INTO %s (%s) SELECT %s FROM json_to_recordset(%s::json) AS r(%s)",
-                   SQL.identifier(table), SQL(", ").join(targets), SQL(", ").join(sources),
-                   _records(columns, values), record_type))
+    names = [n for n, _t in columns]
+    n = len(values[names[0]]) if names else 0
+    if not n:
+        return
+    text_cols = [list(map(_formatter(t), values[name])) for name, t in columns]
+    fixed = "".join("\t" + (_bool(v) if isinstance(v, bool) else _text(v)) for _n, v in constants)
+    data = "".join("\t".join(row) + fixed + "\n" for row in zip(*text_cols, strict=True))
+    target = SQL("COPY %s (%s) FROM STDIN", SQL.identifier(table),
+                 SQL(", ").join(SQL.identifier(n) for n in [*names, *(c for c, _v in constants)]))
+    # as Odoo's own COPY: no asynchronous wait callback while the rows stream
+    callback = psycopg2.extensions.get_wait_callback()
+    psycopg2.extensions.set_wait_callback(None)
+    try:
+        cr.copy_expert(target.code, io.StringIO(data))
+    finally:
+        psycopg2.extensions.set_wait_callback(callback)
 
 
 def update(cr, table, columns, values, key="id"):

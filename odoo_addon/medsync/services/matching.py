@@ -13,7 +13,7 @@ from collections import defaultdict
 from odoo import fields
 from odoo.tools import SQL
 
-from . import engine
+from . import bulk, engine
 
 EPOCH = dt.date(1970, 1, 1)
 DUPLICATE_LOOKBACK_DAYS = 120
@@ -29,6 +29,16 @@ ROUTING = {
     "price_above_po": ("MATCH_PRICE_PO", "buyer"),
     "price_below_po": ("MATCH_PRICE_BELOW", "buyer"),
 }
+
+# medsync_match_result columns written from the engine's output, with their SQL types
+RESULT_COLUMNS = [
+    ("move_id", "int"), ("move_line_id", "int"), ("company_id", "int"), ("partner_id", "int"), ("product_id", "int"),
+    ("purchase_line_id", "int"), ("status", "varchar"), ("level", "varchar"), ("hold", "bool"), ("qty", "float8"),
+    ("qty_ordered", "float8"), ("qty_received", "float8"), ("qty_billed_before", "float8"),
+    ("qty_variance", "float8"), ("price", "float8"), ("price_variance", "float8"), ("amount_variance", "numeric"),
+    ("price_po", "float8"), ("price_contract", "float8"), ("amount_on_hold", "numeric"), ("rule_id", "int"),
+    ("explanation", "varchar"),
+]
 
 
 def _days(d):
@@ -81,18 +91,27 @@ def _match_chunk(bills, run):
 
 # ---------------------------------------------------------------------------------------- fetch
 
+def _columns(rows, names):
+    """Query rows -> {name: column}, in one transposition."""
+    cols = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    return dict(zip(names, cols, strict=True))
+
+
 def _fetch(bills):
+    """The engine's input tables, one query each, normalised in SQL (NULLs,
+    signs, units) and handed over as columns; returns (tables, meta)."""
     env = bills.env
     env.flush_all()
     bill_ids = tuple(bills.ids)
-    lines = env.execute_query(SQL(
+    L = _columns(env.execute_query(SQL(
         """
-        SELECT aml.id, am.id, am.commercial_partner_id, am.company_id, aml.product_id, pt.categ_id,
+        SELECT aml.id, am.id, am.commercial_partner_id, am.company_id, aml.product_id, COALESCE(pt.categ_id, 0),
                CASE WHEN pt.type = 'service' OR pt.medsync_match_level = 'two_way' THEN 'service'
                     WHEN pt.medsync_match_level = 'consumption' THEN 'consigned' ELSE 'stock' END,
-               aml.quantity, pu.factor / NULLIF(lu.factor, 0), pu.rounding, aml.price_unit,
-               COALESCE(aml.discount, 0), am.currency_id, COALESCE(am.invoice_date, am.date),
-               COALESCE(aml.purchase_line_id, 0), am.move_type = 'in_refund'
+               ABS(COALESCE(aml.quantity, 0)), COALESCE(pu.factor / NULLIF(lu.factor, 0), 1),
+               COALESCE(NULLIF(pu.rounding, 0), 0.01), ABS(COALESCE(aml.price_unit, 0)),
+               LEAST(GREATEST(COALESCE(aml.discount, 0), 0), 100), am.currency_id, COALESCE(am.invoice_date, am.date),
+               COALESCE(aml.purchase_line_id, 0), am.move_type = 'in_refund', ABS(COALESCE(aml.balance, 0))
           FROM account_move_line aml
           JOIN account_move am ON am.id = aml.move_id
           JOIN product_product pp ON pp.id = aml.product_id
@@ -101,91 +120,62 @@ def _fetch(bills):
           LEFT JOIN uom_uom lu ON lu.id = COALESCE(aml.product_uom_id, pt.uom_id)
          WHERE aml.move_id IN %s AND aml.display_type = 'product' AND aml.product_id IS NOT NULL
          ORDER BY aml.id
-        """, bill_ids))
+        """, bill_ids)), ["line_id", "bill_id", "vendor_id", "company_id", "product_id", "category_id", "kind", "qty",
+                          "uom_ratio", "qty_rounding", "price_unit", "discount", "currency_id", "date", "po_line_id",
+                          "is_refund", "subtotal"])
+    subtotal = L.pop("subtotal")
     rates = {}
 
-    def rate(currency_id, company_id, date):
-        """Document currency -> company currency on a date (cached per batch)."""
-        key = (currency_id, company_id, date)
-        if key not in rates:
+    def rate_column(currencies, companies, dates):
+        """Document currency -> company currency on each date (one lookup per distinct key)."""
+        today = fields.Date.context_today(env["account.move"])
+        keys = list(zip(currencies, companies, (d or today for d in dates), strict=True))
+        for key in set(keys) - rates.keys():
+            currency_id, company_id, date = key
             company = env["res.company"].browse(company_id)
             rates[key] = env["res.currency"]._get_conversion_rate(
                 env["res.currency"].browse(currency_id), company.currency_id, company, date)
-        return rates[key]
+        return [rates[k] for k in keys]
 
-    L = {k: [] for k in ["line_id", "bill_id", "vendor_id", "company_id", "product_id", "category_id", "kind", "qty",
-                         "uom_ratio", "qty_rounding", "price_unit", "discount", "currency_id", "rate", "date",
-                         "po_line_id", "is_refund"]}
-    for (line_id, bill_id, vendor, company, product, categ, kind, qty, ratio, rounding, price, discount, currency,
-         date, po_line, refund) in lines:
-        L["line_id"].append(line_id)
-        L["bill_id"].append(bill_id)
-        L["vendor_id"].append(vendor)
-        L["company_id"].append(company)
-        L["product_id"].append(product)
-        L["category_id"].append(categ or 0)
-        L["kind"].append(kind)
-        L["qty"].append(abs(qty or 0.0))
-        L["uom_ratio"].append(ratio or 1.0)
-        L["qty_rounding"].append(rounding or 0.01)
-        L["price_unit"].append(abs(price or 0.0))
-        L["discount"].append(min(max(discount or 0.0, 0.0), 100.0))
-        L["currency_id"].append(currency)
-        L["rate"].append(rate(currency, company, date))
-        L["date"].append(_days(date))
-        L["po_line_id"].append(po_line)
-        L["is_refund"].append(bool(refund))
+    L["rate"] = rate_column(L["currency_id"], L["company_id"], L["date"])
     # everything below is read within the bills' companies only
     companies = tuple(set(L["company_id"])) or (0,)
     vendors = tuple(set(L["vendor_id"])) or (0,)
     linked = tuple(set(L["po_line_id"]) - {0}) or (0,)
     products = tuple(set(L["product_id"])) or (0,)
 
-    # PO lines: every confirmed line of these vendors and products, plus the linked ones
-    po_rows = env.execute_query(SQL(
+    # PO lines: every confirmed line of these vendors and products, plus the linked ones;
+    # a vendor's bills are matched against the commercial entity's POs
+    P = _columns(env.execute_query(SQL(
         """
-        SELECT pol.id, po.partner_id, pol.product_id, po.date_order::date, pol.product_uom_qty, pol.price_unit,
-               COALESCE(pol.discount, 0), pu.factor / NULLIF(lu.factor, 0), po.currency_id, po.company_id,
-               po.user_id, po.id
+        SELECT pol.id, COALESCE(rp.commercial_partner_id, po.partner_id), pol.product_id, po.date_order::date,
+               COALESCE(pol.product_uom_qty, 0), ABS(COALESCE(pol.price_unit, 0)),
+               LEAST(GREATEST(COALESCE(pol.discount, 0), 0), 100), COALESCE(pu.factor / NULLIF(lu.factor, 0), 1),
+               po.currency_id, po.company_id, po.user_id, po.id
           FROM purchase_order_line pol
           JOIN purchase_order po ON po.id = pol.order_id
+          LEFT JOIN res_partner rp ON rp.id = po.partner_id
           JOIN product_product pp ON pp.id = pol.product_id
           JOIN product_template pt ON pt.id = pp.product_tmpl_id
           JOIN uom_uom pu ON pu.id = pt.uom_id
           JOIN uom_uom lu ON lu.id = pol.product_uom
          WHERE pol.display_type IS NULL AND po.company_id IN %s
            AND (pol.id IN %s OR (po.partner_id IN %s AND pol.product_id IN %s AND po.state IN ('purchase', 'done')))
-        """, companies, linked, vendors, products))
-    # a vendor's bills are matched against the commercial entity's POs
-    partner_commercial = dict(env.execute_query(SQL(
-        "SELECT id, commercial_partner_id FROM res_partner WHERE id IN %s",
-        tuple({r[1] for r in po_rows}) or (0,))))
-    P = {k: [] for k in ["po_line_id", "vendor_id", "product_id", "order_date", "qty_ordered", "price_unit",
-                         "discount", "uom_ratio", "currency_id", "rate", "qty_consumed"]}
-    po_meta = {}
-    today = fields.Date.context_today(env["account.move"])
-    for (pol, partner, product, order_date, qty, price, discount, ratio, currency, company, buyer, order) in po_rows:
-        P["po_line_id"].append(pol)
-        P["vendor_id"].append(partner_commercial.get(partner, partner))
-        P["product_id"].append(product)
-        P["order_date"].append(_days(order_date))
-        P["qty_ordered"].append(qty or 0.0)
-        P["price_unit"].append(abs(price or 0.0))
-        P["discount"].append(min(max(discount or 0.0, 0.0), 100.0))
-        P["uom_ratio"].append(ratio or 1.0)
-        P["currency_id"].append(currency)
-        P["rate"].append(rate(currency, company, order_date or today))
-        P["qty_consumed"].append(0.0)
-        po_meta[pol] = {"buyer": buyer, "order": order}
+        """, companies, linked, vendors, products)), ["po_line_id", "vendor_id", "product_id", "order_date",
+                                                      "qty_ordered", "price_unit", "discount", "uom_ratio",
+                                                      "currency_id", "company_id", "buyer", "order"])
+    P["rate"] = rate_column(P["currency_id"], P.pop("company_id"), P["order_date"])
+    po_meta = {pol: {"buyer": buyer, "order": order}
+               for pol, buyer, order in zip(P["po_line_id"], P.pop("buyer"), P.pop("order"), strict=True)}
     po_ids = tuple(P["po_line_id"]) or (0,)
 
     # receipts: done moves of these PO lines, in the product unit; returns to the vendor count negative
-    rows = env.execute_query(SQL(
+    R = _columns(env.execute_query(SQL(
         """
         SELECT sm.purchase_line_id,
-               SUM(CASE WHEN dest.usage = 'supplier'
-                        THEN CASE WHEN sm.origin_returned_move_id IS NULL OR sm.to_refund THEN -1 ELSE 0 END
-                        ELSE 1 END * sm.quantity / NULLIF(mu.factor, 0) * pu.factor),
+               COALESCE(SUM(CASE WHEN dest.usage = 'supplier'
+                                 THEN CASE WHEN sm.origin_returned_move_id IS NULL OR sm.to_refund THEN -1 ELSE 0 END
+                                 ELSE 1 END * sm.quantity / NULLIF(mu.factor, 0) * pu.factor), 0),
                MAX(sm.date)::date, MAX(sp.user_id)
           FROM stock_move sm
           JOIN stock_location dest ON dest.id = sm.location_dest_id
@@ -197,25 +187,19 @@ def _fetch(bills):
           JOIN purchase_order_line pol ON pol.id = sm.purchase_line_id AND pol.product_id = sm.product_id
          WHERE sm.purchase_line_id IN %s AND sm.state = 'done'
          GROUP BY sm.purchase_line_id
-        """, po_ids))
-    R = {"po_line_id": [], "qty": [], "date": []}
-    receiver = {}
-    for pol, qty, date, user in rows:
-        R["po_line_id"].append(pol)
-        R["qty"].append(qty or 0.0)
-        R["date"].append(_days(date))
-        receiver[pol] = user
+        """, po_ids)), ["po_line_id", "qty", "date", "receiver"])
+    receiver = dict(zip(R["po_line_id"], R.pop("receiver"), strict=True))
     # consumption lines are matched against what was used; for bill-only and consigned
     # stock MedSync counts the receipt recorded at use (see README)
     received = dict(zip(R["po_line_id"], R["qty"], strict=True))
     P["qty_consumed"] = [received.get(p, 0.0) for p in P["po_line_id"]]
 
     # quantities billed on other bills (drafts included, cancelled excluded, credit notes negative)
-    rows = env.execute_query(SQL(
+    B = _columns(env.execute_query(SQL(
         """
         SELECT aml.purchase_line_id, am.id, COALESCE(am.invoice_date, am.date),
-               CASE WHEN am.move_type = 'in_refund' THEN -1 ELSE 1 END
-                 * aml.quantity / NULLIF(lu.factor, 0) * pu.factor
+               COALESCE(CASE WHEN am.move_type = 'in_refund' THEN -1 ELSE 1 END
+                          * aml.quantity / NULLIF(lu.factor, 0) * pu.factor, 0)
           FROM account_move_line aml
           JOIN account_move am ON am.id = aml.move_id
           JOIN product_product pp ON pp.id = aml.product_id
@@ -224,20 +208,14 @@ def _fetch(bills):
           JOIN uom_uom lu ON lu.id = COALESCE(aml.product_uom_id, pt.uom_id)
          WHERE aml.purchase_line_id IN %s AND am.state != 'cancel' AND am.id NOT IN %s
            AND am.move_type IN ('in_invoice', 'in_refund') AND aml.display_type = 'product' AND am.company_id IN %s
-        """, po_ids, bill_ids, companies))
-    B = {"po_line_id": [], "bill_id": [], "date": [], "qty": []}
-    for pol, bill, date, qty in rows:
-        B["po_line_id"].append(pol)
-        B["bill_id"].append(bill)
-        B["date"].append(_days(date))
-        B["qty"].append(qty or 0.0)
+        """, po_ids, bill_ids, companies)), ["po_line_id", "bill_id", "date", "qty"])
 
-    # contract prices: the vendor price list, per product unit
-    rows = env.execute_query(SQL(
+    # contract prices: the vendor price list, per product unit (no start or end: always valid)
+    C = _columns(env.execute_query(SQL(
         """
         SELECT p.commercial_partner_id, pp.id, COALESCE(si.currency_id, 0),
-               si.price / NULLIF(pu.factor / NULLIF(su.factor, 0), 0),
-               si.min_qty * pu.factor / NULLIF(su.factor, 0), si.date_start, si.date_end
+               COALESCE(si.price / NULLIF(pu.factor / NULLIF(su.factor, 0), 0), 0),
+               GREATEST(COALESCE(si.min_qty * pu.factor / NULLIF(su.factor, 0), 0), 0), si.date_start, si.date_end
           FROM product_supplierinfo si
           JOIN res_partner p ON p.id = si.partner_id
           JOIN product_template pt ON pt.id = si.product_tmpl_id
@@ -246,40 +224,29 @@ def _fetch(bills):
           JOIN uom_uom su ON su.id = pt.uom_po_id
          WHERE p.commercial_partner_id IN %s AND pp.id IN %s
            AND (si.company_id IS NULL OR si.company_id IN %s)
-        """, vendors, products, companies))
-    C = {k: [] for k in ["vendor_id", "product_id", "currency_id", "price", "min_qty", "date_start", "date_end"]}
-    for vendor, product, currency, price, min_qty, start, end in rows:
-        C["vendor_id"].append(vendor)
-        C["product_id"].append(product)
-        C["currency_id"].append(currency)
-        C["price"].append(price or 0.0)
-        C["min_qty"].append(max(min_qty or 0.0, 0.0))
-        C["date_start"].append(_days(start) if start else -(2**31))
-        C["date_end"].append(_days(end) if end else 2**31 - 1)
+        """, vendors, products, companies)), ["vendor_id", "product_id", "currency_id", "price", "min_qty",
+                                              "date_start", "date_end"])
+    C["date_start"] = [_days(d) if d else -(2**31) for d in C["date_start"]]
+    C["date_end"] = [_days(d) if d else 2**31 - 1 for d in C["date_end"]]
 
     # bill headers for near-duplicate detection: the batch and the vendors' recent bills
-    rows = env.execute_query(SQL(
+    today = fields.Date.context_today(env["account.move"])
+    H = _columns(env.execute_query(SQL(
         """
         SELECT am.id, am.commercial_partner_id, COALESCE(am.invoice_date, am.date), COALESCE(am.ref, ''),
-               ABS(am.amount_total_signed), am.move_type = 'in_refund', am.id IN %s
+               ABS(COALESCE(am.amount_total_signed, 0)), am.move_type = 'in_refund', am.id IN %s
           FROM account_move am
          WHERE am.move_type IN ('in_invoice', 'in_refund') AND am.state != 'cancel'
            AND am.commercial_partner_id IN %s AND am.company_id IN %s
            AND (am.id IN %s OR COALESCE(am.invoice_date, am.date) >= %s)
-        """, bill_ids, vendors, companies, bill_ids, today - dt.timedelta(days=DUPLICATE_LOOKBACK_DAYS)))
-    H = {k: [] for k in ["bill_id", "vendor_id", "date", "ref", "amount", "is_refund", "in_batch"]}
-    for bill, vendor, date, ref, amount, refund, in_batch in rows:
-        H["bill_id"].append(bill)
-        H["vendor_id"].append(vendor)
-        H["date"].append(_days(date))
-        H["ref"].append(ref)
-        H["amount"].append(amount or 0.0)
-        H["is_refund"].append(bool(refund))
-        H["in_batch"].append(bool(in_batch))
+        """, bill_ids, vendors, companies, bill_ids, today - dt.timedelta(days=DUPLICATE_LOOKBACK_DAYS))),
+        ["bill_id", "vendor_id", "date", "ref", "amount", "is_refund", "in_batch"])
 
     rules = env["medsync.match.tolerance"]._engine_columns()
     tables = dict(lines=L, po_lines=P, receipts=R, billed=B, contracts=C, rules=rules, bills=H)
-    meta = {"po": po_meta, "receiver": receiver}
+    line_info = dict(zip(L["line_id"], zip(L["bill_id"], L["company_id"], L["vendor_id"], L["product_id"], subtotal,
+                                           strict=True), strict=True))
+    meta = {"po": po_meta, "receiver": receiver, "line_info": line_info}
     return tables, meta
 
 
@@ -291,11 +258,7 @@ def _write(bills, out, meta, run):
     res = out["lines"]
     n = len(res["line_id"])
     line_ids = list(res["line_id"])
-    info = {r[0]: r[1:] for r in env.execute_query(SQL(
-        """SELECT aml.id, aml.move_id, am.company_id, am.commercial_partner_id, aml.product_id,
-                  ABS(aml.balance)
-             FROM account_move_line aml JOIN account_move am ON am.id = aml.move_id
-            WHERE aml.id = ANY(%s)""", line_ids))}
+    info = meta["line_info"]  # line -> (move, company, partner, product, subtotal)
     rule_ids = set(env["medsync.match.tolerance"].with_context(active_test=False).search([]).ids)
 
     def nan_none(x):
@@ -304,49 +267,25 @@ def _write(bills, out, meta, run):
     # previous results stop being current; the new ones are inserted in one statement
     cr.execute(SQL("UPDATE medsync_match_result SET is_current = FALSE WHERE move_line_id = ANY(%s) AND is_current",
                    line_ids))
-    cols = defaultdict(list)
-    for i in range(n):
-        lid = res["line_id"][i]
-        move, company, partner, product, subtotal = info[lid]
-        hold = res["hold"][i]
-        cols["run_id"].append(run.run.id)
-        cols["move_id"].append(move)
-        cols["move_line_id"].append(lid)
-        cols["company_id"].append(company)
-        cols["partner_id"].append(partner)
-        cols["product_id"].append(product)
-        cols["purchase_line_id"].append(res["po_line_id"][i] or None)
-        cols["status"].append(res["status"][i])
-        cols["level"].append(res["level"][i])
-        cols["hold"].append(hold)
-        for k in ("qty", "qty_ordered", "qty_received", "qty_billed_before", "qty_variance", "price",
-                  "price_variance", "amount_variance"):
-            cols[k].append(res[k][i])
-        cols["price_po"].append(nan_none(res["price_po"][i]))
-        cols["price_contract"].append(nan_none(res["price_contract"][i]))
-        cols["amount_on_hold"].append(subtotal if hold else 0.0)
-        cols["rule_id"].append(res["rule_id"][i] if res["rule_id"][i] in rule_ids else None)
-        cols["explanation"].append(res["explanation"][i])
+    rows = [info[lid] for lid in line_ids]  # (move, company, partner, product, subtotal) per result
+    cols = {
+        "move_id": [r[0] for r in rows],
+        "move_line_id": line_ids,
+        "company_id": [r[1] for r in rows],
+        "partner_id": [r[2] for r in rows],
+        "product_id": [r[3] for r in rows],
+        "purchase_line_id": [p or None for p in res["po_line_id"]],
+        "price_po": [nan_none(x) for x in res["price_po"]],
+        "price_contract": [nan_none(x) for x in res["price_contract"]],
+        "amount_on_hold": [r[4] if h else 0.0 for r, h in zip(rows, res["hold"], strict=True)],
+        "rule_id": [r if r in rule_ids else None for r in res["rule_id"]],
+    }
+    for k in ("status", "level", "hold", "qty", "qty_ordered", "qty_received", "qty_billed_before", "qty_variance",
+              "price", "price_variance", "amount_variance", "explanation"):
+        cols[k] = list(res[k])
     now = fields.Datetime.now()
-    cr.execute(SQL(
-        """
-        INSERT INTO medsync_match_result
-               (run_id, move_id, move_line_id, company_id, partner_id, product_id, purchase_line_id, status, level,
-                hold, qty, qty_ordered, qty_received, qty_billed_before, qty_variance, price, price_variance,
-                amount_variance, price_po, price_contract, amount_on_hold, rule_id, explanation, is_current, date,
-                create_uid, create_date, write_uid, write_date)
-        SELECT r.*, TRUE, %s, %s, %s, %s, %s
-          FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::int[], %s::int[], %s::int[], %s::varchar[],
-                      %s::varchar[], %s::bool[], %s::float8[], %s::float8[], %s::float8[], %s::float8[], %s::float8[],
-                      %s::float8[], %s::float8[], %s::numeric[], %s::float8[], %s::float8[], %s::numeric[], %s::int[],
-                      %s::varchar[]) AS r
-        """,
-        now, env.uid, now, env.uid, now,
-        *[cols[k] for k in ["run_id", "move_id", "move_line_id", "company_id", "partner_id", "product_id",
-                            "purchase_line_id", "status", "level", "hold", "qty", "qty_ordered", "qty_received",
-                            "qty_billed_before", "qty_variance", "price", "price_variance", "amount_variance",
-                            "price_po", "price_contract", "amount_on_hold", "rule_id", "explanation"]],
-    ))
+    bulk.insert(cr, "medsync_match_result", RESULT_COLUMNS, cols,
+                constants=[("run_id", run.run.id), ("is_current", True), ("date", now)])
 
     # the bills: match state and hold, from their lines' results
     by_bill = defaultdict(list)
@@ -397,7 +336,9 @@ def _raise_exceptions(bills, res, info, meta, run):
     for i in range(len(res["line_id"])):
         if res["status"][i] in ROUTING:
             groups[(info[res["line_id"][i]][0], res["status"][i])].append(i)
-    names = dict(zip(bills.ids, bills.mapped("display_name"), strict=True))
+    names = _bill_labels(env, {move for move, _status in groups})
+    title = env._("%(bill)s: %(status)s")
+    bill_line, po_line_role = env._("Bill line"), env._("PO line")
     discount_due = _early_discount_deadlines(bills)
     vals, keys = [], set()
     for (move, status), idx in groups.items():
@@ -410,12 +351,12 @@ def _raise_exceptions(bills, res, info, meta, run):
                  "receiving": meta["receiver"].get(po_line) or po.get("buyer")}.get(who) or False
         key = f"match:{move}:{status}"
         keys.add(key)
-        links = [(0, 0, {"role": env._("Bill line"), "res_model": "account.move.line", "res_id": res["line_id"][i]})
+        links = [(0, 0, {"role": bill_line, "res_model": "account.move.line", "res_id": res["line_id"][i]})
                  for i in idx]
-        links += [(0, 0, {"role": env._("PO line"), "res_model": "purchase.order.line", "res_id": p})
+        links += [(0, 0, {"role": po_line_role, "res_model": "purchase.order.line", "res_id": p})
                   for p in sorted({res["po_line_id"][i] for i in idx} - {0})]
         vals.append({
-            "name": env._("%(bill)s: %(status)s", bill=names.get(move, move), status=labels[status]),
+            "name": title % {"bill": names[move], "status": labels[status]},
             "reason_code": code,
             "key": key,
             "company_id": company,
@@ -442,6 +383,19 @@ def _raise_exceptions(bills, res, info, meta, run):
     if vals:
         Exc._raise_many(vals)
     return len(vals)
+
+
+def _bill_labels(env, move_ids):
+    """What an exception calls its bill: its number once it has one, else
+    "Draft bill #id", with the vendor's reference (one query, one translation
+    for a whole chunk, where display_name costs milliseconds a bill)."""
+    draft = env._("Draft bill")
+    labels = {}
+    for move_id, name, ref in env.execute_query(SQL(
+            "SELECT id, name, ref FROM account_move WHERE id = ANY(%s)", sorted(move_ids))):
+        label = name if name and name != "/" else f"{draft} #{move_id}"
+        labels[move_id] = f"{label} ({ref})" if ref else label
+    return labels
 
 
 def _early_discount_deadlines(bills):

@@ -114,6 +114,44 @@ class TestExceptionLifecycle(MedsyncCase):
         with self.assertRaises(UserError):
             Exc._raise_many([dict(vals, reason_code="NO_SUCH_CODE")])
 
+    def test_bulk_raise_gives_what_create_gives(self):
+        """Engines raise through one INSERT: every stored value must be the one
+        create() would have written, links and the owner's to-do included."""
+        Exc = self.env["medsync.exception"]
+        po_line_vals = {"role": "PO line", "res_model": "res.partner", "res_id": self.env.user.partner_id.id}
+        bulk = Exc._raise_many([{"name": "Bulk", "reason_code": "TEST_PRICE", "key": "bulk-1", "amount": 7.25,
+                                 "description": "why", "link_ids": [(0, 0, po_line_vals)]},
+                                {"name": "Bulk 2", "reason_code": "TEST_DRIFT", "key": "bulk-2",
+                                 "owner_user_id": self.users["buyer"].id}])
+        one = self.raise_exception(name="Bulk", amount=7.25, description="why",
+                                   link_ids=[(0, 0, po_line_vals)])
+        two = self.raise_exception(name="Bulk 2", reason_id=self.reason_stock.id,
+                                   owner_user_id=self.users["buyer"].id)
+        fields_ = [f.name for f in Exc._fields.values() if f.store and f.column_type and f.name not in (
+            "id", "key", "create_date", "write_date", "date_due", "date_last_seen", "message_main_attachment_id")]
+        expected = [{k: v for k, v in row.items() if k != "id"} for row in (one | two).read(fields_, load=None)]
+        self.assertRecordValues(bulk, expected)
+        self.assertEqual(bulk.mapped("reason_code"), ["TEST_PRICE", "TEST_DRIFT"])
+        self.assertEqual(bulk.mapped("engine"), ["matching", "reconcile"])
+        self.assertEqual(bulk.mapped("severity_rank"), [1, 2])
+        self.assertEqual(bulk[0].link_ids.read(["role", "res_model", "res_id"], load=None)[0] | {"id": 0},
+                         one.link_ids.read(["role", "res_model", "res_id"], load=None)[0] | {"id": 0})
+        self.assertEqual(bulk.activity_ids.user_id, self.users["ap_manager"] | self.users["buyer"])
+        self.assertAlmostEqual((bulk[0].date_due - one.date_due).total_seconds(), 0, delta=120)
+        # a user without create rights on exceptions gets nothing written
+        with self.assertRaises(AccessError):
+            Exc.with_user(self.users["reader"])._raise_many([{"name": "x", "reason_code": "TEST_PRICE"}])
+
+    def test_copied_codes_follow_the_reason_and_severity(self):
+        exc = self.raise_exception()
+        self.reason_ap.write({"code": "TEST_PRICE_RENAMED", "engine": "reconcile"})
+        self.assertRecordValues(exc, [{"reason_code": "TEST_PRICE_RENAMED", "engine": "reconcile"}])
+        exc.write({"severity": "critical", "reason_id": self.reason_stock.id})
+        self.assertRecordValues(exc, [{"severity_rank": 3, "reason_code": "TEST_DRIFT", "engine": "reconcile"}])
+        Exc = self.env["medsync.exception"]
+        self.assertEqual(Exc.search([("id", "in", (exc | self.raise_exception()).ids)], limit=1), exc,
+                         "the most severe first")
+
     def test_filters_mine_and_overdue(self):
         Exc = self.env["medsync.exception"]
         clerk = self.users["ap_clerk"]
