@@ -4,6 +4,8 @@
 #   tools/pg.sh stop
 # The cluster lives in .run/pg (trust auth, unix socket only), owned by the
 # postgres system user when run as root (PostgreSQL refuses to run as root).
+# Tuned like a small dedicated server (PG_SHARED_BUFFERS, default 1GB; WAL up to
+# 4GB between checkpoints), durability off: it holds test and demo data only.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 RUN=${MEDSYNC_RUN_DIR:-$here/.run}
@@ -47,7 +49,7 @@ start)
   fi
   if ! as_owner "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
     as_owner "$BIN/pg_ctl" -D "$DATA" -l "$RUN/pg/server.log" -w -t 60 \
-      -o "-k $SOCK -p $PORT -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=1GB -c max_wal_size=4GB" \
+      -o "-k $SOCK -p $PORT -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=${PG_SHARED_BUFFERS:-1GB} -c max_wal_size=4GB" \
       start >/dev/null
   fi
   # the role Odoo connects as (Odoo refuses to connect as "postgres")

@@ -3,6 +3,7 @@
 //! Nothing here decides anything an engine should decide.
 
 mod convert;
+mod copy;
 mod dedupe;
 mod documents;
 mod errors;
@@ -35,6 +36,7 @@ fn medsync_core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     documents::register(m)?;
     matching::register(m)?;
     reconcile::register(m)?;
+    copy::register(m)?;
     Ok(())
 }
 

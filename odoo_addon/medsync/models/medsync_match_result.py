@@ -34,13 +34,15 @@ class MedsyncMatchResult(models.Model):
     run_id = fields.Many2one("medsync.run", readonly=True, index=True, ondelete="cascade")
     move_id = fields.Many2one("account.move", "Bill", readonly=True, index=True, ondelete="cascade")
     move_line_id = fields.Many2one("account.move.line", "Bill line", readonly=True, index=True, ondelete="cascade")
-    company_id = fields.Many2one("res.company", readonly=True, index=True)
+    # indexes: only what is looked up by (a bill, a line, a run, a vendor, a PO line); company, status and
+    # "current" select large shares of the table, and each index is paid on every row a run inserts
+    company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     partner_id = fields.Many2one("res.partner", "Vendor", readonly=True, index=True)
     product_id = fields.Many2one("product.product", readonly=True)
     purchase_line_id = fields.Many2one("purchase.order.line", "PO line", readonly=True, index="btree_not_null")
-    is_current = fields.Boolean("Current", readonly=True, index=True)
-    status = fields.Selection(MATCH_STATUSES, readonly=True, index=True)
+    is_current = fields.Boolean("Current", readonly=True)
+    status = fields.Selection(MATCH_STATUSES, readonly=True)
     level = fields.Selection(LEVELS, readonly=True)
     hold = fields.Boolean(readonly=True)
     qty = fields.Float("Billed", digits="Product Unit of Measure", readonly=True)

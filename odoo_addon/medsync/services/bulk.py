@@ -1,47 +1,30 @@
 """Bulk writes in one statement, for the engines' result rows.
 
 Inserts stream the rows with ``COPY ... FROM STDIN`` (PostgreSQL's own text
-format, as Odoo does for ``ir_model_data``): no SQL expression per value, no
-JSON document to build and parse. Updates send their rows as one JSON
+format, as Odoo does for ``ir_model_data``), formatted by the engine module
+(``medsync_core.copy_text``): no SQL expression per value, no JSON document to
+build and parse, no Python string per value. Updates send their rows as one JSON
 document (``json_to_recordset``). Callers flush what they read first and
 invalidate the cache of what they wrote after.
 """
 
 import io
 import json
-import math
 
 import psycopg2.extensions
 
 from odoo.tools import SQL
 
-_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_NULL = "\\N"
+from . import engine
 
 
-def _text(value):
-    # None, or False as Odoo writes an empty non-boolean field, is NULL
-    return _NULL if value is None or value is False else str(value).translate(_ESCAPE)
-
-
-def _number(value):
-    if value is None or value is False:
-        return _NULL
-    if isinstance(value, float) and math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    return value if isinstance(value, str) else repr(value)  # Odoo's column values for floats are text
-
-
-def _bool(value):
-    return _NULL if value is None else ("t" if value else "f")
-
-
-def _formatter(sql_type):
+def _kind(sql_type):
+    """How ``medsync_core.copy_text`` writes a column of this SQL type."""
     if sql_type in ("int", "int4", "integer", "float8", "numeric"):
-        return _number
+        return "number"
     if sql_type in ("bool", "boolean"):
-        return _bool
-    return _text  # varchar, text, date, timestamp: their str() is what COPY reads
+        return "bool"
+    return "text"  # varchar, text, date, timestamp: their str() is what COPY reads
 
 
 def _records(columns, values):
@@ -57,12 +40,16 @@ def insert(cr, table, columns, values, constants=()):
     ``(name, sql type)``) into ``table``, with ``constants`` (``(name, value)``)
     added to every row."""
     names = [n for n, _t in columns]
-    n = len(values[names[0]]) if names else 0
-    if not n:
+    if not names or not len(values[names[0]]):
         return
-    text_cols = [list(map(_formatter(t), values[name])) for name, t in columns]
-    fixed = "".join("\t" + (_bool(v) if isinstance(v, bool) else _text(v)) for _n, v in constants)
-    data = "".join("\t".join(row) + fixed + "\n" for row in zip(*text_cols, strict=True))
+    core = engine.medsync_core
+    if core is None:
+        raise RuntimeError("medsync_core (the MedSync engine package) is not installed on this server")
+    # the constants once, in the same form, as a suffix of every row
+    fixed = core.copy_text([n for n, _v in constants], [_kind("bool" if isinstance(v, bool) else "")
+                                                       for _n, v in constants], [[v] for _n, v in constants])
+    data = core.copy_text(names, [_kind(t) for _n, t in columns], [values[n] for n in names],
+                          "\t" + fixed.rstrip("\n") if constants else "")
     target = SQL("COPY %s (%s) FROM STDIN", SQL.identifier(table),
                  SQL(", ").join(SQL.identifier(n) for n in [*names, *(c for c, _v in constants)]))
     # as Odoo's own COPY: no asynchronous wait callback while the rows stream

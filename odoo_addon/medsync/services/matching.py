@@ -282,7 +282,7 @@ def _write(bills, out, meta, run):
     }
     for k in ("status", "level", "hold", "qty", "qty_ordered", "qty_received", "qty_billed_before", "qty_variance",
               "price", "price_variance", "amount_variance", "explanation"):
-        cols[k] = list(res[k])
+        cols[k] = res[k]
     now = fields.Datetime.now()
     bulk.insert(cr, "medsync_match_result", RESULT_COLUMNS, cols,
                 constants=[("run_id", run.run.id), ("is_current", True), ("date", now)])

@@ -120,10 +120,10 @@ class TestExceptionLifecycle(MedsyncCase):
         Exc = self.env["medsync.exception"]
         po_line_vals = {"role": "PO line", "res_model": "res.partner", "res_id": self.env.user.partner_id.id}
         bulk = Exc._raise_many([{"name": "Bulk", "reason_code": "TEST_PRICE", "key": "bulk-1", "amount": 7.25,
-                                 "description": "why", "link_ids": [(0, 0, po_line_vals)]},
+                                 "description": "why\n\ttab \\\\ backslash", "link_ids": [(0, 0, po_line_vals)]},
                                 {"name": "Bulk 2", "reason_code": "TEST_DRIFT", "key": "bulk-2",
                                  "owner_user_id": self.users["buyer"].id}])
-        one = self.raise_exception(name="Bulk", amount=7.25, description="why",
+        one = self.raise_exception(name="Bulk", amount=7.25, description="why\n\ttab \\\\ backslash",
                                    link_ids=[(0, 0, po_line_vals)])
         two = self.raise_exception(name="Bulk 2", reason_id=self.reason_stock.id,
                                    owner_user_id=self.users["buyer"].id)
