@@ -148,6 +148,7 @@ class MedsyncException(models.Model):
         owners (through their to-dos). Each vals may hold a ``link_ids`` list
         of (0, 0, vals) commands. Returns the new exceptions."""
         self.check_access("create")
+        self.env.flush_all()  # raw SQL below: what it refers to is in the database
         vals_list = [dict(v) for v in vals_list]
         links = [v.pop("link_ids", None) or [] for v in vals_list]
         if any(cmd[0] != Command.CREATE for cmds in links for cmd in cmds):
