@@ -48,9 +48,14 @@ start)
     as_owner "$BIN/initdb" -D "$DATA" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
   if ! as_owner "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
-    as_owner "$BIN/pg_ctl" -D "$DATA" -l "$RUN/pg/server.log" -w -t 60 \
-      -o "-k $SOCK -p $PORT -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=${PG_SHARED_BUFFERS:-1GB} -c max_wal_size=4GB" \
-      start >/dev/null
+    opts="-k $SOCK -p $PORT -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c max_wal_size=4GB"
+    if ! as_owner "$BIN/pg_ctl" -D "$DATA" -l "$RUN/pg/server.log" -w -t 60 \
+        -o "$opts -c shared_buffers=${PG_SHARED_BUFFERS:-1GB}" start >/dev/null; then
+      # a machine that cannot spare the memory: PostgreSQL's own default
+      echo "pg: could not start with shared_buffers=${PG_SHARED_BUFFERS:-1GB}; starting with 128MB" >&2
+      as_owner "$BIN/pg_ctl" -D "$DATA" -l "$RUN/pg/server.log" -w -t 60 -o "$opts -c shared_buffers=128MB" \
+        start >/dev/null
+    fi
   fi
   # the role Odoo connects as (Odoo refuses to connect as "postgres")
   as_owner "$BIN/psql" -h "$SOCK" -p "$PORT" -U postgres -d postgres -tAq -c \
