@@ -1016,6 +1016,31 @@ fn write_price(out: &mut String, d: Decimal) {
     write_plain(out, d.round_dp(4));
 }
 
+/// "billed 12 in all on PO line 7 against 10 received: " (the excess follows).
+fn billed_against(out: &mut String, after: Decimal, po: i64, against: Decimal, word: &str) {
+    out.push_str("billed ");
+    write_plain(out, after);
+    let _ = write!(out, " in all on PO line {po} against ");
+    write_plain(out, against);
+    let _ = write!(out, " {word}: ");
+}
+
+/// "price 12.5 above PO line 7 price 11.9 by 0.6".
+fn price_against(
+    out: &mut String,
+    price: Decimal,
+    relation: impl std::fmt::Display,
+    other: Decimal,
+    diff: Decimal,
+) {
+    out.push_str("price ");
+    write_price(out, price);
+    let _ = write!(out, " {relation} ");
+    write_price(out, other);
+    out.push_str(" by ");
+    write_price(out, diff);
+}
+
 fn tolerance_note(out: &mut String, ok: bool) {
     if ok {
         out.push_str(" (within tolerance)");
@@ -1088,11 +1113,7 @@ impl What {
                 excess,
                 ok,
             } => {
-                out.push_str("billed ");
-                write_plain(out, *after);
-                let _ = write!(out, " in all on PO line {po} against ");
-                write_plain(out, *ordered);
-                out.push_str(" ordered: ");
+                billed_against(out, *after, *po, *ordered, "ordered");
                 write_plain(out, *excess);
                 out.push_str(" over");
                 tolerance_note(out, *ok);
@@ -1105,11 +1126,7 @@ impl What {
                 ok,
             } => {
                 let word = level.reference_word();
-                out.push_str("billed ");
-                write_plain(out, *after);
-                let _ = write!(out, " in all on PO line {po} against ");
-                write_plain(out, *reference);
-                let _ = write!(out, " {word}: ");
+                billed_against(out, *after, *po, *reference, word);
                 write_plain(out, *excess);
                 let _ = write!(out, " not yet {word}");
                 tolerance_note(out, *ok);
@@ -1121,12 +1138,13 @@ impl What {
                 diff,
                 ok,
             } => {
-                out.push_str("price ");
-                write_price(out, *price);
-                let _ = write!(out, " above PO line {po} price ");
-                write_price(out, *po_price);
-                out.push_str(" by ");
-                write_price(out, *diff);
+                price_against(
+                    out,
+                    *price,
+                    format_args!("above PO line {po} price"),
+                    *po_price,
+                    *diff,
+                );
                 tolerance_note(out, *ok);
             }
             What::PriceBelowPo {
@@ -1135,12 +1153,13 @@ impl What {
                 po_price,
                 under,
             } => {
-                out.push_str("price ");
-                write_price(out, *price);
-                let _ = write!(out, " below PO line {po} price ");
-                write_price(out, *po_price);
-                out.push_str(" by ");
-                write_price(out, *under);
+                price_against(
+                    out,
+                    *price,
+                    format_args!("below PO line {po} price"),
+                    *po_price,
+                    *under,
+                );
             }
             What::PriceAboveContract {
                 price,
@@ -1148,12 +1167,7 @@ impl What {
                 diff,
                 ok,
             } => {
-                out.push_str("price ");
-                write_price(out, *price);
-                out.push_str(" above contract price ");
-                write_price(out, *contract);
-                out.push_str(" by ");
-                write_price(out, *diff);
+                price_against(out, *price, "above contract price", *contract, *diff);
                 tolerance_note(out, *ok);
             }
             What::Duplicate { original } => {

@@ -73,44 +73,36 @@ pub fn scalar(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Decimal> {
 /// A column of numbers: a list, tuple or any iterable (but not a string);
 /// a buffer of doubles (`array('d')`, a numpy float64 array) is read in one copy.
 pub fn column(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Vec<Raw>> {
-    let py = obj.py();
     if let Ok(buf) = PyBuffer::<f64>::get(obj) {
-        return Ok(buf.to_vec(py)?.into_iter().map(Raw::F).collect());
+        return Ok(buf.to_vec(obj.py())?.into_iter().map(Raw::F).collect());
     }
+    items(obj, field, "a sequence of numbers", |v, i| {
+        item(v, || Location::row(field, i))
+    })
+}
+
+/// `read` each item of a list, tuple or any iterable (but not a string) named
+/// `field`, with its index; `what` names the expected sequence in errors.
+pub fn items<'py, T>(
+    obj: &Bound<'py, PyAny>,
+    field: &str,
+    what: &str,
+    read: impl Fn(&Bound<'py, PyAny>, usize) -> PyResult<T>,
+) -> PyResult<Vec<T>> {
     if let Ok(list) = obj.cast::<PyList>() {
-        let mut out = Vec::with_capacity(list.len());
-        for (i, v) in list.iter().enumerate() {
-            out.push(item(&v, || Location::row(field, i))?);
-        }
-        return Ok(out);
+        return list.iter().enumerate().map(|(i, v)| read(&v, i)).collect();
     }
     if let Ok(tuple) = obj.cast::<PyTuple>() {
-        let mut out = Vec::with_capacity(tuple.len());
-        for (i, v) in tuple.iter().enumerate() {
-            out.push(item(&v, || Location::row(field, i))?);
-        }
-        return Ok(out);
+        return tuple.iter().enumerate().map(|(i, v)| read(&v, i)).collect();
     }
+    let bad = |msg: String| to_py(obj.py(), Error::input(Location::field(field), msg));
     if obj.is_instance_of::<PyString>() {
-        return Err(to_py(
-            py,
-            Error::input(
-                Location::field(field),
-                "expected a sequence of numbers, got a string",
-            ),
-        ));
+        return Err(bad(format!("expected {what}, got a string")));
     }
-    let iter = obj.try_iter().map_err(|_| {
-        to_py(
-            py,
-            Error::input(Location::field(field), "expected a sequence of numbers"),
-        )
-    })?;
-    let mut out = Vec::new();
-    for (i, v) in iter.enumerate() {
-        out.push(item(&v?, || Location::row(field, i))?);
-    }
-    Ok(out)
+    let iter = obj
+        .try_iter()
+        .map_err(|_| bad(format!("expected {what}")))?;
+    iter.enumerate().map(|(i, v)| read(&v?, i)).collect()
 }
 
 /// An argument that is either one number for every row or a column.

@@ -3,9 +3,9 @@
 
 use pyo3::buffer::PyBuffer;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
 
-use super::convert::{check_len, detached};
+use super::convert::{check_len, detached, items};
 use super::errors::to_py;
 use crate::copy_text::{rows, Cell};
 use crate::error::{Error, Location};
@@ -69,28 +69,12 @@ fn copy_text<'py>(
 }
 
 fn read(obj: &Bound<'_, PyAny>, name: &str, kind: Kind) -> PyResult<Vec<Cell>> {
-    let py = obj.py();
     if let (Kind::Number, Ok(buf)) = (kind, PyBuffer::<f64>::get(obj)) {
-        return Ok(buf.to_vec(py)?.into_iter().map(Cell::Float).collect());
+        return Ok(buf.to_vec(obj.py())?.into_iter().map(Cell::Float).collect());
     }
-    let one = |i: usize, v: &Bound<'_, PyAny>| cell(v, kind, || Location::row(name, i));
-    if let Ok(list) = obj.cast::<PyList>() {
-        return list.iter().enumerate().map(|(i, v)| one(i, &v)).collect();
-    }
-    if let Ok(tuple) = obj.cast::<PyTuple>() {
-        return tuple.iter().enumerate().map(|(i, v)| one(i, &v)).collect();
-    }
-    let not_seq = || {
-        to_py(
-            py,
-            Error::input(Location::field(name), "expected a sequence"),
-        )
-    };
-    if obj.is_instance_of::<PyString>() {
-        return Err(not_seq());
-    }
-    let iter = obj.try_iter().map_err(|_| not_seq())?;
-    iter.enumerate().map(|(i, v)| one(i, &v?)).collect()
+    items(obj, name, "a sequence", |v, i| {
+        cell(v, kind, || Location::row(name, i))
+    })
 }
 
 fn cell(v: &Bound<'_, PyAny>, kind: Kind, at: impl Fn() -> Location) -> PyResult<Cell> {

@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDate, PyDict, PyInt, PyString};
 use rust_decimal::Decimal;
 
-use super::convert::{column, item, Raw};
+use super::convert::{column, item, items, Raw};
 use super::errors::to_py;
 use crate::error::{Error, Location, Result};
 
@@ -132,19 +132,10 @@ impl<'py> Table<'py> {
         let field = self.field(col);
         match self.get(col)? {
             Some(obj) => {
-                let py = obj.py();
-                if obj.is_instance_of::<PyString>() {
-                    return Err(bad_field(py, &field, "expected a sequence, got a string"));
-                }
-                let iter = obj
-                    .try_iter()
-                    .map_err(|_| bad_field(py, &field, "expected a sequence"))?;
-                let mut out = Vec::new();
-                for (i, v) in iter.enumerate() {
-                    let at = || Location::row(field.clone(), i);
-                    out.push(read(&v?, &at)?);
-                }
-                self.seen(py, col, out.len())?;
+                let out = items(&obj, &field, "a sequence", |v, i| {
+                    read(v, &|| Location::row(field.clone(), i))
+                })?;
+                self.seen(obj.py(), col, out.len())?;
                 Ok(out)
             }
             None => match default {
