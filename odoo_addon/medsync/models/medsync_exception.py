@@ -160,7 +160,7 @@ class MedsyncException(models.Model):
             raise UserError(_("Not a column of a MedSync exception: %s", ", ".join(sorted(unknown))))
         defaults = self.default_get([f.name for f in self._fields.values()
                                      if f.store and f.column_type and f.name not in MAGIC_COLUMNS])
-        columns = sorted(names | {k for k in defaults if self._fields[k].column_type})
+        columns = sorted(names | defaults.keys())
         ids = [r[0] for r in self.env.execute_query(SQL(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
             self._table, len(vals_list)))]
@@ -172,8 +172,7 @@ class MedsyncException(models.Model):
                             if name in v or name in defaults else None for v in vals_list]
         bulk.insert(self.env.cr, self._table,
                     [("id", "int4")] + [(n, self._fields[n].column_type[1]) for n in columns], values,
-                    constants=[("create_uid", self.env.uid), ("create_date", now), ("write_uid", self.env.uid),
-                               ("write_date", now)])
+                    constants=bulk.log_access(self.env, now))
         records = self.browse(ids)
         records.check_access("create")  # the record rules, as create() checks them after its INSERT
         rows = [(exc_id, cmd[2]) for exc_id, cmds in zip(ids, links, strict=True) for cmd in cmds]
@@ -184,8 +183,7 @@ class MedsyncException(models.Model):
                         [("exception_id", "int4"), ("role", "varchar"), ("res_model", "varchar"), ("res_id", "int4")],
                         {"exception_id": [e for e, _v in rows], "role": [v["role"] for _e, v in rows],
                          "res_model": [v["res_model"] for _e, v in rows], "res_id": [v["res_id"] for _e, v in rows]},
-                        constants=[("create_uid", self.env.uid), ("create_date", now), ("write_uid", self.env.uid),
-                                   ("write_date", now)])
+                        constants=bulk.log_access(self.env, now))
         records._schedule_owner_activities()
         return records
 

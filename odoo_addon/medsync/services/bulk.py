@@ -35,6 +35,11 @@ def _records(columns, values):
                       default=str)
 
 
+def log_access(env, now):
+    """The ``constants`` of Odoo's create/write columns, for a row the ORM did not write."""
+    return [("create_uid", env.uid), ("create_date", now), ("write_uid", env.uid), ("write_date", now)]
+
+
 def insert(cr, table, columns, values, constants=()):
     """INSERT ``values`` (dict of equal-length lists, typed by ``columns`` as
     ``(name, sql type)``) into ``table``, with ``constants`` (``(name, value)``)

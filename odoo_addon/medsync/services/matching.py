@@ -325,9 +325,9 @@ def _raise_exceptions(bills, res, info, meta, run):
     """One exception per bill and reason, routed to whoever can fix it; the
     bills' other open matching exceptions are resolved (their cause is gone)."""
     env = bills.env
-    # engines raise in bulk: no creation message or follower per exception (the owner still gets a to-do)
-    Exc = env["medsync.exception"].with_context(mail_create_nolog=True, mail_create_nosubscribe=True,
-                                                tracking_disable=True)
+    # _raise_many inserts in bulk (no creation message, the owner gets a to-do); closing what is fixed
+    # tracks no field changes either
+    Exc = env["medsync.exception"].with_context(tracking_disable=True)
     teams = {who: env.ref(f"medsync.team_{xmlid}", raise_if_not_found=False)
              for who, xmlid in (("buyer", "buyers"), ("warehouse", "warehouse"), ("receiving", "receiving"),
                                 ("ap", "ap"))}
@@ -340,6 +340,8 @@ def _raise_exceptions(bills, res, info, meta, run):
     title = env._("%(bill)s: %(status)s")
     bill_line, po_line_role = env._("Bill line"), env._("PO line")
     discount_due = _early_discount_deadlines(bills)
+    reasons = {r.code: r for r in env["medsync.exception.reason"].search(
+        [("code", "in", [code for code, _who in ROUTING.values()])])} if discount_due else {}
     vals, keys = [], set()
     for (move, status), idx in groups.items():
         code, who = ROUTING[status]
@@ -372,7 +374,7 @@ def _raise_exceptions(bills, res, info, meta, run):
             "link_ids": links,
         })
         if move in discount_due:
-            vals[-1]["date_due"] = _earlier_due(env, code, company, discount_due[move])
+            vals[-1]["date_due"] = _earlier_due(env, reasons.get(code), company, discount_due[move])
     open_ = Exc.search([("key", "=like", "match:%"), ("state", "in", ("open", "in_progress")),
                         ("res_model", "=", "account.move"), ("res_id", "in", bills.ids)])
     open_.filtered(lambda e: e.key not in keys)._auto_resolve(env._("Re-matched: the cause is gone."))
@@ -410,8 +412,7 @@ def _early_discount_deadlines(bills):
     return out
 
 
-def _earlier_due(env, reason_code, company_id, deadline):
+def _earlier_due(env, reason, company_id, deadline):
     """The exception is due at its SLA, or before the discount is lost if that is earlier."""
-    reason = env["medsync.exception.reason"].search([("code", "=", reason_code)], limit=1)
-    hours = reason.sla_hours or env["res.company"].browse(company_id).medsync_exception_sla_hours
+    hours = (reason and reason.sla_hours) or env["res.company"].browse(company_id).medsync_exception_sla_hours
     return min(fields.Datetime.now() + dt.timedelta(hours=hours), deadline)

@@ -280,8 +280,7 @@ def _write_lines(snapshot, snapshot_row_ids, out, location_ids, categ_of):
              "int"]
     bulk.insert(cr, "medsync_stock_recon_line", list(zip(names, types, strict=True)), cols,
                 constants=[("snapshot_id", snapshot.id), ("company_id", snapshot.company_id.id),
-                           ("create_uid", env.uid), ("create_date", now), ("write_uid", env.uid),
-                           ("write_date", now)])
+                           *bulk.log_access(env, now)])
     # the raw rows learn what became of them
     line_by_key = dict(env.execute_query(SQL(
         """SELECT concat_ws('/', location_id, product_id, COALESCE(lot_id, 0), COALESCE(lot_name, '')), id

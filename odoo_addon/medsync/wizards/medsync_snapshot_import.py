@@ -181,7 +181,6 @@ class MedsyncStockSnapshotImport(models.Model):
         bulk.insert(self.env.cr, "medsync_stock_snapshot_row",
                     [*zip(names, types, strict=True), ("sequence", "int")], values,
                     constants=[("snapshot_id", snapshot.id), ("company_id", company.id), ("status", "new"),
-                               ("create_uid", self.env.uid), ("create_date", now), ("write_uid", self.env.uid),
-                               ("write_date", now)])
+                               *bulk.log_access(self.env, now)])
         snapshot.invalidate_recordset(["row_ids"])
         return snapshot
