@@ -25,3 +25,6 @@ from . import medsync_vendor_duplicate
 from . import medsync_hub
 from . import medsync_message
 from . import purchase_order
+from . import account_move_line
+from . import account_payment
+from . import medsync_rate_limit

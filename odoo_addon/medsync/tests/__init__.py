@@ -6,3 +6,8 @@ from . import test_matching
 from . import test_reconcile
 from . import test_dedupe
 from . import test_hub
+from . import test_api_fuzz
+from . import test_hold_paths
+from . import test_no_role
+from . import test_controls
+from . import test_role_matrix

@@ -1,0 +1,1 @@
+"""Request rate limits shared by every Odoo worker process (see services/hub.py)."""

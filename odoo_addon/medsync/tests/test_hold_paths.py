@@ -1,0 +1,1 @@
+# filled by the controls work (issue 14)
