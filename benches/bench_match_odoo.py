@@ -151,6 +151,7 @@ def cleanup(env, bill_ids, po_ids, vendors, products):
     cr.execute(SQL("DELETE FROM mail_activity WHERE res_model = 'medsync.exception' AND res_id IN (%s)", excs))
     cr.execute(SQL("DELETE FROM medsync_exception WHERE res_model = 'account.move' AND res_id = ANY(%s)", bill_ids))
     cr.execute(SQL("DELETE FROM medsync_match_result WHERE move_id = ANY(%s)", bill_ids))
+    cr.execute(SQL("DELETE FROM mail_message WHERE model = 'account.move' AND res_id = ANY(%s)", bill_ids))
     cr.execute(SQL("DELETE FROM account_move_line WHERE move_id = ANY(%s)", bill_ids))
     cr.execute(SQL("DELETE FROM account_move WHERE id = ANY(%s)", bill_ids))
     cr.execute(SQL("DELETE FROM stock_move WHERE purchase_line_id IN "
@@ -183,7 +184,8 @@ def main():
         run = matching.match_moves(bills, trigger="cron")
         cr.commit()  # the bench measures persisted results
         total_s = time.perf_counter() - t0
-        stats = {"fetch_s": run.fetch_seconds, "compute_s": run.compute_seconds, "write_s": run.write_seconds}
+        stats = {"fetch_s": run.fetch_seconds, "compute_s": run.compute_seconds, "write_s": run.write_seconds,
+                 "audit_s": run.audit_seconds}
         held = env["account.move"].search_count([("id", "in", docs[0]), ("medsync_match_state", "=", "hold")])
         results = env["medsync.match.result"].search_count([("move_id", "in", docs[0]), ("is_current", "=", True)])
         exceptions = run.exception_count

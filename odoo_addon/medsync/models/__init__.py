@@ -1,3 +1,4 @@
+from . import medsync_guarded
 from . import medsync_run
 from . import medsync_team
 from . import medsync_exception_reason
@@ -18,6 +19,7 @@ from . import medsync_stock_code
 from . import medsync_stock_snapshot
 from . import medsync_expiry_risk
 from . import medsync_demo
+from . import medsync_demo_core
 from . import res_partner
 from . import base_partner_merge
 from . import res_partner_bank

@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..services import matching
+from ..services import guard, matching
 
 MATCH_STATES = [
     ("none", "Not matched"),
@@ -14,6 +14,10 @@ MATCH_STATES = [
 
 class AccountMove(models.Model):
     _inherit = "account.move"
+    # the hold and its release: written by matching and by the release action only (services/guard.py)
+    _medsync_protected = frozenset({
+        "medsync_match_state", "medsync_hold_reason", "medsync_hold_signature", "medsync_last_match",
+        "medsync_hold_released_by_id", "medsync_hold_release_date", "medsync_hold_release_note"})
 
     medsync_match_state = fields.Selection(MATCH_STATES, "Match", default="none", copy=False, index=True,
                                            readonly=True, tracking=True)
@@ -37,6 +41,21 @@ class AccountMove(models.Model):
             raise UserError(_("Unsupported search on hold."))
         positive = (operator == "=") == bool(value)
         return [("medsync_match_state", "=" if positive else "!=", "hold")]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        guard.check_create(self, vals_list, {"medsync_match_state": "none"})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        guard.check(self, vals)
+        return super().write(vals)
+
+    def copy_data(self, default=None):
+        # a copy starts unmatched whatever the caller asks (the fields are copy=False; a default could set them)
+        if default and guard.protected_fields(self) & default.keys() and not guard.is_privileged(self.env):
+            guard.check(self, default, "copy")
+        return super().copy_data(default)
 
     # ------------------------------------------------------------------ actions
 
@@ -85,17 +104,20 @@ class AccountMove(models.Model):
             raise UserError(_("Only an AP manager may release a payment hold."))
         if not (note or "").strip():
             raise UserError(_("Say why the hold is released."))
-        now = fields.Datetime.now()
-        for move in self.filtered(lambda m: m.medsync_match_state == "hold"):
-            # sudo: the match fields are readonly for users; the group check above is the guard
-            move.sudo().write({
-                "medsync_match_state": "released",
-                "medsync_hold_released_by_id": self.env.uid,
-                "medsync_hold_release_date": now,
-                "medsync_hold_release_note": note.strip(),
-            })
-            move.message_post(body=_("Payment hold (%(reasons)s) released by %(user)s: %(note)s",
-                                     reasons=move.medsync_hold_reason, user=self.env.user.name, note=note.strip()))
+        held = self.filtered(lambda m: m.medsync_match_state == "hold")
+        if not held:
+            raise UserError(_("None of these bills is on hold."))
+        # sudo: an AP manager may lack write rights on a posted bill; the group check above is the control,
+        # and the tracked state change and the note below record who released what and why
+        guard.privileged(held.sudo()).write({
+            "medsync_match_state": "released",
+            "medsync_hold_released_by_id": self.env.uid,
+            "medsync_hold_release_date": fields.Datetime.now(),
+            "medsync_hold_release_note": note.strip(),
+        })
+        held._message_log_batch({
+            move.id: _("Payment hold (%(reasons)s) released by %(user)s: %(note)s", reasons=move.medsync_hold_reason,
+                       user=self.env.user.name, note=note.strip()) for move in held})
 
     def _medsync_check_payable(self):
         held = self.filtered(lambda m: m.medsync_match_state == "hold")
@@ -110,6 +132,11 @@ class AccountMove(models.Model):
         return super().action_register_payment()
 
     def action_post(self):
+        # a bill matched before and changed since (reset to draft, edited) is matched again before it posts:
+        # a hold, or a release, holds for what the bill says now
+        rematch = self._medsync_vendor_bills().filtered(lambda m: m.medsync_match_state != "none")
+        if rematch:
+            matching.match_moves(rematch, trigger="button")
         blocking = self.filtered(lambda m: m.medsync_match_state == "hold" and m.company_id.medsync_hold_blocks_posting)
         if blocking:
             raise UserError(_("On MedSync hold, and this company does not post held bills: %s",

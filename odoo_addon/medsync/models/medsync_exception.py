@@ -5,15 +5,25 @@ from odoo.exceptions import AccessError, UserError
 from odoo.models import MAGIC_COLUMNS
 from odoo.tools import SQL
 
-from ..services import bulk
+from ..services import bulk, guard
 from .medsync_exception_reason import SEVERITIES
 from .medsync_run import ENGINES
 
 OPEN_STATES = ("open", "in_progress")
 STATES = [("open", "Open"), ("in_progress", "In progress"), ("resolved", "Resolved"), ("waived", "Waived")]
-# fields that only the life-cycle methods may change (see write())
+# fields that only the life-cycle methods may change (see services/guard.py)
 LIFECYCLE_FIELDS = {"state", "closed_by_id", "date_closed", "close_note"}
-_LIFECYCLE_CTX = "medsync_exception_lifecycle"
+# who works (starts, resolves, reopens) an exception when its reason names no group: by engine
+ENGINE_WORK_GROUPS = {
+    "matching": ("medsync.group_medsync_buyer", "medsync.group_medsync_ap_clerk"),
+    "reconcile": ("medsync.group_medsync_inventory",),
+    "dedupe": ("medsync.group_medsync_steward",),
+    "documents": ("medsync.group_medsync_buyer", "medsync.group_medsync_ap_clerk",
+                  "medsync.group_medsync_integration"),
+    "hub": ("medsync.group_medsync_integration", "medsync.group_medsync_buyer", "medsync.group_medsync_ap_clerk"),
+    "core": ("medsync.group_medsync_buyer", "medsync.group_medsync_ap_clerk", "medsync.group_medsync_inventory",
+             "medsync.group_medsync_steward", "medsync.group_medsync_integration"),
+}
 SEVERITY_RANK = {code: i for i, (code, _label) in enumerate(SEVERITIES)}
 
 
@@ -27,7 +37,13 @@ class MedsyncException(models.Model):
 
     _name = "medsync.exception"
     _description = "MedSync exception"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "medsync.guarded"]
+    # the life cycle and what the engines keep; reason_code, engine and severity_rank follow the reason and
+    # severity (create/write fill them in)
+    _medsync_protected = frozenset(LIFECYCLE_FIELDS | {
+        "key", "run_id", "res_model", "res_id", "reason_code", "engine", "severity_rank", "occurrence_count",
+        "date_last_seen", "escalated"})
+    _medsync_create_values = {"state": "open"}
     _order = "severity_rank desc, date_due, id desc"
 
     name = fields.Char("Summary", required=True, tracking=True)
@@ -112,8 +128,10 @@ class MedsyncException(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        guard.check_create(self, vals_list, self._medsync_create_values)
         self._prepare_new(vals_list)
-        records = super().create(vals_list)
+        # privileged: the reason's copied code and engine were filled in above, not given by the caller
+        records = super(MedsyncException, guard.privileged(self)).create(vals_list).with_env(self.env)
         records._schedule_owner_activities()
         return records
 
@@ -126,8 +144,6 @@ class MedsyncException(models.Model):
         by_id = {r.id: r for r in reasons}
         now = fields.Datetime.now()
         for vals in vals_list:
-            if LIFECYCLE_FIELDS & vals.keys() and not self.env.context.get(_LIFECYCLE_CTX):
-                raise UserError(_("A new exception starts open; close it with Resolve or Waive."))
             reason = by_id.get(vals.get("reason_id"), reasons.browse())
             company = self.env["res.company"].browse(vals.get("company_id") or self.env.company.id)
             vals.setdefault("severity", reason.severity or "medium")
@@ -188,8 +204,7 @@ class MedsyncException(models.Model):
         return records
 
     def write(self, vals):
-        if LIFECYCLE_FIELDS & vals.keys() and not self.env.context.get(_LIFECYCLE_CTX):
-            raise UserError(_("An exception's state changes only through Start, Resolve, Waive or Reopen."))
+        guard.check(self, vals)
         owner_changed = "owner_user_id" in vals or "owner_team_id" in vals
         vals = dict(vals)
         if "reason_id" in vals:
@@ -197,7 +212,8 @@ class MedsyncException(models.Model):
             vals.update(reason_code=reason.code, engine=reason.engine)
         if "severity" in vals:
             vals["severity_rank"] = SEVERITY_RANK.get(vals["severity"], 0)
-        res = super().write(vals)
+        # privileged: the copied code, engine and rank follow the reason and severity checked above
+        res = super(MedsyncException, guard.privileged(self)).write(vals)
         if owner_changed:
             self.filtered(lambda e: e.state in OPEN_STATES)._schedule_owner_activities(reassign=True)
         return res
@@ -302,13 +318,7 @@ class MedsyncException(models.Model):
     # ------------------------------------------------------------------ life cycle
 
     def action_start(self):
-        for exc in self:
-            if exc.state != "open":
-                raise UserError(_("Only an open exception can be started (%s).", exc.display_name))
-        vals = {"state": "in_progress"}
-        self.with_context(**{_LIFECYCLE_CTX: True}).write(vals)
-        self.filtered(lambda e: not e.owner_user_id).write({"owner_user_id": self.env.uid})
-        return True
+        return self._open_close_wizard("start")
 
     def action_resolve(self):
         return self._open_close_wizard("resolve")
@@ -316,63 +326,106 @@ class MedsyncException(models.Model):
     def action_waive(self):
         return self._open_close_wizard("waive")
 
+    def action_reopen(self):
+        return self._open_close_wizard("reopen")
+
     def _open_close_wizard(self, mode):
-        if mode == "waive":
-            self._check_waive_rights()
+        self._check_life_cycle(mode)
+        titles = {"start": _("Start work on exceptions"), "resolve": _("Resolve exceptions"),
+                  "waive": _("Waive exceptions"), "reopen": _("Reopen exceptions")}
         return {
             "type": "ir.actions.act_window",
-            "name": _("Waive exceptions") if mode == "waive" else _("Resolve exceptions"),
+            "name": titles[mode],
             "res_model": "medsync.exception.close",
             "view_mode": "form",
             "target": "new",
             "context": {"default_exception_ids": self.ids, "default_mode": mode},
         }
 
-    def _check_waive_rights(self):
+    def _work_groups(self):
+        """The groups that work this exception: its reason's, else its engine's."""
+        self.ensure_one()
+        names = ENGINE_WORK_GROUPS.get(self.engine or self.reason_id.engine, ENGINE_WORK_GROUPS["core"])
+        groups = self.reason_id.work_group_ids
+        for xmlid in names if not groups else ():
+            groups |= self.env.ref(xmlid)
+        return groups | self.reason_id.waive_group_id
+
+    def _check_life_cycle(self, mode):
+        """The caller's right to start, resolve, waive or reopen each of these,
+        and the state each must be in."""
+        if not self:
+            raise UserError(_("Select the exceptions first."))
         user_groups = self.env.user.groups_id
+        wrong_state = {"start": lambda e: e.state != "open", "resolve": lambda e: e.state not in OPEN_STATES,
+                       "waive": lambda e: e.state not in OPEN_STATES, "reopen": lambda e: e.state in OPEN_STATES}
+        bad = self.filtered(wrong_state[mode])
+        if bad:
+            need = {"start": _("open"), "resolve": _("open or in progress"), "waive": _("open or in progress"),
+                    "reopen": _("resolved or waived")}[mode]
+            raise UserError(_("Only %(need)s exceptions can be handled this way: %(names)s", need=need,
+                              names=", ".join(bad.mapped("display_name"))))
         for exc in self:
-            group = exc.reason_id.waive_group_id
-            if group and group not in user_groups:
-                raise AccessError(_(
-                    "Only %(group)s may waive “%(exc)s”.", group=group.full_name, exc=exc.display_name,
-                ))
+            if mode == "waive":
+                group = exc.reason_id.waive_group_id
+                if group and group not in user_groups:
+                    raise AccessError(_("Only %(group)s may waive “%(exc)s”.", group=group.full_name,
+                                        exc=exc.display_name))
+            elif not (exc._work_groups() & user_groups):
+                raise AccessError(_("“%(exc)s” is worked by %(groups)s; you are not in these groups.",
+                                    exc=exc.display_name,
+                                    groups=", ".join(exc._work_groups().mapped("full_name"))))
+
+    def _check_waive_rights(self):
+        self._check_life_cycle("waive")
 
     def _close(self, mode, note):
-        """Resolve or waive, with the reason written down."""
-        if mode not in ("resolve", "waive"):
-            raise UserError(_("Unknown way to close an exception: %s", mode))
-        if not (note or "").strip():
-            raise UserError(_("Say why: resolving or waiving an exception needs a reason."))
-        not_open = self.filtered(lambda e: e.state not in OPEN_STATES)
-        if not_open:
-            raise UserError(_("Already closed: %s", ", ".join(not_open.mapped("display_name"))))
-        if mode == "waive":
-            self._check_waive_rights()
-        self._set_closed("resolved" if mode == "resolve" else "waived", note.strip())
+        """Start, resolve, waive or reopen, with the reason written down, as the
+        real user (never on someone else's behalf)."""
+        if mode not in ("start", "resolve", "waive", "reopen"):
+            raise UserError(_("Unknown way to handle an exception: %s", mode))
+        note = (note or "").strip()
+        if not note:
+            raise UserError(_("Say why: every change of an exception's state needs a reason."))
+        self._check_life_cycle(mode)
+        if mode == "start":
+            self._set_started(note)
+        elif mode == "reopen":
+            self._set_reopened(note)
+        else:
+            self._set_closed("resolved" if mode == "resolve" else "waived", note)
+
+    def _set_started(self, note):
+        guard.privileged(self).write({"state": "in_progress"})
+        self.filtered(lambda e: not e.owner_user_id).write({"owner_user_id": self.env.uid})
+        self._log_note(_("Started by %(user)s: %(note)s", user=self.env.user.name, note=note))
+
+    def _set_reopened(self, note):
+        guard.privileged(self).write({"state": "open", "closed_by_id": False, "date_closed": False,
+                                      "close_note": False})
+        self._log_note(_("Reopened by %(user)s: %(note)s", user=self.env.user.name, note=note))
+        self._schedule_owner_activities()
 
     def _set_closed(self, state, note, by_system=False):
         if not self:
             return
-        self.with_context(**{_LIFECYCLE_CTX: True}).write({
+        guard.privileged(self).write({
             "state": state,
             "closed_by_id": False if by_system else self.env.uid,
             "date_closed": fields.Datetime.now(),
             "close_note": note,
         })
         label = dict(STATES)[state]
-        for exc in self:
-            exc.message_post(body=_("%(state)s: %(note)s", state=label, note=note))
-        self.activity_ids.action_feedback(feedback=note)
+        who = _("MedSync") if by_system else self.env.user.name
+        self._log_note(_("%(state)s by %(user)s: %(note)s", state=label, user=who, note=note))
+        # sudo: the owner's to-do is closed with the exception, whoever closes it
+        self.activity_ids.sudo().action_feedback(feedback=note)
 
-    def action_reopen(self):
-        closed = self.filtered(lambda e: e.state not in OPEN_STATES)
-        closed.with_context(**{_LIFECYCLE_CTX: True}).write({
-            "state": "open", "closed_by_id": False, "date_closed": False, "close_note": False,
-        })
-        for exc in closed:
-            exc.message_post(body=_("Reopened by %s", self.env.user.name))
-        closed._schedule_owner_activities()
-        return True
+    def _log_note(self, body):
+        """A note in the chatter of each of these exceptions, in one batch.
+        A note is not sent: it never fails for an author without an e-mail."""
+        if self:
+            self._message_log_batch({exc.id: body for exc in self})
 
     # ------------------------------------------------------------------ scheduled
 
@@ -384,9 +437,10 @@ class MedsyncException(models.Model):
         todo = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
         model_id = self.env["ir.model"]._get_id(self._name)
         activities = []
+        batch._message_log_batch({exc.id: _("Overdue since %s: escalated.", fields.Datetime.to_string(exc.date_due))
+                                  for exc in batch})
         for exc in batch:
             leader = exc.owner_team_id.leader_id
-            exc.message_post(body=_("Overdue since %s: escalated.", fields.Datetime.to_string(exc.date_due)))
             if todo and leader and leader != exc.owner_user_id:
                 activities.append({
                     "res_model_id": model_id, "res_id": exc.id, "activity_type_id": todo.id,
@@ -395,7 +449,7 @@ class MedsyncException(models.Model):
                 })
         if activities:
             self.env["mail.activity"].create(activities)
-        batch.write({"escalated": True})
+        guard.privileged(batch).write({"escalated": True})
         return len(batch)
 
 

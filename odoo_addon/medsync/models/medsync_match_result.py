@@ -25,6 +25,13 @@ class MedsyncMatchResult(models.Model):
     matching service; the vendor's billed values are never changed."""
 
     _name = "medsync.match.result"
+    _inherit = ["medsync.guarded"]
+    _medsync_protected = frozenset({
+        "run_id", "move_id", "move_line_id", "company_id", "partner_id", "product_id", "purchase_line_id",
+        "is_current", "status", "level", "hold", "qty", "qty_ordered", "qty_received", "qty_billed_before",
+        "qty_variance", "price", "price_po", "price_contract", "price_variance", "amount_variance",
+        "amount_on_hold", "rule_id", "explanation", "date"})
+    _medsync_guard_unlink = True
     _description = "MedSync match result"
     _order = "id desc"
     # engine output: who and when are the run's (run_id.user_id, date); no per-row audit columns,

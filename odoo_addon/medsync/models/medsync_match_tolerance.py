@@ -11,6 +11,7 @@ class MedsyncMatchTolerance(models.Model):
 
     _name = "medsync.match.tolerance"
     _description = "MedSync matching tolerance"
+    _inherit = ["medsync.tracked.settings"]
     _order = "company_id, scope, id"
 
     name = fields.Char(compute="_compute_name", store=True)

@@ -14,8 +14,9 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
+from odoo.tools.float_utils import float_compare
 
-from ..services import reconcile
+from ..services import guard, reconcile
 
 CLASSES = [
     ("matched", "Matched"),
@@ -43,8 +44,12 @@ CODE_KINDS = [("ref", "Internal reference"), ("vendor", "Vendor code"), ("gtin",
 class MedsyncStockSnapshot(models.Model):
     _name = "medsync.stock.snapshot"
     _description = "MedSync external stock snapshot"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "medsync.guarded"]
     _order = "as_of desc, id desc"
+    _medsync_protected = frozenset({"name", "state", "content_hash", "file", "file_name"})
+    _medsync_create_values = {"state": "draft"}
+    # what the reconciliation was computed from: fixed once reconciled (approvals rest on it)
+    _medsync_frozen_after_draft = frozenset({"as_of", "scope", "company_id"})
 
     name = fields.Char(required=True, readonly=True, copy=False, default=lambda self: self.env._("New"))
     source = fields.Char(required=True, tracking=True, help="Warehouse tool, supply cabinet or site that counted.")
@@ -73,10 +78,23 @@ class MedsyncStockSnapshot(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        guard.check_create(self, vals_list, self._medsync_create_values)
         for vals in vals_list:
             if vals.get("name", self.env._("New")) == self.env._("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("medsync.stock.snapshot") or "/"
-        return super().create(vals_list)
+        # privileged: the name is the sequence's, set just above
+        return super(MedsyncStockSnapshot, guard.privileged(self)).create(vals_list).with_env(self.env)
+
+    def write(self, vals):
+        frozen = self._medsync_frozen_after_draft & vals.keys()
+        if frozen and self.filtered(lambda s: s.state != "draft") and not guard.is_privileged(self.env):
+            raise UserError(self.env._(
+                "%(fields)s cannot change once a snapshot is reconciled: its lines and their approvals rest on "
+                "them. Cancel it and import the count again.", fields=", ".join(sorted(frozen))))
+        return super().write(vals)
+
+    def _set_state(self, state):
+        guard.privileged(self).write({"state": state})
 
     def _compute_counts(self):
         Line = self.env["medsync.stock.recon.line"]
@@ -119,12 +137,21 @@ class MedsyncStockSnapshot(models.Model):
         for snap in self:
             if snap.state in ("done", "cancel"):
                 raise UserError(self.env._("%s is closed.", snap.name))
+            if snap.line_ids.filtered(lambda ln: ln.state == "applied"):
+                raise UserError(self.env._(
+                    "%s has corrections applied already: reconciling it again would replace them. Import a new "
+                    "count instead.", snap.name))
+            approved = snap.line_ids.filtered(lambda ln: ln.state in ("second", "approved") and ln.approved_by_id)
             chunk = max(1, snap.company_id.medsync_chunk_size)
             if snap.row_count <= chunk:
                 reconcile.reconcile_snapshot(snap)
             else:
                 snap._enqueue_reconcile(chunk)
-            snap.state = "reconciled"
+            if approved:
+                snap._message_log(body=self.env._(
+                    "Reconciled again by %(user)s: %(n)s approval(s) given before were reset.",
+                    user=self.env.user.name, n=len(approved)))
+            snap._set_state("reconciled")
         return True
 
     def _enqueue_reconcile(self, chunk):
@@ -161,7 +188,10 @@ class MedsyncStockSnapshot(models.Model):
 
     def action_approve_all(self):
         """Approve every line this user may approve (first approval)."""
-        self.line_ids.filtered(lambda ln: ln.state == "to_approve").action_approve()
+        todo = self.line_ids.filtered(lambda ln: ln.state == "to_approve")
+        if not todo:
+            raise UserError(self.env._("No correction waits for a first approval."))
+        todo.action_approve()
         return True
 
     def action_apply(self):
@@ -173,14 +203,14 @@ class MedsyncStockSnapshot(models.Model):
                 raise UserError(self.env._("%s has no approved correction to apply.", snap.name))
             lines._apply()
             if not snap.line_ids.filtered(lambda ln: ln.state in ("to_approve", "second", "approved")):
-                snap.state = "done"
+                snap._set_state("done")
         return True
 
     def action_cancel(self):
         self._check_controller()
         if self.line_ids.filtered(lambda ln: ln.state == "applied"):
             raise UserError(self.env._("Corrections were applied already: the snapshot cannot be cancelled."))
-        self.state = "cancel"
+        self._set_state("cancel")
         return True
 
     def action_view_lines(self):
@@ -194,6 +224,10 @@ class MedsyncStockSnapshot(models.Model):
 class MedsyncStockSnapshotRow(models.Model):
     _name = "medsync.stock.snapshot.row"
     _description = "MedSync snapshot row (as received)"
+    _inherit = ["medsync.guarded"]
+    # as received: only the import writes them, only the reconciliation maps them
+    _medsync_protected = frozenset({"snapshot_id", "sequence", "location_code", "product_code", "code_kind", "lot",
+                                    "expiry", "qty", "unit", "status", "line_id"})
     _order = "snapshot_id, sequence"
 
     snapshot_id = fields.Many2one("medsync.stock.snapshot", required=True, ondelete="cascade", index=True)
@@ -213,6 +247,15 @@ class MedsyncStockSnapshotRow(models.Model):
 class MedsyncStockReconLine(models.Model):
     _name = "medsync.stock.recon.line"
     _description = "MedSync reconciliation line"
+    _inherit = ["medsync.guarded"]
+    # the engine's figures and the approvals resting on them: written by the reconciliation and the approval
+    # actions only (a new reconciliation replaces the lines, and so resets their approvals)
+    _medsync_protected = frozenset({
+        "snapshot_id", "company_id", "location_id", "product_id", "lot_id", "lot_name", "expiry", "ext_expiry",
+        "ext_qty", "odoo_qty", "quant_qty", "history_qty", "moves_after", "diff", "value", "factor", "drift",
+        "in_snapshot", "negative", "expired", "diff_class", "approval", "rule_id", "state", "approved_by_id",
+        "approved_diff", "approved_date", "second_approved_by_id", "second_approved_date", "applied_move_id"})
+    _medsync_guard_unlink = True
     _order = "snapshot_id, location_id, product_id, lot_id, id"
 
     snapshot_id = fields.Many2one("medsync.stock.snapshot", required=True, ondelete="cascade", index=True)
@@ -244,7 +287,12 @@ class MedsyncStockReconLine(models.Model):
     rule_id = fields.Many2one("medsync.stock.tolerance", "Tolerance", readonly=True)
     state = fields.Selection(LINE_STATES, default="none", readonly=True, index=True)
     approved_by_id = fields.Many2one("res.users", "Approved by", readonly=True)
+    approved_date = fields.Datetime("Approved on", readonly=True)
+    approved_diff = fields.Float("Approved difference", readonly=True, digits="Product Unit of Measure",
+                                 help="The correction the first approver saw; a second approval and the "
+                                      "application hold only while the difference is still this one.")
     second_approved_by_id = fields.Many2one("res.users", "Second approval by", readonly=True)
+    second_approved_date = fields.Datetime("Second approval on", readonly=True)
     # indexed: deleting a stock move looks here for the lines that point at it
     applied_move_id = fields.Many2one("stock.move", "Inventory move", readonly=True, index="btree_not_null")
     explanation = fields.Char(compute="_compute_explanation")
@@ -278,39 +326,72 @@ class MedsyncStockReconLine(models.Model):
 
     def action_approve(self):
         """First approval (inventory controller). Four-eyes lines then wait for
-        an inventory manager other than this user."""
+        an inventory administrator other than this user."""
         if not self.env.user.has_group("medsync.group_medsync_inventory"):
             raise AccessError(self.env._("Only an inventory controller approves count corrections."))
         todo = self.filtered(lambda ln: ln.state == "to_approve")
-        if todo != self:
+        if not todo or todo != self:
             raise UserError(self.env._("Only lines waiting for approval can be approved."))
+        now = fields.Datetime.now()
         four = todo.filtered(lambda ln: ln.approval == "four_eyes")
-        four.write({"state": "second", "approved_by_id": self.env.uid})
-        (todo - four).write({"state": "approved", "approved_by_id": self.env.uid})
+        for lines, state in ((four, "second"), (todo - four, "approved")):
+            for ln in lines:
+                guard.privileged(ln).write({"state": state, "approved_by_id": self.env.uid, "approved_date": now,
+                                            "approved_diff": ln.diff})
+        todo._log_on_snapshots(self.env._("First approval by %(user)s", user=self.env.user.name),
+                               four and self.env._("%s wait for a second approval (four eyes).", len(four)))
         return True
 
     def action_approve_second(self):
         if not self.env.user.has_group("stock.group_stock_manager"):
             raise AccessError(self.env._("The second approval needs an inventory administrator."))
-        if self.filtered(lambda ln: ln.state != "second"):
+        if not self or self.filtered(lambda ln: ln.state != "second"):
             raise UserError(self.env._("Only lines waiting for a second approval can get one."))
         if self.filtered(lambda ln: ln.approved_by_id == self.env.user):
             raise UserError(self.env._("Four eyes: the second approval must come from another person."))
-        self.write({"state": "approved", "second_approved_by_id": self.env.uid})
+        self._check_still_approved()
+        guard.privileged(self).write({"state": "approved", "second_approved_by_id": self.env.uid,
+                                      "second_approved_date": fields.Datetime.now()})
+        self._log_on_snapshots(self.env._("Second approval by %(user)s", user=self.env.user.name))
         return True
 
     def action_reject(self):
         if not self.env.user.has_group("medsync.group_medsync_inventory"):
             raise AccessError(self.env._("Only an inventory controller rejects count corrections."))
-        if self.filtered(lambda ln: ln.state not in ("to_approve", "second", "approved", "review")):
+        if not self or self.filtered(lambda ln: ln.state not in ("to_approve", "second", "approved", "review")):
             raise UserError(self.env._("Only open corrections can be rejected."))
-        self.write({"state": "rejected"})
+        guard.privileged(self).write({"state": "rejected"})
+        self._log_on_snapshots(self.env._("Rejected by %(user)s", user=self.env.user.name))
         return True
+
+    def _check_still_approved(self):
+        """What was approved is what is corrected: the difference must be the
+        one the first approver saw."""
+        rounding = self.env["decimal.precision"].precision_get("Product Unit of Measure")
+        changed = self.filtered(lambda ln: float_compare(ln.diff, ln.approved_diff, precision_digits=rounding))
+        if changed:
+            raise UserError(self.env._(
+                "The difference changed since it was approved; approve it again: %s",
+                ", ".join(f"{ln.product_id.display_name} @ {ln.location_id.display_name}" for ln in changed)))
+
+    def _log_on_snapshots(self, what, more=""):
+        """One note per snapshot naming the lines an action decided on."""
+        for snap in self.snapshot_id:
+            lines = self.filtered(lambda ln, s=snap: ln.snapshot_id == s)
+            detail = "; ".join(
+                f"{ln.product_id.display_name} @ {ln.location_id.display_name}"
+                f"{' lot ' + (ln.lot_id.name or ln.lot_name) if (ln.lot_id or ln.lot_name) else ''}: "
+                f"{ln.diff:+g} ({ln.value:.2f})" for ln in lines[:50])
+            extra = f" (+{len(lines) - 50} more)" if len(lines) > 50 else ""
+            snap._message_log(body=f"{what}: {len(lines)} correction(s). {more} {detail}{extra}".replace("  ", " "))
 
     def _apply(self):
         """The approved differences become inventory adjustments: the quant of
         each key is set, in inventory mode, to what it holds now plus the
         difference measured at the count, and Odoo applies it."""
+        self._check_still_approved()
+        if self.filtered(lambda ln: ln.approval == "four_eyes" and not ln.second_approved_by_id):
+            raise UserError(self.env._("Four eyes: these corrections need a second approval before they apply."))
         Quant = self.env["stock.quant"].with_context(inventory_mode=True)
         Lot = self.env["stock.lot"]
         quants = Quant
@@ -343,7 +424,9 @@ class MedsyncStockReconLine(models.Model):
                   for m in moves}
         for ln in self:
             key = (ln.product_id.id, ln.location_id.id, lot_of[ln.id])
-            ln.write({"state": "applied", "applied_move_id": by_key.get(key, self.env["stock.move"]).id})
+            guard.privileged(ln).write({"state": "applied",
+                                        "applied_move_id": by_key.get(key, self.env["stock.move"]).id})
+        self._log_on_snapshots(self.env._("Applied by %(user)s as inventory adjustments", user=self.env.user.name))
         return moves
 
 

@@ -9,6 +9,7 @@ RISK_CLASSES = [("1", "Low"), ("2", "Medium"), ("3", "High (controlled, implants
 class MedsyncStockTolerance(models.Model):
     _name = "medsync.stock.tolerance"
     _description = "MedSync count tolerance"
+    _inherit = ["medsync.tracked.settings"]
     _order = "company_id, location_id, categ_id, risk_class"
 
     name = fields.Char(required=True)

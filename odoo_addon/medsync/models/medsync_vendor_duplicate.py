@@ -3,7 +3,7 @@ import json
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..services import bulk
+from ..services import bulk, guard
 from ..services import dedupe as svc
 
 STATES = [("new", "New"), ("duplicate", "Duplicate"), ("not_duplicate", "Not a duplicate"), ("merged", "Merged")]
@@ -22,8 +22,13 @@ class MedsyncVendorDuplicate(models.Model):
 
     _name = "medsync.vendor.duplicate"
     _description = "MedSync duplicate vendor candidate"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "medsync.guarded"]
     _order = "priority desc, score desc, id"
+    # the engine's evidence and the steward's decision on it
+    _medsync_protected = frozenset({
+        "left_id", "right_id", "cluster_key", "score", "band", "state", "evidence_json", "evidence_fields",
+        "compared_hash", "decided_hash", "decided_by_id", "decided_on", "company_id", "spend_exposure", "priority",
+        "run_id", "merge_log_id"})
 
     name = fields.Char(compute="_compute_name", store=True)
     left_id = fields.Many2one("res.partner", "Vendor", required=True, index=True, ondelete="cascade", readonly=True)
@@ -115,11 +120,11 @@ class MedsyncVendorDuplicate(models.Model):
             bulk.update(self.env.cr, self._table, REFRESH_COLUMNS,
                         {c: [r[c] for r in refresh] for c, _t in REFRESH_COLUMNS})
             self.invalidate_model()
-        for d in self.browse(reraised):
-            d.write({"state": "new"})
-            d.message_post(body=self.env._("The compared data changed since it was marked "
-                                           "not a duplicate: back in the queue."))
-        self.create(to_create)
+        back = self.browse(reraised)
+        guard.privileged(back).write({"state": "new"})
+        back._message_log_batch({d.id: self.env._("The compared data changed since it was marked not a duplicate: "
+                                                  "back in the queue.") for d in back})
+        guard.privileged(self).create(to_create)
         return len(p["left_id"])
 
     # ------------------------------------------------------------------ review
@@ -131,17 +136,25 @@ class MedsyncVendorDuplicate(models.Model):
     def action_not_duplicate(self):
         self._check_steward()
         for d in self:
-            d.write({"state": "not_duplicate", "decided_hash": d.compared_hash, "decided_by_id": self.env.uid,
-                     "decided_on": fields.Datetime.now()})
+            guard.privileged(d).write({"state": "not_duplicate", "decided_hash": d.compared_hash,
+                                       "decided_by_id": self.env.uid, "decided_on": fields.Datetime.now()})
+        self._log_decision(self.env._("Not a duplicate"))
 
     def action_duplicate(self):
         self._check_steward()
-        self.write({"state": "duplicate", "decided_hash": False, "decided_by_id": self.env.uid,
-                    "decided_on": fields.Datetime.now()})
+        guard.privileged(self).write({"state": "duplicate", "decided_hash": False, "decided_by_id": self.env.uid,
+                                      "decided_on": fields.Datetime.now()})
+        self._log_decision(self.env._("Duplicate"))
 
     def action_reset(self):
         self._check_steward()
-        self.filtered(lambda d: d.state != "merged").write({"state": "new"})
+        todo = self.filtered(lambda d: d.state != "merged")
+        guard.privileged(todo).write({"state": "new"})
+        todo._log_decision(self.env._("Back to the queue"))
+
+    def _log_decision(self, what):
+        self._message_log_batch({d.id: self.env._("%(what)s: decided by %(user)s.", what=what,
+                                                  user=self.env.user.name) for d in self})
 
     def action_merge(self):
         """Open the merge wizard on these pairs' vendors (a whole cluster when
@@ -184,6 +197,10 @@ class MedsyncVendorMergeLog(models.Model):
 
     _name = "medsync.vendor.merge.log"
     _description = "MedSync vendor merge (undo log)"
+    _inherit = ["medsync.guarded"]
+    _medsync_protected = frozenset({"name", "winner_id", "loser_ids", "moved_json", "winner_before_json",
+                                    "banks_json", "state", "company_id", "moved_count"})
+    _medsync_guard_unlink = True
     _order = "id desc"
 
     name = fields.Char(required=True, readonly=True)
@@ -226,15 +243,20 @@ class MedsyncVendorMergeLog(models.Model):
         env.invalidate_all()
         # sudo: the losers are archived partners the steward restores; the
         # survivor's previous values come from this log
-        self.loser_ids.sudo().write({"active": True})
+        # privileged: undo restores the state before the merge, duplicate tax ids
+        # and bank accounts included; the values come from this log, not a caller
+        guard.privileged(self.loser_ids.sudo()).write({"active": True})
         before = json.loads(self.winner_before_json or "{}")
         if before:
-            self.winner_id.write(before)
+            guard.privileged(self.winner_id).write(before)
         for bank in json.loads(self.banks_json or "[]"):
-            env["res.partner.bank"].with_context(medsync_skip_bank_check=True).create(bank)
-        env["medsync.vendor.duplicate"].search([("merge_log_id", "=", self.id)]).write(
-            {"state": "new", "merge_log_id": False})
-        self.state = "undone"
+            guard.privileged(env["res.partner.bank"]).create(bank)
+        pairs = env["medsync.vendor.duplicate"].search([("merge_log_id", "=", self.id)])
+        guard.privileged(pairs).write({"state": "new", "merge_log_id": False})
+        pairs._log_decision(env._("Merge undone (%s)", self.name))
+        guard.privileged(self).write({"state": "undone"})
+        self.winner_id._message_log(body=env._("Merge %(log)s undone by %(user)s.", log=self.name,
+                                               user=env.user.name))
 
 
 class MedsyncVendorDedupe(models.AbstractModel):

@@ -1,6 +1,10 @@
 from odoo import fields, models
 
 
+def _shown(value):
+    return value.display_name if isinstance(value, models.BaseModel) else repr(value)
+
+
 class ResCompany(models.Model):
     _inherit = "res.company"
 
@@ -31,6 +35,19 @@ class ResCompany(models.Model):
     medsync_hold_blocks_posting = fields.Boolean(
         "Held bills cannot be posted", help="Besides blocking payment, a MedSync hold also blocks posting.",
     )
+
+    def write(self, vals):
+        """A change of a MedSync setting (a control switched off, a threshold
+        moved) is kept in MedSync's audit trail: who, when, old and new value."""
+        names = sorted(n for n in vals if n.startswith("medsync_"))
+        before = {c.id: {n: c[n] for n in names} for c in self} if names else {}
+        res = super().write(vals)
+        for company in self if names else ():
+            changes = [f"{self._fields[n].string}: {_shown(before[company.id][n])} → {_shown(company[n])}"
+                       for n in names if before[company.id][n] != company[n]]
+            if changes:
+                self.env["medsync.audit"].with_company(company)._log("settings", company, "; ".join(changes))
+        return res
 
     _sql_constraints = [
         ("medsync_chunk_size_positive", "CHECK(medsync_chunk_size > 0)", "The bulk chunk size must be positive."),

@@ -8,12 +8,14 @@ The vendor's bill is never changed.
 """
 
 import datetime as dt
+import hashlib
+import time
 from collections import defaultdict
 
 from odoo import fields
 from odoo.tools import SQL
 
-from . import bulk, engine
+from . import bulk, chatter, engine
 
 EPOCH = dt.date(1970, 1, 1)
 DUPLICATE_LOOKBACK_DAYS = 120
@@ -293,12 +295,14 @@ def _write(bills, out, meta, run):
         by_bill[info[res["line_id"][i]][0]].append(i)
     Move = env["account.move"]
     labels = dict(env["medsync.match.result"]._fields["status"]._description_selection(env))
-    states = {}
+    states, changes = {}, []
     for bill in bills:
         idx = by_bill.get(bill.id, [])
         held = sorted({res["status"][i] for i in idx if res["hold"][i]})
         variance = any(res["status"][i] in ("within_tolerance", "price_favourable") for i in idx)
-        signature = ",".join(held)
+        # a release covers these reasons on these lines as billed: a change of either holds the bill again
+        signature = _hold_signature(held, idx, res, info) if held else ""
+        reasons = ", ".join(labels[h] for h in held)
         if held:
             released = bill.medsync_match_state == "released" and bill.medsync_hold_signature == signature
             state = "released" if released else "hold"
@@ -306,19 +310,37 @@ def _write(bills, out, meta, run):
             state = "variance" if variance else "matched"
         else:
             state = "none"
-        states[bill.id] = (state, signature, ", ".join(labels[h] for h in held))
+        states[bill.id] = (state, signature, reasons)
+        if state != bill.medsync_match_state:
+            changes.append((bill.id, {"medsync_match_state": (bill.medsync_match_state, state)},
+                            env._("On hold: %s", reasons) if state == "hold" else ""))
     ids = list(states)
     cr.execute(SQL(
         """UPDATE account_move AS am
               SET medsync_match_state = v.state, medsync_last_match = %s,
-                  medsync_hold_signature = v.sig, medsync_hold_reason = v.reason
+                  medsync_hold_signature = v.sig, medsync_hold_reason = v.reason,
+                  write_uid = %s, write_date = %s
              FROM unnest(%s::int[], %s::varchar[], %s::varchar[], %s::varchar[]) AS v(id, state, sig, reason)
             WHERE am.id = v.id""",
-        now, ids, [states[b][0] for b in ids], [states[b][1] for b in ids], [states[b][2] for b in ids]))
+        now, env.uid, now, ids, [states[b][0] for b in ids], [states[b][1] for b in ids],
+        [states[b][2] for b in ids]))
     Move.invalidate_model(["medsync_match_state", "medsync_last_match", "medsync_hold_signature",
-                           "medsync_hold_reason"])
+                           "medsync_hold_reason", "write_uid", "write_date"])
     env["medsync.match.result"].invalidate_model()
+    # the holds, releases and lifts in each bill's chatter, as Odoo's tracking would show them
+    started = time.perf_counter()
+    chatter.log_changes(env, "account.move", changes)
+    run.audit_seconds += time.perf_counter() - started
     return _raise_exceptions(bills, res, info, meta, run)
+
+
+def _hold_signature(held, idx, res, info):
+    """The held reasons, and a digest of the held bill's matched lines as
+    billed (line, product, amount): what a release was given for."""
+    lines = sorted((res["line_id"][i], info[res["line_id"][i]][3], round(info[res["line_id"][i]][4], 6))
+                   for i in idx)
+    digest = hashlib.sha256(repr(lines).encode()).hexdigest()[:16]
+    return f"{','.join(held)}|{digest}"
 
 
 def _raise_exceptions(bills, res, info, meta, run):

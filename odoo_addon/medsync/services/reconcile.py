@@ -269,15 +269,17 @@ def _write_lines(snapshot, snapshot_row_ids, out, location_ids, categ_of):
         cols["diff_class"].append(k["class"][i])
         cols["approval"].append(k["approval"][i])
         cols["state"].append(LINE_STATE[k["approval"][i]])
+        # an automatic approval (within tolerance) approves the difference measured now
+        cols["approved_diff"].append(k["diff"][i] if LINE_STATE[k["approval"][i]] == "approved" else None)
         cols["rule_id"].append(k["rule_id"][i] if k["rule_id"][i] in rule_ids else None)
         cols["categ_id"].append(categ_of[k["product_id"][i]])  # stored related field, as the ORM would write it
     now = fields.Datetime.now()
     names = ["location_id", "product_id", "lot_id", "lot_name", "expiry", "ext_expiry", "ext_qty", "odoo_qty",
              "quant_qty", "history_qty", "moves_after", "diff", "value", "factor", "drift", "in_snapshot", "negative",
-             "expired", "diff_class", "approval", "state", "rule_id", "categ_id"]
+             "expired", "diff_class", "approval", "state", "rule_id", "categ_id", "approved_diff"]
     types = ["int", "int", "int", "varchar", "date", "date", "float8", "float8", "float8", "float8", "float8",
              "float8", "numeric", "float8", "float8", "bool", "bool", "bool", "varchar", "varchar", "varchar", "int",
-             "int"]
+             "int", "float8"]
     bulk.insert(cr, "medsync_stock_recon_line", list(zip(names, types, strict=True)), cols,
                 constants=[("snapshot_id", snapshot.id), ("company_id", snapshot.company_id.id),
                            *bulk.log_access(env, now)])

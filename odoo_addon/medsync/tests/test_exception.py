@@ -41,7 +41,7 @@ class TestExceptionLifecycle(MedsyncCase):
     def test_resolve_needs_a_reason_and_records_who(self):
         clerk = self.users["ap_clerk"]
         exc = self.raise_exception(owner_user_id=clerk.id)
-        exc.with_user(clerk).action_start()
+        self.close(exc, "start", "Asking the vendor for a credit note", clerk)
         self.assertEqual(exc.state, "in_progress")
         with self.assertRaises(UserError):
             exc.with_user(clerk)._close("resolve", "   ")
@@ -80,15 +80,16 @@ class TestExceptionLifecycle(MedsyncCase):
             exc.write({"close_note": "sneaky"})
         with self.assertRaises(UserError):
             self.raise_exception(state="waived")
-        exc.action_start()
+        clerk = self.users["ap_clerk"]
+        exc.with_user(clerk)._close("start", "on it")
         with self.assertRaises(UserError):
-            exc.action_start()  # already in progress
+            exc.with_user(clerk).action_start()  # already in progress
 
     def test_reopen_clears_the_closing_and_reassigns(self):
         clerk = self.users["ap_clerk"]
         exc = self.raise_exception(owner_user_id=clerk.id)
         self.close(exc, "resolve", "fixed", clerk)
-        exc.with_user(clerk).action_reopen()
+        self.close(exc, "reopen", "the credit note never came", clerk)
         self.assertRecordValues(exc, [{"state": "open", "closed_by_id": False, "close_note": False}])
         self.assertEqual(exc.activity_ids.user_id, clerk)
 

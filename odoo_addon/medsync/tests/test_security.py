@@ -1,6 +1,8 @@
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
+from odoo.addons.medsync.services import guard
+
 from .common import MedsyncCase
 
 
@@ -16,12 +18,28 @@ class TestSecurity(MedsyncCase):
             self.raise_exception(user=reader)
         with self.assertRaises(AccessError):
             exc.with_user(reader).action_start()
+        with self.assertRaises(AccessError):
+            exc.with_user(reader)._close("start", "looking into it")
 
     def test_working_roles_raise_and_work_exceptions(self):
-        for role in ("buyer", "ap_clerk", "inventory", "steward", "integration"):
-            exc = self.raise_exception(user=self.users[role], name=f"raised by {role}")
-            exc.with_user(self.users[role]).action_start()
+        """Each role raises an exception and starts work on those of its own
+        engine; another engine's exceptions are not its to work."""
+        Reason = self.env["medsync.exception.reason"]
+        waive = self.env.ref("medsync.group_medsync_ap_manager").id
+        engines = {"buyer": "matching", "ap_clerk": "matching", "inventory": "reconcile", "steward": "dedupe",
+                   "integration": "hub"}
+        reasons = {engine: Reason.create({"code": f"TEST_{engine.upper()}", "name": engine, "engine": engine,
+                                          "waive_group_id": waive}) for engine in set(engines.values())}
+        for role, engine in engines.items():
+            user = self.users[role]
+            exc = self.raise_exception(user=user, name=f"raised by {role}", reason_id=reasons[engine].id)
+            exc.with_user(user)._close("start", "on it")
             self.assertEqual(exc.state, "in_progress", role)
+            other = "dedupe" if engine == "reconcile" else "reconcile"
+            foreign = self.raise_exception(name=f"not for {role}", reason_id=reasons[other].id)
+            with self.assertRaises(AccessError, msg=role):
+                foreign.with_user(user)._close("start", "not mine")
+            self.assertEqual(foreign.state, "open", role)
 
     def test_nobody_but_admin_deletes(self):
         exc = self.raise_exception()
@@ -30,7 +48,7 @@ class TestSecurity(MedsyncCase):
                 exc.with_user(user).unlink()
 
     def test_runs_are_read_only_for_users(self):
-        run = self.env["medsync.run"].create({"engine": "core"})
+        run = guard.privileged(self.env["medsync.run"]).create({"engine": "core"})
         for role, user in self.users.items():
             self.assertTrue(run.with_user(user).name, role)
             with self.assertRaises(AccessError, msg=role):
@@ -56,7 +74,7 @@ class TestSecurity(MedsyncCase):
     def test_company_rules(self):
         exc_a = self.raise_exception(name="company A")
         exc_b = self.raise_exception(name="company B", company_id=self.company_b.id)
-        run_b = self.env["medsync.run"].create({"engine": "core", "company_id": self.company_b.id})
+        run_b = guard.privileged(self.env["medsync.run"]).create({"engine": "core", "company_id": self.company_b.id})
         clerk_a = self.users["ap_clerk"]
         seen_a = self.env["medsync.exception"].with_user(clerk_a).search([("id", "in", (exc_a | exc_b).ids)])
         self.assertEqual(seen_a, exc_a)

@@ -2,13 +2,14 @@ from odoo import fields, models
 
 
 class MedsyncExceptionClose(models.TransientModel):
-    """Resolve or waive exceptions, saying why."""
+    """Start, resolve, waive or reopen exceptions, saying why."""
 
     _name = "medsync.exception.close"
     _description = "Close MedSync exceptions"
 
     exception_ids = fields.Many2many("medsync.exception", string="Exceptions", required=True)
-    mode = fields.Selection([("resolve", "Resolve"), ("waive", "Waive")], required=True, default="resolve")
+    mode = fields.Selection([("start", "Start"), ("resolve", "Resolve"), ("waive", "Waive"), ("reopen", "Reopen")],
+                            required=True, default="resolve")
     note = fields.Text("Reason", required=True)
 
     def action_confirm(self):

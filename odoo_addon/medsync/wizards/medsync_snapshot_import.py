@@ -16,7 +16,7 @@ import io
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..services import bulk, engine
+from ..services import bulk, engine, guard
 
 ALIASES = {
     "location": "location_code", "location_code": "location_code", "bin": "location_code", "gln": "location_code",
@@ -170,8 +170,10 @@ class MedsyncStockSnapshotImport(models.Model):
         if dup:
             raise UserError(self.env._("This file was already imported as %(name)s on %(date)s.", name=dup.name,
                                        date=dup.create_date))
-        snapshot = self.create({"source": source, "as_of": as_of, "scope": scope, "content_hash": digest,
-                                "file": base64.b64encode(content), "file_name": file_name, "company_id": company.id})
+        # privileged: the hash and the file are set here, from the content read above, never by the caller
+        snapshot = guard.privileged(self).create({
+            "source": source, "as_of": as_of, "scope": scope, "content_hash": digest,
+            "file": base64.b64encode(content), "file_name": file_name, "company_id": company.id})
         names = ["location_code", "product_code", "code_kind", "lot", "expiry", "qty", "unit"]
         types = ["varchar", "varchar", "varchar", "varchar", "date", "float8", "varchar"]
         now = fields.Datetime.now()
@@ -183,4 +185,4 @@ class MedsyncStockSnapshotImport(models.Model):
                     constants=[("snapshot_id", snapshot.id), ("company_id", company.id), ("status", "new"),
                                *bulk.log_access(self.env, now)])
         snapshot.invalidate_recordset(["row_ids"])
-        return snapshot
+        return snapshot.with_env(self.env)

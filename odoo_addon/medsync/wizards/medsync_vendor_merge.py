@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..services import guard
+
 SURVIVOR_FIELDS = ["name", "street", "street2", "city", "zip", "country_id", "phone", "mobile", "email", "website",
                    "vat", "medsync_npi", "medsync_dea", "medsync_uei", "medsync_duns", "medsync_gln"]  # fmt: skip
 # tables that point at records by (model column, res_id)
@@ -42,7 +44,9 @@ class MedsyncVendorMerge(models.TransientModel):
     def _fk_snapshot(self, losers, winner):
         """Rows pointing at each loser, by table and column (taken before
         Odoo's merge re-points them)."""
-        merge = self.env["base.partner.merge.automatic.wizard"].with_context(medsync_merge=True)
+        # privileged: MedSync's merge keeps its own review records on the losers
+        # (models/base_partner_merge.py)
+        merge = guard.privileged(self.env["base.partner.merge.automatic.wizard"])
         fk, ref, rel = [], [], []
         relations = [(t, c) for t, c in merge._get_fk_on("res_partner") if "base_partner_merge_" not in t]
         columns = {}
@@ -123,7 +127,7 @@ class MedsyncVendorMerge(models.TransientModel):
             chosen[line.field_name] = new
         moved = self._fk_snapshot(losers, winner)
         banks = self._merge_banks(losers, winner)
-        merge = env["base.partner.merge.automatic.wizard"].with_context(medsync_merge=True)
+        merge = guard.privileged(env["base.partner.merge.automatic.wizard"])  # as in _fk_snapshot
         # sudo: re-pointing references is done in SQL across every model, as
         # Odoo's own merge wizard does; the steward's right to merge was checked
         merge.sudo()._update_foreign_keys(losers, winner)
@@ -134,7 +138,7 @@ class MedsyncVendorMerge(models.TransientModel):
         # so that the tax-id guard does not refuse the survivor their number.
         losers.sudo().write({"active": False})
         winner.write(chosen)
-        log = env["medsync.vendor.merge.log"].create({
+        log = guard.privileged(env["medsync.vendor.merge.log"]).create({
             "name": env._("%(w)s ← %(l)s", w=winner.display_name, l=", ".join(losers.mapped("display_name"))),
             "winner_id": winner.id,
             "loser_ids": [(6, 0, losers.ids)],
@@ -147,9 +151,10 @@ class MedsyncVendorMerge(models.TransientModel):
         })
         dups = env["medsync.vendor.duplicate"].search([
             "|", ("left_id", "in", losers.ids), ("right_id", "in", losers.ids)])
-        dups.write({"state": "merged", "merge_log_id": log.id})
-        winner.message_post(body=env._("Merged %(n)s vendors into this one (MedSync merge log %(log)s).",
-                                       n=len(losers), log=log.id))
+        guard.privileged(dups).write({"state": "merged", "merge_log_id": log.id})
+        dups._log_decision(env._("Merged (%s)", log.name))
+        winner._message_log(body=env._("Merged %(n)s vendors into this one by %(user)s (MedSync merge log %(log)s).",
+                                       n=len(losers), user=env.user.name, log=log.name))
         return {"type": "ir.actions.act_window", "res_model": "medsync.vendor.merge.log", "res_id": log.id,
                 "view_mode": "form", "target": "current"}
 
@@ -167,7 +172,9 @@ class MedsyncVendorMerge(models.TransientModel):
                                "bank_id": bank.bank_id.id or False})
                 bank.unlink()
             else:
-                bank.with_context(medsync_skip_bank_check=True).write({"partner_id": winner.id})
+                # privileged: the survivor takes over the loser's account, which the
+                # duplicate-bank stop would refuse while the loser still holds it
+                guard.privileged(bank).write({"partner_id": winner.id})
         return folded
 
 
