@@ -49,6 +49,9 @@ class AccountMove(models.Model):
 
     def write(self, vals):
         guard.check(self, vals)
+        if "matched_payment_ids" in vals:
+            # a payment linked from the bill's side is a payment of it: the hold stops it too
+            self._medsync_check_payable()
         return super().write(vals)
 
     def copy_data(self, default=None):
@@ -136,7 +139,9 @@ class AccountMove(models.Model):
         # a hold, or a release, holds for what the bill says now
         rematch = self._medsync_vendor_bills().filtered(lambda m: m.medsync_match_state != "none")
         if rematch:
-            matching.match_moves(rematch, trigger="button")
+            # sudo: the control runs for whoever posts, with or without a MedSync role; the run and the chatter
+            # still name the posting user
+            matching.match_moves(rematch.sudo(), trigger="button")
         blocking = self.filtered(lambda m: m.medsync_match_state == "hold" and m.company_id.medsync_hold_blocks_posting)
         if blocking:
             raise UserError(_("On MedSync hold, and this company does not post held bills: %s",

@@ -11,8 +11,9 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
-from ..services import hub
+from ..services import guard, hub
 
 SYSTEM_KINDS = [("supplier", "Supplier portal / EDI"), ("distributor", "Distributor"),
                 ("warehouse", "Warehouse tool / supply cabinet"), ("payment", "Payment gateway"),
@@ -43,7 +44,10 @@ class MedsyncAudit(models.Model):
     """What an integration admin did, to what, when and why. Append-only."""
 
     _name = "medsync.audit"
-    _description = "MedSync integration audit"
+    _description = "MedSync audit trail"
+    _inherit = ["medsync.guarded"]
+    _medsync_protected = frozenset({"date", "user_id", "action", "system_id", "res_model", "res_ids", "reason",
+                                    "company_id"})
     _order = "id desc"
 
     date = fields.Datetime(default=fields.Datetime.now, required=True, readonly=True, index=True)
@@ -58,7 +62,7 @@ class MedsyncAudit(models.Model):
     @api.model
     def _log(self, action, records, reason="", system=None):
         # sudo: the audit trail is append-only; nobody but the system writes it
-        return self.sudo().create({
+        return guard.privileged(self.sudo()).create({
             "action": action, "res_model": records._name, "res_ids": ",".join(map(str, records.ids))[:2000],
             "reason": reason, "system_id": system.id if system else False, "user_id": self.env.uid,
             "company_id": (system.company_id if system else self.env.company).id,
@@ -87,7 +91,8 @@ class MedsyncSystem(models.Model):
                               help="The system acts as this user; it holds only the groups its flows need.")
     flow_ids = fields.One2many("medsync.flow", "system_id", "Flows")
     rate_limit = fields.Integer("Requests per minute", default=1200,
-                                help="Per server process; beyond it the API answers 429 with Retry-After.")
+                                help="Counted for all server processes together; beyond it (or beyond the "
+                                     "burst at once) the API answers 429 with Retry-After.")
     rate_burst = fields.Integer("Burst", default=200)
     max_body_kb = fields.Integer("Largest body (KiB)", default=2048)
     webhook_url = fields.Char("Webhook URL", help="Where confirmed purchase orders are POSTed, signed.")
@@ -351,25 +356,45 @@ class MedsyncFlow(models.Model):
 
 
 class MedsyncSystemKey(models.TransientModel):
-    """New API key for a system: shown once, then only its hash is kept."""
+    """New API key for a system. The key itself is never written to a table
+    (not even this wizard's): it goes to the admin's screen only through the
+    context of the action that opens ``medsync.system.key.show``, as Odoo's
+    own ``res.users.apikeys.description.make_key`` does; only its hash is kept."""
 
     _name = "medsync.system.key"
     _description = "New MedSync API key"
-    _transient_max_hours = 0.1  # the clear key lives minutes, as in Odoo's own key wizard
 
     system_id = fields.Many2one("medsync.system", required=True, readonly=True)
     days = fields.Integer("Valid for (days)", default=365, required=True)
     rotate = fields.Boolean("Retire the current keys", default=True)
     overlap_days = fields.Integer("...after (days)", default=7,
                                   help="The old keys keep working this long, so the system can switch over.")
-    key = fields.Char(readonly=True)
+
+    def init(self):
+        # this wizard once kept the clear key in a column: drop it, with whatever it still holds
+        self.env.cr.execute(SQL("ALTER TABLE medsync_system_key DROP COLUMN IF EXISTS key"))
 
     def action_generate(self):
         self.ensure_one()
         key = self.system_id._generate_key(self.days, self.overlap_days if self.rotate else None)
-        self.key = key
-        return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id, "view_mode": "form",
-                "target": "new", "context": {"medsync_key_shown": True}}
+        return {"type": "ir.actions.act_window", "res_model": "medsync.system.key.show",
+                "name": self.env._("API key for %s", self.system_id.display_name), "views": [(False, "form")],
+                "target": "new", "context": {"default_key": key, "default_system_name": self.system_id.display_name,
+                                             "default_expires": fields.Datetime.to_string(
+                                                 fields.Datetime.now() + timedelta(days=self.days))}}
+
+
+class MedsyncSystemKeyShow(models.AbstractModel):
+    """The new key on screen, once: a model without a table, whose record is
+    never saved (its only button closes the dialog)."""
+
+    _name = "medsync.system.key.show"
+    _description = "New MedSync API key (shown once)"
+
+    id = fields.Id()  # the form's onchange returns the defaults, the key among them
+    key = fields.Char(readonly=True)
+    system_name = fields.Char("System", readonly=True)
+    expires = fields.Datetime(readonly=True)
 
 
 class MedsyncHubDashboard(models.TransientModel):

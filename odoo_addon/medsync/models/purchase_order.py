@@ -10,7 +10,11 @@ ACK_STATES = [("none", "Not sent"), ("waiting", "Waiting for acknowledgement"), 
 
 
 class PurchaseOrder(models.Model):
-    _inherit = "purchase.order"
+    _name = "purchase.order"
+    _inherit = ["purchase.order", "medsync.guarded"]
+    # the vendor's acknowledgement as the hub received it (services/guard.py)
+    _medsync_protected = frozenset({"medsync_ack_state", "medsync_ack_due", "medsync_ack_date", "medsync_ack_ref"})
+    _medsync_create_values = {"medsync_ack_state": "none"}
 
     medsync_ack_state = fields.Selection(ACK_STATES, "Vendor acknowledgement", default="none", copy=False,
                                          readonly=True, index=True, tracking=True)

@@ -8,7 +8,10 @@ LINE_ACK = [("accepted", "Accepted"), ("backordered", "Backordered"), ("substitu
 
 
 class PurchaseOrderLine(models.Model):
-    _inherit = "purchase.order.line"
+    _name = "purchase.order.line"
+    _inherit = ["purchase.order.line", "medsync.guarded"]
+    _medsync_protected = frozenset({"medsync_line_no", "medsync_ack_status", "medsync_ack_qty", "medsync_ack_price",
+                                    "medsync_ack_date", "medsync_ack_note", "medsync_substitute_id"})
 
     # the vendor's acknowledgement, as the hub received it (see services/hub_handlers.py)
     medsync_line_no = fields.Integer("Line no. sent", copy=False, readonly=True)

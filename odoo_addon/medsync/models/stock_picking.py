@@ -4,7 +4,9 @@ from odoo import fields, models
 
 
 class StockPicking(models.Model):
-    _inherit = "stock.picking"
+    _name = "stock.picking"
+    _inherit = ["stock.picking", "medsync.guarded"]
+    _medsync_protected = frozenset({"medsync_asn_ref"})  # the ship notice the hub applied
 
     medsync_asn_ref = fields.Char("Ship notice", copy=False, readonly=True, index="btree_not_null")
 

@@ -18,6 +18,7 @@ import requests
 from odoo import Command, fields
 from odoo.tools import float_compare
 
+from . import guard
 from .hub import HubError, sign
 
 OPEN_PO = ("purchase",)
@@ -236,7 +237,7 @@ def _po_ack(env, msg, doc):
                 "medsync_ack_date": ln.get("backorder_date") or False, "medsync_ack_note": ln.get("reason") or False,
                 "medsync_substitute_id": products[ln["substitute_product"]].id
                 if "substitute_product" in ln else False}
-        pol.write(vals)
+        guard.privileged(pol).write(vals)  # the vendor's answer, as the hub received it
         rounding = pol.product_uom.rounding
         short = float_compare(qty, pol.product_qty, precision_rounding=rounding) < 0
         price_diff = "price" in ln and pol.currency_id.compare_amounts(float(ln["price"]), pol.price_unit) != 0
@@ -246,8 +247,9 @@ def _po_ack(env, msg, doc):
                             f"{pol.product_qty:g}" + (f", price {ln['price']}" if "price" in ln else "")
                             + (f", until {ln['backorder_date']}" if "backorder_date" in ln else ""))
     all_rejected = all(ln["status"] == "rejected" for ln in doc["lines"])
-    po.write({"medsync_ack_state": "rejected" if all_rejected else ("exceptions" if problems else "acknowledged"),
-              "medsync_ack_date": fields.Datetime.now(), "medsync_ack_ref": doc.get("vendor_ref") or False})
+    guard.privileged(po).write({
+        "medsync_ack_state": "rejected" if all_rejected else ("exceptions" if problems else "acknowledged"),
+        "medsync_ack_date": fields.Datetime.now(), "medsync_ack_ref": doc.get("vendor_ref") or False})
     ex = env["medsync.exception"].sudo()  # sudo: see _raise
     ex.search([("key", "=", f"hub-noack-{po.id}"), ("state", "in", ("open", "in_progress"))])._auto_resolve(
         env._("Acknowledged by %s.", msg.system_id.name))
@@ -308,7 +310,7 @@ def _asn(env, msg, doc):
     vals = {"medsync_asn_ref": doc["asn"]}
     if doc.get("tracking") and "carrier_tracking_ref" in picking._fields:  # with stock_delivery installed
         vals["carrier_tracking_ref"] = doc["tracking"]
-    picking.write(vals)
+    guard.privileged(picking).write(vals)
     if over:
         _raise(env, [{"reason_code": "HUB_ASN_OVER", "key": f"hub-asn-over-{picking.id}",
                       "company_id": picking.company_id.id, "name": env._("%s: more shipped than ordered", po.name),
@@ -365,6 +367,8 @@ def _payment(env, msg, doc):
     if doc["status"] == "paid":
         if same:
             return [(same[:1], "updated")]  # already registered (under another key, or by hand)
+        if bill.medsync_match_state == "hold":
+            return _paid_on_hold(env, bill, doc)
         wizard = env["account.payment.register"].with_context(active_model="account.move", active_ids=bill.ids)
         payment = wizard.create({"amount": float(doc["amount"]), "payment_date": doc["date"],
                                  "communication": doc["payment_ref"], "currency_id": bill.currency_id.id,
@@ -378,6 +382,22 @@ def _payment(env, msg, doc):
                   "description": doc.get("reason") or "", "res_model": "account.move", "res_id": bill.id,
                   "partner_id": bill.partner_id.id}])
     return [(bill, "flagged"), *((p, "flagged") for p in same)]
+
+
+def _paid_on_hold(env, bill, doc):
+    """A bill MedSync holds was paid outside Odoo: the payment is not
+    registered (that would pay past the hold); AP hears of it at once. The
+    message is done, its outcome the flagged bill and the exception."""
+    excs = _raise(env, [{
+        "reason_code": "HUB_PAYMENT_ON_HOLD", "key": f"hub_payment_on_hold-{bill.id}-{doc['payment_ref']}",
+        "company_id": bill.company_id.id, "amount": float(doc["amount"]), "partner_id": bill.partner_id.id,
+        "name": env._("%(bill)s reported paid (%(ref)s) while on a MedSync hold", bill=bill.name,
+                      ref=doc["payment_ref"]),
+        "description": env._("Paid %(amount)s %(currency)s on %(date)s. Hold reasons: %(reasons)s. The payment "
+                             "was not registered in Odoo.", amount=doc["amount"], currency=doc["currency"],
+                             date=doc["date"], reasons=bill.medsync_hold_reason or "-"),
+        "res_model": "account.move", "res_id": bill.id}])
+    return [(bill, "flagged"), *((exc, "created") for exc in excs)]
 
 
 def _snapshot(env, msg, doc):
@@ -492,8 +512,8 @@ def queue_purchase_orders(pos):
                            "key_expires": now + timedelta(days=max(flow.retention_days, 1))})
         if big:
             msg._attach_payload(big)
-        po.sudo().write({"medsync_ack_state": "waiting", "medsync_ack_due": now + timedelta(hours=flow.ack_sla_hours),
-                         "medsync_ack_date": False})
+        guard.privileged(po.sudo()).write({"medsync_ack_state": "waiting", "medsync_ack_date": False,
+                                           "medsync_ack_due": now + timedelta(hours=flow.ack_sla_hours)})
         created |= msg
     created._enqueue()
     return created
@@ -505,7 +525,7 @@ def _number_lines(po):
     top = max(lines.mapped("medsync_line_no"), default=0)
     for line in lines.filtered(lambda line: not line.medsync_line_no):
         top += 1
-        line.sudo().medsync_line_no = top  # sudo: a technical field the buyer does not edit
+        guard.privileged(line.sudo()).medsync_line_no = top  # sudo: a technical field the buyer does not edit
 
 
 def _sha256(text):
