@@ -114,7 +114,11 @@ def build():
                            "Idempotency-Key: the same key with the same document answers the first response "
                            "again (header Idempotent-Replayed), with another document 422, while the first is "
                            "being processed 409. Accepted documents are processed asynchronously; GET the "
-                           "status URL for the outcome."},
+                           "status URL for the outcome. Every refusal is a JSON Error with a 4xx status. "
+                           "Each system has a rate limit (429 with Retry-After); so has each client address "
+                           "for failed authentications (a missing, wrong or expired key), after which it gets "
+                           "429 until Retry-After, without its keys being checked. An unknown system answers "
+                           "as a wrong key (401 AUTH_INVALID)."},
         "servers": [{"url": "/medsync/api/v1"}],
         "components": {"securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}}, "schemas": schemas},
         "security": [{"apiKey": []}],
@@ -170,7 +174,7 @@ def build():
                                  "parameters": [{"name": "system", "in": "query", "required": False,
                                                  "schema": {"type": "string"}}],
                                  "responses": {"200": {"description": "metrics", "content": {"text/plain": {}}},
-                                               **{str(s): error_response(s) for s in (401, 403)}}}},
+                                               **{str(s): error_response(s) for s in (401, 403, 429)}}}},
         },
     }
 

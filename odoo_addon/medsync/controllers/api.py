@@ -6,9 +6,14 @@
     GET  /medsync/api/v1/openapi.json                 this API, described
     GET  /medsync/api/v1/metrics                      Prometheus text format
 
-Errors are ``{"error": {"code", "message", "problems"?}}`` with a 4xx status.
+Errors are ``{"error": {"code", "message", "problems"?}}`` with a 4xx status,
+whatever the bytes, headers and path sent: every input is checked before it
+reaches a query, and what is kept of a refused document is made storable.
+Failed authentications are counted per client address and rate limits per
+system, in PostgreSQL, for all workers (see services/hub.py).
 Nothing here logs a key, a payload or a personal datum."""
 
+import functools
 import json
 import logging
 from pathlib import Path
@@ -36,6 +41,10 @@ def _error(exc):
     return _response(exc.status, exc.body(), headers)
 
 
+def _address():
+    return request.httprequest.remote_addr or ""
+
+
 def _read_body(limit):
     """The body, refused before it is read when it is larger than the limit."""
     req = request.httprequest
@@ -47,14 +56,30 @@ def _read_body(limit):
     return data
 
 
+def route(*args, **kwargs):
+    """``http.route``, taking any query or form field names: Odoo's own route
+    wrapper takes the request's fields as keywords beside its ``self``, so a
+    field named ``self`` (``?self=1``) would be a TypeError, an HTTP 500.
+    Here the controller is positional-only and such a field is dropped."""
+    def decorator(func):
+        routed = http.route(*args, **kwargs)(func)
+
+        def endpoint(controller, /, *a, **params):
+            params.pop("self", None)
+            return routed(controller, *a, **params)
+
+        return functools.update_wrapper(endpoint, routed)  # original_routing, original_endpoint come along
+    return decorator
+
+
 class MedsyncApi(http.Controller):
 
-    @http.route("/medsync/api/v1/<string:system>/<string:doc_type>", type="http", auth="none", methods=["POST"],
+    @route("/medsync/api/v1/<string:system>/<string:doc_type>", type="http", auth="none", methods=["POST"],
                 csrf=False, save_session=False, max_content_length=hub.HARD_BODY_LIMIT, readonly=False)
     def post_document(self, system, doc_type, **_kw):
         env = request.env
         try:
-            info = hub.authenticate(env, request.httprequest.headers.get("Authorization"), system)
+            info = hub.authenticate(env, request.httprequest.headers.get("Authorization"), system, _address())
             hub.check_rate(env, info)
             mimetype = request.httprequest.mimetype
             if mimetype != "application/json":
@@ -64,46 +89,46 @@ class MedsyncApi(http.Controller):
             status, out, extra = hub.accept(env, info, doc_type, body, headers.get("Idempotency-Key"),
                                             headers.get("X-Schema-Version"))
         except hub.HubError as exc:
-            _logger.info("hub: %s %s/%s refused: %s", request.httprequest.remote_addr, system, doc_type, exc.code)
+            _logger.info("hub: %s %r/%r refused: %s", _address(), system[:40], doc_type[:40], exc.code)
             return _error(exc)
         return _response(status, out, extra)
 
-    @http.route("/medsync/api/v1/<string:system>/<string:doc_type>/batch", type="http", auth="none",
+    @route("/medsync/api/v1/<string:system>/<string:doc_type>/batch", type="http", auth="none",
                 methods=["POST"], csrf=False, save_session=False, max_content_length=hub.HARD_BODY_LIMIT,
                 readonly=False)
     def post_batch(self, system, doc_type, **_kw):
         env = request.env
         try:
-            info = hub.authenticate(env, request.httprequest.headers.get("Authorization"), system)
+            info = hub.authenticate(env, request.httprequest.headers.get("Authorization"), system, _address())
             hub.check_rate(env, info)
             if request.httprequest.mimetype != "application/json":
                 raise hub.HubError("UNSUPPORTED_MEDIA_TYPE", "Send the batch as application/json.", 415)
             body = _read_body(min(info["max_body"] * 8, hub.HARD_BODY_LIMIT))
             results = hub.accept_batch(env, info, doc_type, body, request.httprequest.headers.get("X-Schema-Version"))
         except hub.HubError as exc:
-            _logger.info("hub: %s %s/%s batch refused: %s", request.httprequest.remote_addr, system, doc_type,
-                         exc.code)
+            _logger.info("hub: %s %r/%r batch refused: %s", _address(), system[:40], doc_type[:40], exc.code)
             return _error(exc)
         return _response(200, {"results": results})
 
-    @http.route("/medsync/api/v1/<string:system>/messages/<string:key>", type="http", auth="none",
-                methods=["GET"], csrf=False, save_session=False)
+    # read/write: the rate counters are written (on cursors of their own)
+    @route("/medsync/api/v1/<string:system>/messages/<string:key>", type="http", auth="none",
+                methods=["GET"], csrf=False, save_session=False, readonly=False)
     def get_message(self, system, key, **_kw):
         env = request.env
         try:
-            info = hub.authenticate(env, request.httprequest.headers.get("Authorization"), system)
+            info = hub.authenticate(env, request.httprequest.headers.get("Authorization"), system, _address())
             hub.check_rate(env, info)
             return _response(200, hub.status_of(env, info, key))
         except hub.HubError as exc:
             return _error(exc)
 
-    @http.route("/medsync/api/v1/openapi.json", type="http", auth="none", methods=["GET"], csrf=False,
+    @route("/medsync/api/v1/openapi.json", type="http", auth="none", methods=["GET"], csrf=False,
                 save_session=False)
     def openapi(self, **_kw):
         return request.make_response(OPENAPI.read_bytes(), headers=[("Content-Type", "application/json")])
 
-    @http.route("/medsync/api/v1/metrics", type="http", auth="none", methods=["GET"], csrf=False,
-                save_session=False)
+    @route("/medsync/api/v1/metrics", type="http", auth="none", methods=["GET"], csrf=False,
+                save_session=False, readonly=False)
     def metrics(self, system=None, **_kw):
         """For a scraper with a key of a system allowed to read metrics
         (``?system=<code>``), or an integration admin's browser session."""
@@ -111,14 +136,16 @@ class MedsyncApi(http.Controller):
         uid = request.session.uid
         try:
             if request.httprequest.headers.get("Authorization"):
-                info = hub.authenticate(env, request.httprequest.headers.get("Authorization"), system or "")
+                info = hub.authenticate(env, request.httprequest.headers.get("Authorization"), system or "",
+                                        _address())
                 if not info["metrics"]:
                     raise hub.HubError("FORBIDDEN", "This system may not read metrics.", 403)
                 company_ids = [info["company_id"]]
             elif uid and env(user=uid).user.has_group("medsync.group_medsync_integration"):
                 company_ids = env(user=uid).user.company_ids.ids
             else:
-                raise hub.HubError("AUTH_MISSING", "Send a key of a system allowed to read metrics.", 401)
+                raise hub.auth_failed(env, _address(), hub.HubError(
+                    "AUTH_MISSING", "Send a key of a system allowed to read metrics.", 401))
         except hub.HubError as exc:
             return _error(exc)
         text = hub_metrics.prometheus(env, company_ids)

@@ -24,6 +24,7 @@ STATES = [("received", "Received"), ("queued", "Queued"), ("processing", "Proces
           ("failed", "Failed"), ("retrying", "Retrying"), ("dead", "Dead letter"), ("rejected", "Rejected"),
           ("cancelled", "Cancelled")]
 WAITING = ("received", "queued", "retrying", "failed")
+PAYLOAD_GROUPS = "medsync.group_medsync_integration,medsync.group_medsync_hub_client"
 
 
 class MedsyncMessage(models.Model):
@@ -45,8 +46,11 @@ class MedsyncMessage(models.Model):
     refused_key = fields.Char("Key given", readonly=True, help="The key of a rejected request (not reserved).")
     key_expires = fields.Datetime("Key kept until", readonly=True)
     external_ref = fields.Char("External reference", readonly=True, index=True)
-    payload = fields.Text(readonly=True, help="The normalised document (large ones are kept as an attachment).")
-    payload_attachment_id = fields.Many2one("ir.attachment", readonly=True, ondelete="set null")
+    # the document itself (bank accounts, prices, personal data): integration admins and the sending system only
+    payload = fields.Text(readonly=True, help="The normalised document (large ones are kept as an attachment).",
+                          groups=PAYLOAD_GROUPS)
+    payload_attachment_id = fields.Many2one("ir.attachment", readonly=True, ondelete="set null",
+                                            groups=PAYLOAD_GROUPS)
     payload_hash = fields.Char(readonly=True, help="SHA-256 of the canonical document.")
     payload_size = fields.Integer("Size (bytes)", readonly=True)
     state = fields.Selection(STATES, required=True, default="received", readonly=True, index=True)
@@ -59,7 +63,7 @@ class MedsyncMessage(models.Model):
     processing_seconds = fields.Float(readonly=True, digits=(16, 4), aggregator="avg")
     latency_seconds = fields.Float("Received to done (s)", readonly=True, digits=(16, 3), aggregator="avg")
     response_status = fields.Integer("First response status", readonly=True)
-    response_body = fields.Text("First response", readonly=True)
+    response_body = fields.Text("First response", readonly=True, groups=PAYLOAD_GROUPS)
     job_uuid = fields.Char(readonly=True, index="btree_not_null")
     link_ids = fields.One2many("medsync.message.link", "message_id", "Records", readonly=True)
     parent_id = fields.Many2one("medsync.message", "Replay of", readonly=True)
@@ -91,10 +95,11 @@ class MedsyncMessage(models.Model):
         return {"payload": False, "payload_size": size}, text
 
     def _attach_payload(self, text):
-        # sudo: the payload attachment belongs to the message, readable through it
+        # sudo: the payload attachment belongs to the message; as the attachment of a field (res_field) it is
+        # readable by those who may read that field only (ir.attachment checks the field's groups)
         att = self.env["ir.attachment"].sudo().create({
             "name": f"{self.doc_type}-{self.id}.json", "raw": text.encode(), "mimetype": "application/json",
-            "res_model": self._name, "res_id": self.id})
+            "res_model": self._name, "res_id": self.id, "res_field": "payload_attachment_id"})
         self.payload_attachment_id = att
         return att
 

@@ -74,10 +74,17 @@ def bump_key_generation(env):
 
 _cache_lock = threading.Lock()
 _auth_cache = {}  # (db, sha256(key), system code) -> (generation, trusted until, key expiry, system dict)
-_buckets = {}  # (db, system id) -> [tokens, last refill]
+# what a key and a system code can look like; anything else is refused without a look at the database
+# (medsync.system's constraint holds codes to SYSTEM_CODE_RE; Odoo's keys are hex)
+SYSTEM_CODE_RE = re.compile(r"[a-z0-9][a-z0-9_-]{1,31}")
+API_KEY_RE = re.compile(r"[A-Za-z0-9]{8,128}")
+AUTH_FAILURE_PARAM = "medsync.hub.auth_failures_per_minute"
+AUTH_FAILURE_LIMIT = 60  # failed authentications an address may make a minute; then 429 without checking keys
 
 
 def _system_info(env, code):
+    if not SYSTEM_CODE_RE.fullmatch(code or ""):
+        return None
     system = env["medsync.system"].sudo().search([("code", "=", code), ("active", "=", True)], limit=1)
     if not system:
         return None
@@ -90,15 +97,46 @@ def _system_info(env, code):
             "metrics": system.metrics_access}
 
 
-def authenticate(env, authorization, code):
-    """The system a bearer key opens, or a 401/403 HubError. The key is
-    checked by Odoo's res.users.apikeys, scoped to the system; a verified key
-    is remembered (by its SHA-256) for a minute at most, until its expiry,
-    and never past a key or system change anywhere."""
+def authenticate(env, authorization, code, address):
+    """The system a bearer key opens, or a 401/403 HubError; 429 for an
+    address that failed too often lately (then no key is even checked).
+
+    The key is checked by Odoo's res.users.apikeys, scoped to the system; a
+    verified key is remembered (by its SHA-256) for a minute at most, until
+    its expiry, and never past a key or system change anywhere. An unknown
+    system answers exactly as a known one with a wrong key."""
+    blocked, _wait = env["medsync.rate.limit"]._blocked("auth_failure", address or "", 60, _failure_limit(env))
+    if blocked:
+        raise auth_failed(env, address, None)
+    try:
+        return _authenticate(env, authorization, code)
+    except HubError as exc:
+        raise auth_failed(env, address, exc) from None
+
+
+def _failure_limit(env):
+    # sudo: a technical setting read at the door, before anyone is known
+    value = env["ir.config_parameter"].sudo().get_param(AUTH_FAILURE_PARAM, "")
+    return int(value) if value.isdigit() and int(value) > 0 else AUTH_FAILURE_LIMIT
+
+
+def auth_failed(env, address, exc):
+    """Count a failed authentication of ``address``: ``exc`` itself, or a
+    429 once the address is over its limit (``exc`` None: it already is)."""
+    allowed, wait = env["medsync.rate.limit"]._hit("auth_failure", address or "", 60, _failure_limit(env))
+    if allowed and exc is not None:
+        return exc
+    return HubError("RATE_LIMITED", f"Too many failed authentications from this address; retry in {wait} s.",
+                    429, retry_after=wait or 1)
+
+
+def _authenticate(env, authorization, code):
     m = re.match(r"^\s*bearer\s+(\S+)\s*$", authorization or "", re.IGNORECASE)
     if not m:
         raise HubError("AUTH_MISSING", "Send the system's API key as 'Authorization: Bearer <key>'.", 401)
     key = m.group(1)
+    if not API_KEY_RE.fullmatch(key):
+        raise HubError("AUTH_INVALID", "Unknown or revoked API key.", 401)
     gen = env["ir.config_parameter"].sudo().get_param(KEY_GEN_PARAM, "0")  # sudo: cached counter, see above
     ident = (env.cr.dbname, hashlib.sha256(key.encode()).hexdigest(), code)
     now_wall, now_mono = datetime.utcnow(), time.monotonic()
@@ -106,10 +144,11 @@ def authenticate(env, authorization, code):
     if hit and hit[0] == gen and now_mono < hit[1] and (hit[2] is None or now_wall < hit[2]):
         return hit[3]
     info = _system_info(env, code)
-    scope = KEY_SCOPE_PREFIX + code
+    # the same checks whether the system exists or not: its existence is not told by the answer
+    scope = KEY_SCOPE_PREFIX + (code if info else "")
     keys = env["res.users.apikeys"].sudo()  # sudo: checking a key is what authentication is
-    uid = keys._check_credentials(scope=scope, key=key) if info else None
-    if not uid or uid != info["user_id"]:
+    uid = keys._check_credentials(scope=scope, key=key)
+    if not info or not uid or uid != info["user_id"]:
         raise _why_refused(env, key, code)
     env.cr.execute("SELECT max(expiration_date) FROM res_users_apikeys WHERE user_id = %s AND scope = %s "
                    "AND index = %s", (uid, scope, key[:8]))
@@ -122,8 +161,9 @@ def authenticate(env, authorization, code):
 
 
 def _why_refused(env, key, code):
-    """Tell an expired key and another system's key from a wrong one (each
-    candidate is verified by its hash; nothing about other keys leaks)."""
+    """Tell an expired key and another system's key from a wrong one. Only a
+    key that verifies (by its hash) is told apart: nothing about other keys,
+    nor about which systems exist, leaks."""
     from odoo.addons.base.models.res_users import KEY_CRYPT_CONTEXT
 
     env.cr.execute("""SELECT k.scope, k.key, k.expiration_date < now() at time zone 'utc'
@@ -138,22 +178,34 @@ def _why_refused(env, key, code):
     return HubError("AUTH_INVALID", "Unknown or revoked API key.", 401)
 
 
-def check_rate(env, info):
-    """Token bucket per system in this process: ``rate_limit`` a minute with
-    ``rate_burst`` at once. Raises 429 with the seconds to wait."""
-    rate = max(info["rate_limit"], 1) / 60.0
+def rate_window(info):
+    """``(seconds, requests)``: ``rate_limit`` a minute with ``rate_burst`` at
+    once is at most ``rate_burst`` requests in any window of the time the
+    burst takes to earn back."""
+    rate = max(info["rate_limit"], 1)
     burst = max(info["rate_burst"], 1)
-    ident = (env.cr.dbname, info["id"])
-    now = time.monotonic()
-    with _cache_lock:
-        tokens, last = _buckets.get(ident, (burst, now))
-        tokens = min(burst, tokens + (now - last) * rate)
-        if tokens < 1:
-            _buckets[ident] = (tokens, now)
-            wait = max(1, int((1 - tokens) / rate + 0.999))
-            raise HubError("RATE_LIMITED", f"More than {info['rate_limit']} requests a minute; retry in {wait} s.",
-                           429, retry_after=wait)
-        _buckets[ident] = (tokens - 1, now)
+    return min(max(round(60 * burst / rate), 1), 3600), burst
+
+
+def check_rate(env, info):
+    """The system's limit, counted in PostgreSQL for all workers together
+    (medsync.rate.limit). Raises 429 with the seconds to wait."""
+    width, burst = rate_window(info)
+    allowed, wait = env["medsync.rate.limit"]._hit("system", str(info["id"]), width, burst)
+    if not allowed:
+        raise HubError("RATE_LIMITED", f"More than {info['rate_limit']} requests a minute; retry in {wait} s.",
+                       429, retry_after=wait)
+
+
+def storable(data):
+    """Text PostgreSQL can keep, from any bytes or string: invalid UTF-8 and
+    lone surrogates as backslash escapes, NUL (which no text column holds)
+    as the four characters ``\\x00``."""
+    if isinstance(data, bytes):
+        data = data.decode("utf-8", "backslashreplace")
+    else:
+        data = data.encode("utf-8", "backslashreplace").decode("utf-8")
+    return data.replace("\x00", "\\x00")
 
 
 # ---------------------------------------------------------------------------- acceptance
@@ -168,7 +220,7 @@ def _flow(info, doc_type, version_header):
     if flow is None:
         raise HubError("FLOW_UNKNOWN", f"System {info['code']} has no active inbound flow for {doc_type!r}.", 404)
     version = flow["version"]
-    if version_header not in (None, "") and (not str(version_header).isdigit()
+    if version_header not in (None, "") and (not re.fullmatch(r"[0-9]{1,9}", str(version_header))
                                               or int(version_header) != version):
         raise HubError("SCHEMA_VERSION", f"This flow takes {doc_type} schema version {version}.", 400)
     return flow, version
@@ -184,11 +236,10 @@ def accept(env, info, doc_type, body, idem_key, version_header):
     if not idem_key or not KEY_RE.match(idem_key):
         raise HubError("IDEMPOTENCY_KEY_MISSING",
                        "Send an Idempotency-Key header: 1 to 255 of A-Z a-z 0-9 . _ : -", 400)
-    user_env = env(user=info["user_id"], context=dict(env.context, allowed_company_ids=[info["company_id"]]))
+    user_env = _user_env(env, info)
     canonical, digest, problems = engine.core(env).validate_documents(doc_type, [body], version=version)[0]
     if problems:
-        _reject_many(user_env, info, flow, doc_type, version,
-                     [(idem_key, body.decode("utf-8", "replace"), "VALIDATION_FAILED", "")])
+        _reject_many(user_env, info, flow, doc_type, version, [(idem_key, body, "VALIDATION_FAILED", "")])
         raise HubError("VALIDATION_FAILED", f"The {doc_type} document is not valid ({len(problems)} problem(s)).",
                        422, problems=problems)
     # a key seen before answers as the first time, whatever has happened since (the invoice it created
@@ -201,13 +252,16 @@ def accept(env, info, doc_type, body, idem_key, version_header):
     try:
         ref = hub_handlers.precheck(user_env, info, doc_type, doc)
     except HubError as exc:
-        _reject_many(user_env, info, flow, doc_type, version,
-                     [(idem_key, body.decode("utf-8", "replace"), exc.code, exc.message)])
+        _reject_many(user_env, info, flow, doc_type, version, [(idem_key, body, exc.code, exc.message)])
         raise
     stored = _store_many(user_env, info, flow, doc_type, version, [(0, idem_key, canonical, digest, ref)])
     if idem_key not in stored:  # a concurrent request stored it first
         return _replay_first_response(user_env, info, doc_type, idem_key, digest)
     return 202, json.loads(stored[idem_key][3]), {}
+
+
+def _user_env(env, info):
+    return env(user=info["user_id"], context=dict(env.context, allowed_company_ids=[info["company_id"]]))
 
 
 def _replay_first_response(env, info, doc_type, idem_key, digest):
@@ -242,9 +296,12 @@ def accept_batch(env, info, doc_type, body, version_header):
         items = mc.validate_envelope(doc_type, body, version=version)
     except mc.InputError as exc:
         rule, _sep, message = str(exc).split(": ", 1)[-1].partition(": ")
-        raise HubError("VALIDATION_FAILED", "The batch envelope is not valid.", 422,
-                       problems=[(exc.field or "$", rule, message)]) from exc
-    user_env = env(user=info["user_id"], context=dict(env.context, allowed_company_ids=[info["company_id"]]))
+        refusal = HubError("VALIDATION_FAILED", "The batch envelope is not valid.", 422,
+                           problems=[(exc.field or "$", rule, message)])
+        _reject_many(_user_env(env, info), info, flow, doc_type, version,
+                     [(None, body, refusal.code, refusal.message)])  # kept for the record, as a refused document
+        raise refusal from exc
+    user_env = _user_env(env, info)
     cr = env.cr
     results = [None] * len(items)
     keys = [k for k, *_ in items if isinstance(k, str)]
@@ -302,11 +359,11 @@ def _reject_many(env, info, flow, doc_type, version, rejected):
     msgs = env["medsync.message"]
     vals_list, big = [], []
     for key, text, code, message in rejected:
-        vals, large = msgs._payload_values(text)
+        vals, large = msgs._payload_values(storable(text))  # any bytes at all were sent: keep what can be kept
         vals_list.append({**vals, "direction": "inbound", "system_id": info["id"], "flow_id": flow["id"],
                           "company_id": info["company_id"], "doc_type": doc_type, "schema_version": version,
-                          "refused_key": key[:255], "state": "rejected", "error_code": code, "error_message": message,
-                          "response_status": 422})
+                          "refused_key": storable(key)[:255] if key else False, "state": "rejected",
+                          "error_code": code, "error_message": storable(message or ""), "response_status": 422})
         big.append(large)
     for msg, large in zip(msgs.create(vals_list), big, strict=True):
         if large:
@@ -363,8 +420,10 @@ def _store_many(env, info, flow, doc_type, version, fresh):
 def status_of(env, info, key_or_id):
     """What a system sees of one of its messages."""
     cr = env.cr
+    if not KEY_RE.fullmatch(key_or_id or ""):  # no message has it: not worth a query (nor a NUL in one)
+        raise HubError("NOT_FOUND", "No message of this system with this key or id.", 404)
     where = SQL("idempotency_key = %s", key_or_id)
-    if key_or_id.isdigit():
+    if re.fullmatch(r"[0-9]{1,9}", key_or_id):
         where = SQL("(idempotency_key = %s OR id = %s)", key_or_id, int(key_or_id))
     cr.execute(SQL("""SELECT id, doc_type, idempotency_key, state, attempts, error_code, error_message,
                              received_at, done_at, payload_hash FROM medsync_message
@@ -541,7 +600,9 @@ def housekeeping(env):
     from . import hub_handlers
 
     overdue = hub_handlers.raise_overdue_acks(env)
-    return {"released_keys": released, "sla_breaches": len(breaches), "overdue_acks": overdue}
+    buckets = env["medsync.rate.limit"]._purge()
+    return {"released_keys": released, "sla_breaches": len(breaches), "overdue_acks": overdue,
+            "rate_buckets_purged": buckets}
 
 
 # ---------------------------------------------------------------------------- outbound

@@ -72,7 +72,6 @@ class TestHub(HttpCase):
 
     def setUp(self):
         super().setUp()
-        hub._buckets.clear()
         hub._auth_cache.clear()
 
     # ------------------------------------------------------------------ helpers
