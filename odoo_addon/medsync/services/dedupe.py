@@ -204,7 +204,16 @@ def _raise_signals(env, company, out, run):
             "res_model": "res.partner",
             "res_id": vendor,
         })
-    env["medsync.exception"]._raise_many(vals)
+    # a signal about vendors shared by every company is raised once, in the company that found it first:
+    # later scans of the other companies count it on that one (the key names the vendors, not the company)
+    Exc = env["medsync.exception"]
+    # sudo: the open signal may belong to another company the scanning user cannot see; only its key is read
+    elsewhere = {e.key: e.company_id.id for e in Exc.sudo().search(
+        [("key", "in", [v["key"] for v in vals]), ("state", "in", ("open", "in_progress")),
+         ("company_id", "!=", company.id)])}
+    shared = {p.id for p in partners if not p.company_id}
+    vals = [v for v in vals if not (v["key"] in elsewhere and v["partner_id"] in shared)]
+    Exc._raise_many(vals)
     return len(vals)
 
 
