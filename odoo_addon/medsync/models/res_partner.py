@@ -3,6 +3,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..services import dedupe as svc
+from ..services import guard
 
 
 class ResPartner(models.Model):
@@ -48,26 +49,76 @@ class ResPartner(models.Model):
 
     # ------------------------------------------------------------------ hard stop
 
+    # The duplicate tax-id and bank-account stops apply between vendors only.
+    # A vendor is a commercial partner that Odoo itself marks as one: its
+    # ``supplier_rank`` is positive (set when it is created from a vendor screen,
+    # i.e. with ``res_partner_search_mode == 'supplier'``, and raised by every
+    # posted vendor bill) or it has a purchase order. The companies' own
+    # partners and the partners of staff (internal users, employees) are never
+    # vendors here, whatever their rank (expense reports rank employees).
+    # A partner made a vendor by a posted bill (a raw rank update) is checked at
+    # its next change of tax id; the nightly duplicate scan sees it meanwhile.
+    _MEDSYNC_CHECK_KEYS = frozenset({"vat", "parent_id", "supplier_rank"})
+
+    def _medsync_vendors(self):
+        """The commercial partners of ``self`` that are vendors (see above)."""
+        # sudo: ranks, orders, users and employees of partners the caller may not
+        # read decide whether a clash counts; only a name is ever shown
+        commercial = self.sudo().with_context(active_test=False).commercial_partner_id
+        if not commercial:
+            return self.browse()
+        excluded = commercial._medsync_staff_or_company()
+        vendors = commercial.filtered(lambda p: p.supplier_rank > 0) - excluded
+        rest = commercial - vendors - excluded
+        if rest:
+            self.env["purchase.order"].flush_model(["partner_id"])
+            self.env["res.partner"].flush_model(["commercial_partner_id"])
+            ordered = self.env.execute_query(SQL(
+                """SELECT DISTINCT p.commercial_partner_id FROM purchase_order po
+                     JOIN res_partner p ON p.id = po.partner_id
+                    WHERE p.commercial_partner_id = ANY(%s)""", rest.ids))
+            vendors |= self.browse([row[0] for row in ordered])
+        return self.browse(vendors.ids)
+
+    def _medsync_staff_or_company(self):
+        """Those of ``self`` (commercial partners, sudo) that are a company's own
+        partner, an internal user's or an employee's."""
+        out = self.env["res.company"].sudo().with_context(active_test=False).search(
+            [("partner_id", "in", self.ids)]).partner_id
+        out |= self.env["res.users"].sudo().with_context(active_test=False).search(
+            [("partner_id", "in", self.ids), ("share", "=", False)]).partner_id
+        if "hr.employee" in self.env:
+            out |= self.env["hr.employee"].sudo().with_context(active_test=False).search(
+                [("work_contact_id", "in", self.ids)]).work_contact_id
+        return self & out
+
     def _medsync_check_unique_tax_id(self):
+        """Refuse a vendor with the tax id of another active vendor of the
+        company (or shared). MedSync's own callers (merge, undo) pass with
+        :func:`guard.privileged`; no context key a client can send turns it off."""
         company = self.env.company
-        if not company.medsync_dedupe_block:
+        if not company.medsync_dedupe_block or guard.is_privileged(self.env):
             return
-        for p in self.filtered(lambda x: x.vat and not x.parent_id):
+        candidates = self.filtered(lambda x: x.vat and not x.parent_id and x.active)
+        vendors = candidates._medsync_vendors() if candidates else candidates
+        for p in candidates & vendors:
             vat = "".join(ch for ch in p.vat.upper() if ch.isalnum())
-            # one query per partner, comparing tax ids as the engine does
+            # one query per vendor, comparing tax ids as the engine does
             # (upper-case letters and digits only)
             self.flush_model(["vat", "parent_id", "company_id", "active"])
-            clash = self.env.execute_query(SQL(
+            rows = self.env.execute_query(SQL(
                 """SELECT id FROM res_partner
                     WHERE id <> %s AND active AND parent_id IS NULL AND vat IS NOT NULL
                       AND (company_id IS NULL OR company_id = %s)
                       AND regexp_replace(upper(vat), '[^A-Z0-9]', '', 'g') = %s
-                    ORDER BY id LIMIT 1""", p.id, company.id, vat))
+                    ORDER BY id""", p.id, company.id, vat))
+            clash = self.browse([r[0] for r in rows])._medsync_vendors()
             if clash:
                 raise UserError(self.env._(
                     "[MEDSYNC_DUPLICATE_TAX_ID] %(v)s has the tax id of %(o)s. Use the existing vendor, or ask "
                     "an administrator to allow it in MedSync settings.", v=p.display_name,
-                    o=self.browse(clash[0][0]).display_name))
+                    # sudo: the other vendor may be one the user cannot read; only its name is shown
+                    o=clash.sorted("id")[0].sudo().display_name))
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -77,6 +128,8 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
-        if "vat" in vals and vals.get("vat"):
+        # a new tax id, a contact made a company, a partner made a vendor, a
+        # vendor restored from the archive
+        if self._MEDSYNC_CHECK_KEYS & vals.keys() or vals.get("active"):
             self._medsync_check_unique_tax_id()
         return res
