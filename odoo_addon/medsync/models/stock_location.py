@@ -9,7 +9,9 @@ class StockLocation(models.Model):
     medsync_responsible_id = fields.Many2one(
         "res.users", "Stock responsible (MedSync)",
         help="Receives the reconciliation exceptions of this location (and of its children without one).")
-    medsync_code_ids = fields.One2many("medsync.location.code", "location_id", "External codes")
+    # MedSync's own records: for its roles only (a stock user without one reads locations freely)
+    medsync_code_ids = fields.One2many("medsync.location.code", "location_id", "External codes",
+                                       groups="medsync.group_medsync_user")
 
     def _medsync_responsible(self):
         loc = self
