@@ -141,6 +141,14 @@ class TestNoRole(NoRoleFixture, TransactionCase):
         # products and their vendor prices, as far as Odoo lets a buyer
         Form(self.product.product_tmpl_id.with_user(pu)).save()
         Form(self.vendor.with_user(pu)).save()
+        # a purchase manager (no MedSync role, no e-mail) changes a vendor price: it
+        # re-checks that vendor's matched bills
+        manager = new_test_user(self.env, login="np_po_manager", email=False,
+                                groups="base.group_user,purchase.group_purchase_manager")
+        with Form(self.product.product_tmpl_id.with_user(manager)) as form:
+            with form.seller_ids.edit(0) as seller:
+                seller.price = 8.75
+        self.assertEqual(self.product.seller_ids.price, 8.75)
 
     def test_stock_user_receipts_and_locations(self):
         su = self.stocker
