@@ -35,6 +35,11 @@ APPROVALS = [("none", "Nothing to correct"), ("auto", "Auto (within tolerance)")
 LINE_STATES = [("none", "No correction"), ("review", "To review"), ("to_approve", "To approve"),
                ("second", "Second approval"), ("approved", "Approved"), ("applied", "Applied"),
                ("rejected", "Rejected")]
+PROGRESS = [("draft", "Imported"), ("reconciling", "Reconciling (queued)"), ("to_approve", "Awaiting approval"),
+            ("second", "Awaiting second approval"), ("ready", "Ready to apply"), ("review", "Data to review"),
+            ("nothing", "Nothing to correct"), ("done", "Corrections applied"), ("cancel", "Cancelled")]
+# classes that are not a difference to correct (value 0, or explained by moves around the count)
+NOT_DIFFERENCES = ("matched", "timing", "not_counted")
 ROW_STATUSES = [("new", "Not reconciled"), ("mapped", "Mapped"), ("unknown_location", "Unknown location"),
                 ("unknown_product", "Unknown product"), ("unknown_unit", "Unknown unit")]
 CODE_KINDS = [("ref", "Internal reference"), ("vendor", "Vendor code"), ("gtin", "GTIN"),
@@ -69,8 +74,29 @@ class MedsyncStockSnapshot(models.Model):
     line_count = fields.Integer(compute="_compute_counts")
     difference_count = fields.Integer("Differences", compute="_compute_counts")
     unmapped_count = fields.Integer("Unmapped rows", compute="_compute_counts")
-    to_approve_count = fields.Integer("To approve", compute="_compute_counts")
-    difference_value = fields.Monetary("Value of differences", compute="_compute_counts")
+    to_approve_count = fields.Integer("To approve", compute="_compute_counts",
+                                      help="Corrections waiting for a first approval by an inventory controller.")
+    second_count = fields.Integer("Awaiting second approval", compute="_compute_counts",
+                                  help="Four-eyes corrections waiting for an inventory administrator.")
+    approved_count = fields.Integer("Approved to apply", compute="_compute_counts")
+    review_count = fields.Integer("Data to review", compute="_compute_counts",
+                                  help="Unit of measure errors and expiry mismatches: fixed at the source, "
+                                       "never corrected by an adjustment.")
+    applied_count = fields.Integer("Applied", compute="_compute_counts")
+    pending_row_count = fields.Integer("Rows being reconciled", compute="_compute_counts",
+                                       help="Rows a queued reconciliation has not reached yet.")
+    # the same lines as the Differences button and the Differences tab: every class but matched, timing, not counted
+    net_value = fields.Monetary("Net value of differences", compute="_compute_counts",
+                                help="Signed sum of the value at cost of the differences: more counted than Odoo "
+                                     "holds is positive, less is negative.")
+    difference_value = fields.Monetary("Absolute value of differences", compute="_compute_counts",
+                                       help="Sum of the value at cost of the differences, each counted positive "
+                                            "(an excess does not hide a shortage).")
+    difference_line_ids = fields.One2many("medsync.stock.recon.line", compute="_compute_difference_lines",
+                                          string="Differences (lines)")
+    progress = fields.Selection(PROGRESS, compute="_compute_progress", string="Progress",
+                                help="Where the snapshot really is: what still waits for whom.")
+    progress_text = fields.Char("Status", compute="_compute_progress")
 
     _sql_constraints = [
         ("hash_unique", "unique(company_id, content_hash)", "This file was already imported."),
@@ -104,25 +130,73 @@ class MedsyncStockSnapshot(models.Model):
                 [("snapshot_id", "in", self.ids)], ["snapshot_id", "diff_class", "state"], ["__count", "value:sum"]):
             d = lines[snap.id]
             d["lines"] += count
-            if cls not in ("matched", "timing", "not_counted"):
+            d[state] += count
+            if cls not in NOT_DIFFERENCES:
                 d["diff"] += count
-                d["value"] += abs(value)
-            if state in ("to_approve", "second"):
-                d["approve"] += count
+                d["net"] += value
+        # the absolute value is summed line by line (a group's sum would net an excess against a shortage)
+        if self.ids:
+            Line.flush_model(["snapshot_id", "diff_class", "value"])
+            for snap_id, total in self.env.execute_query(SQL(
+                    """SELECT snapshot_id, SUM(ABS(value)) FROM medsync_stock_recon_line
+                        WHERE snapshot_id = ANY(%s) AND diff_class <> ALL(%s) GROUP BY 1""",
+                    self.ids, list(NOT_DIFFERENCES))):
+                lines[snap_id]["abs"] = total or 0.0
         rows = defaultdict(lambda: defaultdict(int))
         for snap, status, count in Row._read_group([("snapshot_id", "in", self.ids)], ["snapshot_id", "status"],
                                                    ["__count"]):
             rows[snap.id]["all"] += count
+            rows[snap.id][status] += count
             if status.startswith("unknown"):
                 rows[snap.id]["unmapped"] += count
         for snap in self:
             d, r = lines[snap.id], rows[snap.id]
             snap.line_count = int(d["lines"])
             snap.difference_count = int(d["diff"])
-            snap.difference_value = d["value"]
-            snap.to_approve_count = int(d["approve"])
+            snap.net_value = d["net"]
+            snap.difference_value = d["abs"]
+            snap.to_approve_count = int(d["to_approve"])
+            snap.second_count = int(d["second"])
+            snap.approved_count = int(d["approved"])
+            snap.review_count = int(d["review"])
+            snap.applied_count = int(d["applied"])
             snap.row_count = r["all"]
             snap.unmapped_count = r["unmapped"]
+            snap.pending_row_count = r["new"]
+
+    def _compute_difference_lines(self):
+        Line = self.env["medsync.stock.recon.line"]
+        found = defaultdict(list)
+        for line in Line.search([("snapshot_id", "in", self.ids), ("diff_class", "not in", NOT_DIFFERENCES)]):
+            found[line.snapshot_id.id].append(line.id)
+        for snap in self:
+            snap.difference_line_ids = Line.browse(found[snap.id])
+
+    @api.depends("state", "line_ids.state")
+    def _compute_progress(self):
+        _ = self.env._
+        for snap in self:
+            parts = [(snap.to_approve_count, _("%s to approve")), (snap.second_count, _("%s awaiting second approval")),
+                     (snap.approved_count, _("%s approved to apply")), (snap.review_count, _("%s to review")),
+                     (snap.applied_count, _("%s applied"))]
+            text = ", ".join(label % n for n, label in parts if n)
+            if snap.state != "reconciled":
+                progress = snap.state
+            elif snap.pending_row_count:
+                progress = "reconciling"
+                text = _("%(n)s row(s) still being reconciled", n=snap.pending_row_count) + (text and f"; {text}")
+            elif snap.to_approve_count:
+                progress = "to_approve"
+            elif snap.second_count:
+                progress = "second"
+            elif snap.approved_count:
+                progress = "ready"
+            elif snap.review_count:
+                progress = "review"
+            else:
+                progress = "nothing"
+            snap.progress = progress
+            snap.progress_text = text or (_("Nothing to correct") if snap.state == "reconciled" else "")
 
     # ------------------------------------------------------------------ actions
 
@@ -187,12 +261,58 @@ class MedsyncStockSnapshot(models.Model):
         return len(location_ids)
 
     def action_approve_all(self):
-        """Approve every line this user may approve (first approval)."""
+        """Approve every line waiting for a first approval; say what was
+        approved and what now waits for a second approval (four eyes)."""
+        self._check_controller()
         todo = self.line_ids.filtered(lambda ln: ln.state == "to_approve")
         if not todo:
             raise UserError(self.env._("No correction waits for a first approval."))
         todo.action_approve()
-        return True
+        done = todo.filtered(lambda ln: ln.state == "approved")
+        second = todo - done
+        _ = self.env._
+        message = _("%(n)s correction(s) approved, net value %(value)s: ready to apply.", n=len(done),
+                    value=self._format_value(sum(done.mapped("value"))))
+        if second:
+            message += " " + _(
+                "%(n)s correction(s) above the four-eyes value (net %(value)s) now wait for a second approval by an "
+                "inventory administrator: %(lines)s.", n=len(second),
+                value=self._format_value(sum(second.mapped("value"))), lines=second._describe(limit=5))
+        return self._notify(_("Approved"), message, "warning" if second else "success")
+
+    def action_approve_second_all(self):
+        """Second approval (inventory administrator) of every four-eyes line of
+        the snapshot that another person approved first."""
+        if not self.env.user.has_group("stock.group_stock_manager"):
+            raise AccessError(self.env._("The second approval needs an inventory administrator."))
+        waiting = self.line_ids.filtered(lambda ln: ln.state == "second")
+        if not waiting:
+            raise UserError(self.env._("No correction waits for a second approval."))
+        mine = waiting.filtered(lambda ln: ln.approved_by_id == self.env.user)
+        todo = waiting - mine
+        _ = self.env._
+        if not todo:
+            raise UserError(_(
+                "Four eyes: you gave the first approval of the %s correction(s) waiting, so another inventory "
+                "administrator must give the second.", len(mine)))
+        todo.action_approve_second()
+        message = _("Second approval given to %(n)s correction(s), net value %(value)s: ready to apply. %(lines)s.",
+                    n=len(todo), value=self._format_value(sum(todo.mapped("value"))),
+                    lines=todo._describe(limit=5))
+        if mine:
+            message += " " + _("%s correction(s) you approved first still wait for another administrator.",
+                               len(mine))
+        return self._notify(_("Second approval"), message, "warning" if mine else "success")
+
+    def _format_value(self, amount):
+        currency = self.currency_id[:1] or self.env.company.currency_id
+        return currency.format(amount)
+
+    def _notify(self, title, message, kind="success"):
+        """A notification, then the screen reloaded (buttons, counts and lines change)."""
+        return {"type": "ir.actions.client", "tag": "display_notification",
+                "params": {"title": title, "message": message, "type": kind, "sticky": kind != "success",
+                           "next": {"type": "ir.actions.client", "tag": "soft_reload"}}}
 
     def action_apply(self):
         """Apply the approved corrections through Odoo's inventory adjustment."""
@@ -262,22 +382,30 @@ class MedsyncStockReconLine(models.Model):
     company_id = fields.Many2one("res.company", required=True, index=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     location_id = fields.Many2one("stock.location", required=True, index=True, readonly=True)
+    location_name = fields.Char("Location name", related="location_id.name",
+                                help="The location's own name; its full path is on the line.")
     product_id = fields.Many2one("product.product", required=True, index=True, readonly=True)
     categ_id = fields.Many2one(related="product_id.categ_id", store=True, string="Category")
     uom_id = fields.Many2one(related="product_id.uom_id", string="Unit")
-    lot_id = fields.Many2one("stock.lot", readonly=True, index="btree_not_null")
+    lot_id = fields.Many2one("stock.lot", "Odoo lot", readonly=True, index="btree_not_null")
     lot_name = fields.Char("Unknown lot", readonly=True, help="A lot the snapshot names that Odoo does not know.")
     expiry = fields.Date("Expiry (Odoo)", readonly=True)
     ext_expiry = fields.Date("Expiry (external)", readonly=True)
-    ext_qty = fields.Float("External", readonly=True, digits="Product Unit of Measure")
-    odoo_qty = fields.Float("Odoo at count time", readonly=True, digits="Product Unit of Measure")
-    quant_qty = fields.Float("On hand now", readonly=True, digits="Product Unit of Measure")
-    history_qty = fields.Float("Move history now", readonly=True, digits="Product Unit of Measure")
-    moves_after = fields.Float("Moves since the count", readonly=True, digits="Product Unit of Measure")
-    diff = fields.Float("Difference", readonly=True, digits="Product Unit of Measure")
-    value = fields.Monetary("Value", readonly=True)
-    factor = fields.Float("Pack factor", readonly=True)
-    drift = fields.Float("Integrity drift", readonly=True, digits="Product Unit of Measure",
+    # quantities are of different products and units: never summed across lines (aggregator=None keeps them out
+    # of list group rows and footers); the value at cost is what adds up
+    ext_qty = fields.Float("Counted", readonly=True, digits="Product Unit of Measure", aggregator=None,
+                           help="What the external count found, in the product's unit.")
+    odoo_qty = fields.Float("Odoo at count time", readonly=True, digits="Product Unit of Measure", aggregator=None,
+                            help="Odoo's balance at the count time: on hand now minus the moves done since.")
+    quant_qty = fields.Float("On hand now", readonly=True, digits="Product Unit of Measure", aggregator=None)
+    history_qty = fields.Float("Move history now", readonly=True, digits="Product Unit of Measure", aggregator=None)
+    moves_after = fields.Float("Moves since the count", readonly=True, digits="Product Unit of Measure",
+                               aggregator=None)
+    diff = fields.Float("Difference", readonly=True, digits="Product Unit of Measure", aggregator=None,
+                        help="Counted minus Odoo at count time, in the product's unit.")
+    value = fields.Monetary("Value", readonly=True, help="The difference at cost: positive when more was counted.")
+    factor = fields.Float("Pack factor", readonly=True, aggregator=None)
+    drift = fields.Float("Integrity drift", readonly=True, digits="Product Unit of Measure", aggregator=None,
                          help="On hand minus the move history: not zero means the quant is corrupt.")
     in_snapshot = fields.Boolean(readonly=True)
     negative = fields.Boolean("Negative quant", readonly=True)
@@ -289,6 +417,7 @@ class MedsyncStockReconLine(models.Model):
     approved_by_id = fields.Many2one("res.users", "Approved by", readonly=True)
     approved_date = fields.Datetime("Approved on", readonly=True)
     approved_diff = fields.Float("Approved difference", readonly=True, digits="Product Unit of Measure",
+                                 aggregator=None,
                                  help="The correction the first approver saw; a second approval and the "
                                       "application hold only while the difference is still this one.")
     second_approved_by_id = fields.Many2one("res.users", "Second approval by", readonly=True)
@@ -296,31 +425,92 @@ class MedsyncStockReconLine(models.Model):
     # indexed: deleting a stock move looks here for the lines that point at it
     applied_move_id = fields.Many2one("stock.move", "Inventory move", readonly=True, index="btree_not_null")
     explanation = fields.Char(compute="_compute_explanation")
+    lot_label = fields.Char("Lot", compute="_compute_lot_label", search="_search_lot_label",
+                            help="The lot Odoo knows, or the lot the count names that Odoo does not know (new).")
 
-    @api.depends("diff_class", "ext_qty", "odoo_qty", "diff", "factor", "moves_after", "ext_expiry", "expiry")
+    @api.depends("lot_id.name", "lot_name")
+    def _compute_lot_label(self):
+        for ln in self:
+            ln.lot_label = ln._lot_text()
+
+    def _search_lot_label(self, operator, value):
+        if operator in ("=", "!=") and not value:
+            empty = ["&", ("lot_id", "=", False), ("lot_name", "in", (False, ""))]
+            return empty if operator == "=" else ["!", *empty]
+        positive = operator not in ("!=", "not ilike", "not like", "not in")
+        op = {"!=": "=", "not ilike": "ilike", "not like": "like", "not in": "in"}.get(operator, operator)
+        domain = ["|", ("lot_id.name", op, value), ("lot_name", op, value)]
+        return domain if positive else ["!", *domain]
+
+    def _lot_text(self):
+        """The line's lot as a person reads it: Odoo's lot, or the counted one
+        Odoo does not know yet."""
+        self.ensure_one()
+        if self.lot_id:
+            return self.lot_id.name
+        if self.lot_name:
+            return self.env._("%s (new)", self.lot_name)
+        return ""
+
+    @staticmethod
+    def _qty(value):
+        """A quantity written shortly: 12, 0.5, 1e+12."""
+        return f"{value:.12g}"
+
+    def _swapped_lots(self):
+        """For lot-swap lines: (location, product) -> the lines of that place
+        and product whose lot differs, in one search for all of them."""
+        swaps = self.filtered(lambda ln: ln.diff_class == "lot_swap")
+        if not swaps:
+            return {}
+        siblings = self.search([("snapshot_id", "in", swaps.snapshot_id.ids),
+                                ("location_id", "in", swaps.location_id.ids),
+                                ("product_id", "in", swaps.product_id.ids), ("diff", "!=", 0)])
+        out = defaultdict(lambda: self.browse())
+        for ln in siblings:
+            out[(ln.snapshot_id.id, ln.location_id.id, ln.product_id.id)] |= ln
+        return out
+
+    @api.depends("diff_class", "ext_qty", "odoo_qty", "diff", "factor", "moves_after", "ext_expiry", "expiry",
+                 "lot_id", "lot_name")
     def _compute_explanation(self):
         _ = self.env._
+        q = self._qty
+        swapped = self._swapped_lots()
         for ln in self:
             unit = ln.uom_id.name or ""
-            base = _("external %(ext)s %(unit)s, Odoo %(odoo)s at count time", ext=ln.ext_qty, odoo=ln.odoo_qty,
+            base = _("counted %(ext)s %(unit)s, Odoo %(odoo)s at count time", ext=q(ln.ext_qty), odoo=q(ln.odoo_qty),
                      unit=unit)
             text = {
                 "matched": _("Counts agree: %s.", base),
                 "expiry_mismatch": _("Counts agree but the external expiry %(ext)s differs from the lot's %(odoo)s.",
                                      ext=ln.ext_expiry, odoo=ln.expiry),
-                "lot_swap": _("The product's total agrees; its lots do not (%s).", base),
                 "uom_error": _("%(base)s: one is %(f)s times the other, a pack counted as units (or the reverse).",
-                               base=base, f=ln.factor),
+                               base=base, f=q(ln.factor)),
                 "timing": _("%(base)s: the %(d)s difference equals moves within an hour of the count.", base=base,
-                            d=ln.diff),
+                            d=q(ln.diff)),
                 "missing_in_odoo": _("Found externally, none in Odoo: %s.", base),
-                "missing_external": _("Not in the full snapshot, %(odoo)s %(unit)s in Odoo.", odoo=ln.odoo_qty,
+                "missing_external": _("Not in the full snapshot, %(odoo)s %(unit)s in Odoo.", odoo=q(ln.odoo_qty),
                                       unit=unit),
                 "over": _("More counted than Odoo holds: %s.", base),
                 "under": _("Less counted than Odoo holds: %s.", base),
                 "not_counted": _("Not part of this count."),
             }
-            ln.explanation = text.get(ln.diff_class, "")
+            if ln.diff_class == "lot_swap":
+                lots = swapped.get((ln.snapshot_id.id, ln.location_id.id, ln.product_id.id)) or ln
+                detail = "; ".join(
+                    _("lot %(lot)s counted %(ext)s %(unit)s, Odoo %(odoo)s", lot=o._lot_text() or _("(none)"),
+                      ext=q(o.ext_qty), odoo=q(o.odoo_qty), unit=unit) for o in lots.sorted(lambda o: o._lot_text()))
+                text["lot_swap"] = _("The product's total here agrees; its lots do not: %s.", detail)
+            ln.explanation = text.get(ln.diff_class) or ""
+
+    def _describe(self, limit=50):
+        """The lines as a person reads them, for notes and notifications."""
+        text = "; ".join(
+            f"{ln.product_id.display_name} @ {ln.location_id.display_name}"
+            f"{' lot ' + ln._lot_text() if ln._lot_text() else ''}: {ln.diff:+.12g} {ln.uom_id.name or ''} "
+            f"({ln.currency_id.format(ln.value) if ln.currency_id else f'{ln.value:.2f}'})" for ln in self[:limit])
+        return text + (f" (+{len(self) - limit} more)" if len(self) > limit else "")
 
     # ------------------------------------------------------------------ approvals
 
@@ -378,12 +568,7 @@ class MedsyncStockReconLine(models.Model):
         """One note per snapshot naming the lines an action decided on."""
         for snap in self.snapshot_id:
             lines = self.filtered(lambda ln, s=snap: ln.snapshot_id == s)
-            detail = "; ".join(
-                f"{ln.product_id.display_name} @ {ln.location_id.display_name}"
-                f"{' lot ' + (ln.lot_id.name or ln.lot_name) if (ln.lot_id or ln.lot_name) else ''}: "
-                f"{ln.diff:+g} ({ln.value:.2f})" for ln in lines[:50])
-            extra = f" (+{len(lines) - 50} more)" if len(lines) > 50 else ""
-            snap._message_log(body=f"{what}: {len(lines)} correction(s). {more} {detail}{extra}".replace("  ", " "))
+            snap._message_log(body=f"{what}: {len(lines)} correction(s). {more} {lines._describe()}".replace("  ", " "))
 
     def _apply(self):
         """The approved differences become inventory adjustments: the quant of

@@ -112,8 +112,10 @@ class TestReconcile(MedsyncCase):
             ("location,qty\nCAB-OR-1,3\n", "Missing column"),
             ("location,product,qty,expiry\nCAB-OR-1,T-GLV,3,31/12/2027\n", "not a date"),
             ("location,product,qty\nCAB-OR-1,T-GLV,-2\n", "negative"),
-            ("location,product,qty,kind\nCAB-OR-1,09506000134353,1,gtin\n", "Row 2: GTIN .* check digit"),
-            ("location,product,qty,kind\nCAB-OR-1,T-GLV,1,ref\nCAB-OR-1,+A99912345X,1,hibc\n", "Row 3: .*check"),
+            ("location,product,qty,kind\nCAB-OR-1,09506000134353,1,gtin\n",
+             "Row 2, column product: GTIN .* check digit"),
+            ("location,product,qty,kind\nCAB-OR-1,T-GLV,1,ref\nCAB-OR-1,+A99912345X,1,hibc\n",
+             "Row 3, column product: .*check"),
         ]:
             with self.subTest(bad=bad), self.assertRaisesRegex(UserError, message):
                 self.import_csv(bad)
@@ -268,3 +270,138 @@ class TestReconcile(MedsyncCase):
         risk = self.env["medsync.expiry.risk"].search([("lot_id", "=", self.lot_b.id)])
         self.assertEqual((risk.bucket, risk.quantity, risk.value), ("expired", 1, 900))
         self.assertEqual(self.env["medsync.expiry.risk"].search([("lot_id", "=", self.lot_a.id)]).bucket, "later")
+
+    # ------------------------------------------------------------------ what the user sees
+
+    def test_bad_file_lists_every_bad_row_with_spreadsheet_numbers(self):
+        Snap = self.env["medsync.stock.snapshot"]
+        before = Snap.search_count([])
+        bad = ("location,product,kind,lot,qty,expiry\n"      # row 1: the header
+               "CAB-OR-1,T-GLV,ref,,lots,\n"                  # row 2: not a number
+               "\n"                                           # row 3: blank, still counted
+               "CAB-OR-1,09506000134353,gtin,,1,\n"           # row 4: the engine's GTIN check
+               "CAB-OR-1,T-GAU,ref,,1e308,\n"                 # row 5: far too large
+               "CAB-OR-1,T-SAL,ref,,2,31/12/2027\n"           # row 6: not a date
+               "CAB-OR-1,T-GLV,ref,,3,\n"                     # row 7: fine
+               ",T-GLV,ref,,1,\n"                             # row 8: no location
+               "CAB-OR-1,+A99912345X,hibc,,1,\n"              # row 9: the engine's HIBC check
+               "CAB-OR-1,T-STN,bogus,,-1,\n")                 # row 10: two problems
+        with self.assertRaises(UserError) as caught:
+            self.import_csv(bad)
+        message = str(caught.exception)
+        lines = message.splitlines()
+        self.assertIn("nothing was saved", lines[0])
+        self.assertIn("8 problem(s) in 7 row(s)", lines[0])
+        self.assertEqual(lines[1:], [
+            "Row 2, column qty: quantity 'lots' is not a number.",
+            "Row 4, column product: GTIN 09506000134353 has a wrong check digit.",
+            "Row 5, column qty: quantity 1e+308 is too large (at most 1,000,000,000).",
+            "Row 6, column expiry: expiry '31/12/2027' is not a date (YYYY-MM-DD).",
+            "Row 8, column location: the location is missing.",
+            lines[6],
+            "Row 10, column qty: a counted quantity cannot be negative (-1).",
+            "Row 10, column kind: code kind 'bogus' is not one of ref, vendor, gtin, gs1, hibc.",
+        ])
+        self.assertRegex(lines[6], r"^Row 9, column product: .*check character")
+        self.assertLess(max(len(line) for line in lines), 200)  # 1e308 is not written with its 309 digits
+        self.assertEqual(Snap.search_count([]), before)
+        self.assertFalse(self.env["medsync.stock.snapshot.row"].search([("product_code", "=", "T-GLV")]))
+
+    def test_bad_file_lists_at_most_the_limit(self):
+        from odoo.addons.medsync.wizards.medsync_snapshot_import import MAX_PROBLEMS
+
+        text = "location,product,qty\n" + "".join(f"CAB-OR-1,T-GLV,x{i}\n" for i in range(MAX_PROBLEMS + 20))
+        with self.assertRaises(UserError) as caught:
+            self.import_csv(text)
+        lines = str(caught.exception).splitlines()
+        self.assertEqual(len(lines), MAX_PROBLEMS + 1)
+        self.assertIn(f"first {MAX_PROBLEMS} problems", lines[0])
+        self.assertTrue(lines[1].startswith("Row 2, column qty"))
+
+    def test_raw_rows_keep_the_file_row_numbers(self):
+        snap = self.import_csv("location,product,qty\nCAB-OR-1,T-GLV,100\n\nCAB-OR-1,T-GAU,24\n")
+        self.assertEqual(snap.row_ids.mapped("sequence"), [2, 4])
+
+    def test_lot_swap_is_explained_by_its_lots_and_totals_say_what_they_sum(self):
+        snap = self.import_csv("location,product,lot,qty\nCAB-OR-1,T-STN,ST-A,1\nCAB-OR-1,T-STN,ST-B,3\n",
+                               scope="partial")
+        a, b = self.line(snap, self.stent, self.lot_a), self.line(snap, self.stent, self.lot_b)
+        self.assertEqual((a.diff_class, b.diff_class), ("lot_swap", "lot_swap"))
+        for ln in a | b:
+            self.assertIn("lot ST-A counted 1 Units, Odoo 3", ln.explanation)
+            self.assertIn("lot ST-B counted 3 Units, Odoo 1", ln.explanation)
+        # -2 × 900 and +2 × 900: the net value is 0, the absolute value 3,600, over the same lines as the tab
+        self.assertAlmostEqual(snap.net_value, 0.0)
+        self.assertAlmostEqual(snap.difference_value, 3600.0)
+        self.assertEqual(snap.difference_line_ids, a | b)
+        self.assertEqual(snap._fields["net_value"].string, "Net value of differences")
+        self.assertEqual(snap._fields["difference_value"].string, "Absolute value of differences")
+        # quantities of different products are never summed in a list; values are
+        attrs = self.env["medsync.stock.recon.line"].fields_get(["diff", "ext_qty", "odoo_qty", "value"],
+                                                                 ["aggregator"])
+        self.assertEqual([attrs[f].get("aggregator") for f in ("diff", "ext_qty", "odoo_qty", "value")],
+                         [None, None, None, "sum"])
+        arch = self.env["medsync.stock.recon.line"].get_view(
+            self.env.ref("medsync.medsync_recon_line_view_list").id, "list")["arch"]
+        self.assertIn('sum="Net value"', arch)
+        self.assertNotIn('sum="Difference"', arch)
+
+    def test_lot_from_a_gs1_string_is_shown_known_or_not(self):
+        self.stent.barcode = "5012345000114"
+        snap = self.import_csv("location,product,kind,lot,qty\n"
+                               "CAB-OR-1,(01)05012345000114(17)281130(10)ST-NEW7,gs1,,1\n"
+                               "CAB-OR-1,(01)05012345000114(10)ST-A,gs1,,3\n", scope="partial")
+        new = snap.line_ids.filtered(lambda ln: ln.lot_name == "ST-NEW7")
+        self.assertEqual(new.lot_label, "ST-NEW7 (new)")
+        self.assertEqual(self.line(snap, self.stent, self.lot_a).lot_label, "ST-A")
+        Line = self.env["medsync.stock.recon.line"]
+        self.assertEqual(Line.search([("snapshot_id", "=", snap.id), ("lot_label", "ilike", "new7")]), new)
+        self.assertIn("ST-A", Line.search([("snapshot_id", "=", snap.id), ("lot_label", "=", "ST-A")]).lot_label)
+
+    def test_progress_approve_all_and_second_approval_button(self):
+        snap = self.import_csv("location,product,lot,qty\nCAB-OR-1,T-GLV,,90\nCAB-OR-1,T-GAU,,23\n"
+                               "CAB-OR-1,T-STN,ST-A,2\nCAB-OR-1,T-STN,ST-B,1\nCAB-OR-1,T-SAL,,6\n")
+        self.assertEqual(snap.state, "reconciled")
+        self.assertEqual((snap.progress, snap.progress_text), ("to_approve", "2 to approve, 1 approved to apply"))
+        action = snap.with_user(self.users["inventory"]).action_approve_all()
+        self.assertEqual((action["type"], action["tag"]), ("ir.actions.client", "display_notification"))
+        params = action["params"]
+        self.assertEqual(params["next"]["tag"], "soft_reload")
+        self.assertEqual(params["type"], "warning")
+        self.assertIn("1 correction(s) approved", params["message"])
+        self.assertIn("1 correction(s) above the four-eyes value", params["message"])
+        self.assertIn("Test stent", params["message"])
+        self.assertIn("ST-A", params["message"])
+        snap.invalidate_recordset()
+        self.assertEqual((snap.progress, snap.progress_text),
+                         ("second", "1 awaiting second approval, 2 approved to apply"))
+        self.assertEqual(snap.second_count, 1)
+        # the button is in the form of inventory administrators only, and the action checks the group again
+        Snap = self.env["medsync.stock.snapshot"]
+        self.assertIn("action_approve_second_all", Snap.with_user(self.manager).get_views([(False, "form")])[
+            "views"]["form"]["arch"])
+        self.assertNotIn("action_approve_second_all", Snap.with_user(self.users["inventory"]).get_views(
+            [(False, "form")])["views"]["form"]["arch"])
+        with self.assertRaises(AccessError):
+            snap.with_user(self.users["inventory"]).action_approve_second_all()
+        action = snap.with_user(self.manager).action_approve_second_all()
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertIn("Second approval given to 1 correction(s)", action["params"]["message"])
+        stent = self.line(snap, self.stent, self.lot_a)
+        self.assertEqual((stent.state, stent.second_approved_by_id), ("approved", self.manager))
+        snap.invalidate_recordset()
+        self.assertEqual((snap.progress, snap.progress_text), ("ready", "3 approved to apply"))
+        with self.assertRaisesRegex(UserError, "No correction waits for a second approval"):
+            snap.with_user(self.manager).action_approve_second_all()
+        snap.with_user(self.users["inventory"]).action_apply()
+        self.assertEqual((snap.state, snap.progress), ("done", "done"))
+        # chatter notes, never message_post: the notes name the lines
+        notes = snap.message_ids.mapped("body")
+        self.assertTrue(any("Second approval by" in str(b) and "Test stent" in str(b) for b in notes))
+
+    def test_second_approval_by_the_first_approver_is_refused_with_a_reason(self):
+        snap = self.import_csv("location,product,lot,qty\nCAB-OR-1,T-STN,ST-A,2\nCAB-OR-1,T-STN,ST-B,1\n",
+                               scope="partial")
+        snap.with_user(self.manager).action_approve_all()
+        with self.assertRaisesRegex(UserError, "another inventory administrator"):
+            snap.with_user(self.manager).action_approve_second_all()

@@ -3,8 +3,10 @@
 Columns (header row, any order, case-insensitive): ``location``,
 ``product``, ``qty`` (required); ``kind`` (ref, vendor, gtin, gs1, hibc),
 ``lot``, ``expiry`` (YYYY-MM-DD), ``unit`` (optional). A file is checked
-whole before anything is written: a malformed one is refused with the row
-and the reason, and the same file twice is refused by its content hash.
+whole before anything is written: a malformed one is refused with every bad
+row (up to ``MAX_PROBLEMS``), each numbered as a spreadsheet shows it (the
+header is row 1, the first data row row 2) with its column and the problem,
+and nothing is saved. The same file twice is refused by its content hash.
 """
 
 import base64
@@ -29,6 +31,21 @@ ALIASES = {
 }
 REQUIRED = ("location_code", "product_code", "qty")
 KINDS = {"ref", "vendor", "gtin", "gs1", "hibc", ""}
+MAX_PROBLEMS = 100  # problems listed in one message; a file with more is refused all the same
+MAX_QTY = 1e9  # a counted quantity above this is a typo or a bar code in the wrong column
+# the engine's snapshot fields -> the wizard's column names
+ENGINE_FIELDS = {"snapshot.location_code": "location_code", "snapshot.product_code": "product_code",
+                 "snapshot.code_kind": "code_kind", "snapshot.lot": "lot", "snapshot.expiry": "expiry",
+                 "snapshot.qty": "qty", "snapshot.unit": "unit"}
+
+
+def _short(value, limit=40):
+    """A cell as the user typed it, shortened: numbers in their short form
+    (1e+308, not 309 digits), text cut at ``limit`` characters."""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    text = str(value).strip()
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 class MedsyncSnapshotImport(models.TransientModel):
@@ -47,10 +64,13 @@ class MedsyncSnapshotImport(models.TransientModel):
         self.ensure_one()
         raw = base64.b64decode(self.file or b"")
         rows = self._parse(raw, self.file_name or "")
-        snapshot = self.env["medsync.stock.snapshot"]._medsync_import(
-            source=self.source, as_of=self.as_of, scope=self.scope, rows=rows, content=raw, file_name=self.file_name)
-        if self.reconcile_now:
-            snapshot.action_reconcile()
+        # all or nothing, even for a caller that catches the error and goes on in the same transaction
+        with self.env.cr.savepoint():
+            snapshot = self.env["medsync.stock.snapshot"]._medsync_import(
+                source=self.source, as_of=self.as_of, scope=self.scope, rows=rows, content=raw,
+                file_name=self.file_name)
+            if self.reconcile_now:
+                snapshot.action_reconcile()
         return {"type": "ir.actions.act_window", "res_model": "medsync.stock.snapshot", "res_id": snapshot.id,
                 "view_mode": "form", "target": "current"}
 
@@ -71,76 +91,148 @@ class MedsyncSnapshotImport(models.TransientModel):
             except csv.Error:
                 dialect = csv.excel
             table = list(csv.reader(io.StringIO(text), dialect))
-        table = [r for r in table if any((c or "").strip() if isinstance(c, str) else c is not None for c in r)]
-        if len(table) < 2:
+        # row numbers as a spreadsheet shows them: blank rows are skipped but still counted
+        numbered = [(n, r) for n, r in enumerate(table, start=1)
+                    if any((c or "").strip() if isinstance(c, str) else c is not None for c in r)]
+        if len(numbered) < 2:
             raise UserError(_("The file has no data rows (a header row and at least one row are needed)."))
-        header = [str(h or "").strip().lower().replace(" ", "_") for h in table[0]]
-        cols = {}
+        (header_row, head), data = numbered[0], numbered[1:]
+        header = [str(h or "").strip().lower().replace(" ", "_") for h in head]
+        cols, names = {}, {}
         for i, h in enumerate(header):
+            if not h and all(i >= len(r) or r[i] in (None, "") for _n, r in data):
+                continue  # an empty trailing column (a spreadsheet's stray separator)
             if h not in ALIASES:
-                raise UserError(_("Unknown column %(col)r. Known columns: %(known)s.", col=table[0][i],
-                                  known=", ".join(sorted(set(ALIASES)))))
+                raise UserError(_("Unknown column %(col)r in the header (row %(row)s). Known columns: %(known)s.",
+                                  col=str(head[i] or ""), row=header_row, known=", ".join(sorted(set(ALIASES)))))
             cols[ALIASES[h]] = i
+            names[ALIASES[h]] = str(head[i]).strip()
         missing = [c for c in REQUIRED if c not in cols]
         if missing:
             raise UserError(_("Missing column(s): %s.", ", ".join(missing)))
-        out = []
-        for n, r in enumerate(table[1:], start=2):
-            def cell(name, r=r):
-                i = cols.get(name)
-                return r[i] if i is not None and i < len(r) else None
-
-            def text(name):
-                v = cell(name)
-                return "" if v is None else str(v).strip()
-
-            qty = cell("qty")
-            try:
-                qty = float(str(qty).strip().replace(",", ".")) if not isinstance(qty, (int, float)) else float(qty)
-            except ValueError as exc:
-                raise UserError(_("Row %(row)s: quantity %(qty)r is not a number.", row=n, qty=qty)) from exc
-            if qty != qty or qty in (float("inf"), float("-inf")):
-                raise UserError(_("Row %(row)s: quantity %(qty)r is not a number.", row=n, qty=qty))
-            if qty < 0:
-                raise UserError(_("Row %(row)s: a counted quantity cannot be negative (%(qty)s).", row=n, qty=qty))
-            expiry = cell("expiry")
-            if isinstance(expiry, dt.datetime):
-                expiry = expiry.date()
-            elif expiry not in (None, ""):
-                try:
-                    expiry = dt.date.fromisoformat(str(expiry).strip()[:10])
-                except ValueError as exc:
-                    raise UserError(_("Row %(row)s: expiry %(e)r is not a date (YYYY-MM-DD).", row=n,
-                                      e=expiry)) from exc
-            else:
-                expiry = None
-            kind = text("code_kind").lower()
-            if kind not in KINDS:
-                raise UserError(_("Row %(row)s: code kind %(k)r is not one of ref, vendor, gtin, gs1, hibc.", row=n,
-                                  k=kind))
-            if not text("location_code") or not text("product_code"):
-                raise UserError(_("Row %s: location and product are required.", n))
-            out.append({"location_code": text("location_code"), "product_code": text("product_code"),
-                        "code_kind": kind or "ref", "lot": text("lot"), "expiry": expiry, "qty": qty,
-                        "unit": text("unit")})
-        self._check_codes(out)
+        problems, out = [], []
+        for n, r in data:
+            row, bad = self._parse_row(r, cols)
+            problems += [(n, names.get(col, col), msg) for col, msg in bad]
+            if not bad:
+                row["row"] = n
+                out.append(row)
+        # the engine's code checks on the rows Python found sound, so each problem is reported once
+        room = MAX_PROBLEMS - len(problems)
+        if room > 0 and out:
+            problems += self._code_problems(out, [r["row"] for r in out], names, limit=room)
+        if problems:
+            raise UserError(self._problems_message(problems))
         return out
 
     @api.model
-    def _check_codes(self, rows):
-        """Bar codes and GTINs checked by the engine, in one call for the whole
-        file (it parses them before it maps anything), before anything is saved."""
+    def _parse_row(self, r, cols):
+        """One data row: (values, [(column, problem), ...])."""
+        _ = self.env._
+        bad = []
+
+        def cell(name):
+            i = cols.get(name)
+            return r[i] if i is not None and i < len(r) else None
+
+        def text(name):
+            v = cell(name)
+            return "" if v is None else str(v).strip()
+
+        raw_qty = cell("qty")
+        qty = None
+        if raw_qty is None or (isinstance(raw_qty, str) and not raw_qty.strip()):
+            bad.append(("qty", _("the quantity is missing")))
+        else:
+            try:
+                qty = float(raw_qty) if isinstance(raw_qty, (int, float)) else float(
+                    str(raw_qty).strip().replace(",", "."))
+            except (ValueError, OverflowError):
+                bad.append(("qty", _("quantity %s is not a number", _short(raw_qty))))
+            else:
+                if qty != qty or qty in (float("inf"), float("-inf")):
+                    bad.append(("qty", _("quantity %s is not a number", _short(raw_qty))))
+                elif qty < 0:
+                    bad.append(("qty", _("a counted quantity cannot be negative (%s)", _short(qty))))
+                elif qty > MAX_QTY:
+                    bad.append(("qty", _("quantity %(qty)s is too large (at most %(max)s)", qty=_short(qty),
+                                         max=f"{MAX_QTY:,.0f}")))
+        expiry = cell("expiry")
+        if isinstance(expiry, dt.datetime):
+            expiry = expiry.date()
+        elif isinstance(expiry, dt.date):
+            pass
+        elif expiry not in (None, "") and str(expiry).strip():
+            try:
+                expiry = dt.date.fromisoformat(str(expiry).strip()[:10])
+            except ValueError:
+                bad.append(("expiry", _("expiry %s is not a date (YYYY-MM-DD)", _short(expiry))))
+        else:
+            expiry = None
+        kind = text("code_kind").lower()
+        if kind not in KINDS:
+            bad.append(("code_kind", _("code kind %s is not one of ref, vendor, gtin, gs1, hibc", _short(kind))))
+        if not text("location_code"):
+            bad.append(("location_code", _("the location is missing")))
+        if not text("product_code"):
+            bad.append(("product_code", _("the product is missing")))
+        return {"location_code": text("location_code"), "product_code": text("product_code"),
+                "code_kind": kind or "ref", "lot": text("lot"), "expiry": expiry, "qty": qty,
+                "unit": text("unit")}, bad
+
+    @api.model
+    def _problems_message(self, problems):
+        _ = self.env._
+        problems = sorted(problems, key=lambda p: p[0])
+        rows = len({p[0] for p in problems})
+        listed = problems[:MAX_PROBLEMS]
+        lines = [_("Row %(row)s, column %(col)s: %(msg)s.", row=n, col=col, msg=msg) for n, col, msg in listed]
+        head = _("The file was not imported (nothing was saved): %(n)s problem(s) in %(rows)s row(s). Rows are "
+                 "numbered as a spreadsheet shows them, the header being row 1.", n=len(problems), rows=rows)
+        if len(problems) >= MAX_PROBLEMS:
+            head += " " + _("Only the first %s problems are listed; fix them and import again.", MAX_PROBLEMS)
+        return "\n".join([head, *lines])
+
+    @api.model
+    def _check_codes(self, rows, row_numbers=None):
+        """Bar codes and GTINs checked by the engine for the whole file before
+        anything is saved; every bad code (up to MAX_PROBLEMS) in one UserError.
+        ``row_numbers``: the rows' numbers in the file (else 2, 3, ...)."""
+        numbers = row_numbers or [r.get("row") or i + 2 for i, r in enumerate(rows)]
+        problems = self._code_problems(rows, numbers, {}, limit=MAX_PROBLEMS)
+        if problems:
+            raise UserError(self._problems_message(problems))
+
+    @api.model
+    def _code_problems(self, rows, numbers, names, limit=MAX_PROBLEMS):
+        """[(row number, column, problem)] found by the engine, which parses
+        every code before it maps anything and stops at the first bad one: it
+        is called again after each bad row (one call per problem, the batch
+        still crossing the boundary whole). ``names``: the file's column names."""
         mc = engine.core(self.env)
-        cols = {"location_code": [r["location_code"] for r in rows],
-                "product_code": [r["product_code"] for r in rows],
-                "code_kind": [r["code_kind"] for r in rows], "lot": [r["lot"] for r in rows],
-                "qty": [r["qty"] for r in rows]}
-        try:
-            mc.reconcile_stock(cols, {"location_id": []}, {"code": [], "product_id": []}, {"product_id": []},
-                               as_of=int(dt.datetime.now().timestamp()))
-        except mc.InputError as exc:
-            detail = str(exc).split(": ", 1)[-1]
-            raise UserError(self.env._("Row %(row)s: %(msg)s", row=(exc.row or 0) + 2, msg=detail)) from exc
+        problems = []
+        start = 0
+        while start < len(rows) and len(problems) < limit:
+            part = rows[start:]
+            cols = {"location_code": [r["location_code"] for r in part],
+                    "product_code": [r["product_code"] for r in part],
+                    "code_kind": [r["code_kind"] for r in part], "lot": [r["lot"] for r in part],
+                    "expiry": [r.get("expiry") for r in part], "qty": [r["qty"] for r in part]}
+            try:
+                mc.reconcile_stock(cols, {"location_id": []}, {"code": [], "product_id": []}, {"product_id": []},
+                                   as_of=int(dt.datetime.now().timestamp()))
+                break
+            except mc.InputError as exc:
+                detail = str(exc).split(": ", 1)[-1]
+                col = ENGINE_FIELDS.get(exc.field, exc.field or "")
+                col = names.get(col, col.removesuffix("_code") if col else "")
+                if exc.row is None or not 0 <= exc.row < len(part):
+                    problems.append((numbers[start], col, detail))
+                    break
+                i = start + exc.row
+                problems.append((numbers[i], col, detail))
+                start = i + 1
+        return problems
 
     @api.model
     def _read_xlsx(self, raw):
@@ -179,7 +271,8 @@ class MedsyncStockSnapshotImport(models.Model):
         now = fields.Datetime.now()
         values = {n: [r[n] if t == "float8" else (r[n] or None) for r in rows] for n, t in zip(names, types,
                                                                                                strict=True)}
-        values["sequence"] = list(range(1, len(rows) + 1))
+        # the file's own row numbers when the rows come from a file (the errors use them too)
+        values["sequence"] = [r.get("row") or n for n, r in enumerate(rows, start=1)]
         bulk.insert(self.env.cr, "medsync_stock_snapshot_row",
                     [*zip(names, types, strict=True), ("sequence", "int")], values,
                     constants=[("snapshot_id", snapshot.id), ("company_id", company.id), ("status", "new"),
