@@ -23,6 +23,7 @@ scheduled actions and the integration API.
         "data/medsync_stock_data.xml",
         "data/medsync_dedupe_data.xml",
         "data/medsync_hub_data.xml",
+        "data/medsync_kpi_data.xml",
         "wizards/medsync_exception_close_views.xml",
         "views/medsync_run_views.xml",
         "views/medsync_exception_views.xml",
@@ -34,6 +35,7 @@ scheduled actions and the integration API.
         "views/medsync_stock_views.xml",
         "views/medsync_dedupe_views.xml",
         "views/medsync_hub_views.xml",
+        "views/medsync_dashboard_views.xml",
     ],
     "demo": [
         "demo/medsync_users_demo.xml",
@@ -43,6 +45,11 @@ scheduled actions and the integration API.
         "demo/medsync_dedupe_demo.xml",
         "demo/medsync_hub_demo.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "medsync/static/src/dashboard/*",
+        ],
+    },
     "application": True,
     "installable": True,
 }

@@ -30,3 +30,4 @@ from . import purchase_order
 from . import account_move_line
 from . import account_payment
 from . import medsync_rate_limit
+from . import medsync_kpi_fact

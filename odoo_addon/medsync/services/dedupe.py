@@ -172,6 +172,7 @@ def run_dedupe(env, company, trigger="button", changed_only=False):
             n = Dup._sync_pairs(company, cols, out, run.run)
             n_sig = _raise_signals(env, company, out, run.run) + _dormant_bank_changes(env, company, run.run)
         run.count(input=len(cols["id"]), output=n, exceptions=n_sig)
+    env["medsync.kpi.fact"]._refresh_after("dedupe", company)
     return run.run
 
 

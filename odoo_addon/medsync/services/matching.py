@@ -69,6 +69,7 @@ def match_moves(bills, trigger="button", run_parent=None):
                 batch, size = [], 0
         if batch:
             _match_chunk(env["account.move"].browse(batch), run)
+    env["medsync.kpi.fact"]._refresh_after("matching", bills.company_id)
     return run.run
 
 

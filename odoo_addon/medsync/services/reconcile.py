@@ -239,6 +239,7 @@ def reconcile_snapshot(snapshot, location_ids=None, trigger="button"):
             n_lines = _write_lines(snapshot, row_ids, out, location_ids, categ_of)
             n_exc = _raise_exceptions(snapshot, location_ids, run)
         run.count(input=len(rows_here), output=n_lines, exceptions=n_exc)
+    env["medsync.kpi.fact"]._refresh_after("reconcile", company)
     return run.run
 
 

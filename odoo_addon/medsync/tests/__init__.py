@@ -11,3 +11,4 @@ from . import test_hold_paths
 from . import test_no_role
 from . import test_controls
 from . import test_role_matrix
+from . import test_kpi

@@ -1,0 +1,214 @@
+"""Stored KPI facts: one row per company, day, KPI and breakdown.
+
+The role dashboards read these rows, never the live tables: a dashboard
+opens in one indexed read however large the tables behind it, and the trend
+of a figure is its past days' rows. What each KPI means and how it is
+computed is in ``services/kpi.py``.
+
+Facts are refreshed incrementally: the facts of the days asked (today by
+default) are replaced with one statement per KPI, hourly by a scheduled
+action, after each matching, reconciliation and dedupe run for the KPIs
+those runs change, and on the dashboard's *Refresh now*. A past day's facts
+stay as they were stored that day.
+"""
+
+import datetime as dt
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from ..services import kpi as registry
+
+BREAKDOWN_ROWS = 12  # rows of a breakdown shown on the dashboard (the largest first)
+
+
+class MedsyncKpiFact(models.Model):
+    _name = "medsync.kpi.fact"
+    _description = "MedSync KPI fact"
+    _order = "date desc, company_id, kpi, dimension, value desc"
+    _rec_name = "kpi"
+    # written only by _refresh, in bulk SQL: when a fact was computed is refreshed_at, who is irrelevant
+    # (the same figures whoever triggers it)
+    _log_access = False
+
+    date = fields.Date(required=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True, ondelete="cascade")
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    kpi = fields.Char("KPI", required=True, readonly=True, index=True)
+    dimension = fields.Char(readonly=True, default="", help="The breakdown ('vendor', 'class', 'flow'...); "
+                                                              "empty for the total.")
+    dim_key = fields.Char("Key", readonly=True, default="")
+    dim_label = fields.Char("Breakdown", readonly=True)
+    value = fields.Float(readonly=True, aggregator="sum")
+    amount = fields.Monetary(readonly=True, currency_field="currency_id", aggregator="sum")
+    count = fields.Integer(readonly=True, aggregator="sum")
+    refreshed_at = fields.Datetime("Refreshed", readonly=True)
+
+    _sql_constraints = [
+        ("fact_unique", "unique(company_id, date, kpi, dimension, dim_key)",
+         "One fact per company, day, KPI and breakdown."),
+    ]
+
+    # ------------------------------------------------------------------ refresh
+
+    @api.model
+    def _refresh(self, company, days=None, kpis=None):
+        """Replace the facts of ``company`` for ``days`` (today by default)
+        of ``kpis`` (codes; all by default), one statement per KPI. A
+        snapshot KPI is only computed for today: a past day keeps what was
+        stored then. Returns the number of fact rows written."""
+        # sudo: a fact is a company figure over all of the company's records, whatever the caller may read
+        # (the clerk's dashboard shows the company's value on hold, not the part of it she may open). The
+        # figures are read back through the ACL and the company rule; nothing else is exposed.
+        self = self.sudo()
+        company = company.sudo()
+        today = fields.Date.today()
+        days = sorted(set(days or [today]))
+        codes = registry.KPIS if kpis is None else kpis
+        written = 0
+        now = fields.Datetime.now()
+        for code in codes:
+            kpi = registry.KPIS[code]
+            kpi_days = ([today] if today in days else []) if kpi.snapshot else days
+            if not kpi_days:
+                continue
+            for model in kpi.depends:
+                self.env[model].flush_model()
+            # upsert the rows the KPI gives, then delete that KPI's other rows of those days (a breakdown key
+            # that disappeared): one statement, and a second refresh of a day replaces, never duplicates
+            self.env.cr.execute(SQL(
+                """WITH src AS (%(src)s),
+                        up AS (
+                   INSERT INTO medsync_kpi_fact AS f (company_id, currency_id, kpi, date, dimension, dim_key,
+                                                      dim_label, value, amount, count, refreshed_at)
+                   SELECT %(company)s, %(currency)s, %(kpi)s, src.date, COALESCE(src.dimension, ''),
+                          COALESCE(src.dim_key, ''), src.dim_label, COALESCE(src.value, 0),
+                          COALESCE(src.amount, 0), COALESCE(src.count, 0), %(now)s
+                     FROM src
+                   ON CONFLICT (company_id, date, kpi, dimension, dim_key) DO UPDATE
+                      SET currency_id = EXCLUDED.currency_id, dim_label = EXCLUDED.dim_label,
+                          value = EXCLUDED.value, amount = EXCLUDED.amount, count = EXCLUDED.count,
+                          refreshed_at = EXCLUDED.refreshed_at
+                   RETURNING f.id),
+                        gone AS (
+                   DELETE FROM medsync_kpi_fact f
+                    WHERE f.company_id = %(company)s AND f.kpi = %(kpi)s AND f.date = ANY(%(days)s::date[])
+                      AND f.id NOT IN (SELECT id FROM up)
+                   RETURNING f.id)
+                   SELECT (SELECT COUNT(*) FROM up), (SELECT COUNT(*) FROM gone)""",
+                src=kpi.compute(self.env, company, kpi_days), company=company.id, currency=company.currency_id.id,
+                kpi=code, now=now, days=kpi_days))
+            written += self.env.cr.fetchone()[0]
+        self.invalidate_model()
+        return written
+
+    @api.model
+    def _refresh_after(self, engine, companies):
+        """After an engine's run: today's facts of the KPIs it changes, for ``companies``."""
+        codes = [k.code for k in registry.for_engine(engine)]
+        if codes:
+            for company in companies:
+                self._refresh(company, kpis=codes)
+
+    @api.model
+    def _cron_refresh(self):
+        """Hourly: today's facts of every KPI, for each company."""
+        for company in self.env["res.company"].sudo().search([]):
+            self._refresh(company)
+
+    @api.model
+    def action_refresh(self, role):
+        """The dashboard's *Refresh now*: today's facts of the role's KPIs, for the current company."""
+        self._check_role(role)
+        if not self.env.user.has_group("medsync.group_medsync_user"):
+            raise AccessError(self.env._("Only MedSync users may refresh the dashboards."))
+        self._refresh(self.env.company, kpis=[k.code for k in registry.for_role(role)])
+        return True
+
+    # ------------------------------------------------------------------ dashboard
+
+    @api.model
+    def _check_role(self, role):
+        if role not in registry.ROLES:
+            raise UserError(self.env._("No dashboard for the role %s.", role))
+
+    @api.model
+    @api.readonly
+    def dashboard_data(self, role):
+        """Everything a role's dashboard shows, for the current company: per
+        KPI its latest figure, its definition, its trend over 30 days, its
+        breakdown, and the act_windows that open the records behind them
+        (None where this user may not read them)."""
+        self._check_role(role)
+        kpis = registry.for_role(role)
+        company = self.env.company
+        today = fields.Date.today()
+        start = today - dt.timedelta(days=registry.TREND_DAYS - 1)
+        facts = self.search_read(
+            [("company_id", "=", company.id), ("kpi", "in", [k.code for k in kpis]), ("date", ">=", start),
+             ("date", "<=", today)],
+            ["date", "kpi", "dimension", "dim_key", "dim_label", "value", "amount", "count", "refreshed_at"],
+            order="date, id")
+        by_kpi = {}
+        for f in facts:
+            by_kpi.setdefault(f["kpi"], []).append(f)
+        dates = [start + dt.timedelta(days=i) for i in range(registry.TREND_DAYS)]
+        out = []
+        refreshed = [f["refreshed_at"] for f in facts if f["date"] == today and f["refreshed_at"]]
+        for kpi in kpis:
+            rows = by_kpi.get(kpi.code, [])
+            totals = {f["date"]: f for f in rows if not f["dimension"]}
+            day = max(totals) if totals else None
+            total = totals.get(day) or {"value": 0.0, "amount": 0.0, "count": 0}
+            labels = kpi.key_labels(self.env) if kpi.key_labels else {}
+            breakdown = sorted((f for f in rows if f["date"] == day and f["dimension"]),
+                               key=lambda f: (-abs(f["value"]), -abs(f["amount"]), f["dim_key"]))
+            out.append({
+                "code": kpi.code,
+                "label": str(kpi.label),
+                "definition": str(kpi.definition),
+                "unit": kpi.unit,
+                "date": fields.Date.to_string(day) if day else False,
+                "value": total["value"],
+                "amount": total["amount"],
+                "count": total["count"],
+                "action": self._kpi_action(kpi, company, day or today),
+                "trend": [{"date": fields.Date.to_string(d),
+                           "value": totals[d]["value"] if d in totals else None} for d in dates],
+                "dimension_label": str(kpi.dimension_label),
+                "breakdown": [{
+                    "key": f["dim_key"],
+                    "label": f["dim_label"] or labels.get(f["dim_key"]) or f["dim_key"] or self.env._("None"),
+                    "value": f["value"], "amount": f["amount"], "count": f["count"],
+                    "action": self._kpi_action(kpi, company, day, f["dim_key"]),
+                } for f in breakdown[:BREAKDOWN_ROWS]],
+                "breakdown_more": max(0, len(breakdown) - BREAKDOWN_ROWS),
+            })
+        return {
+            "role": role,
+            "title": str(registry.ROLES[role][0]),
+            "company": company.name,
+            "currency_id": company.currency_id.id,
+            "today": fields.Date.to_string(today),
+            "stale": not refreshed,
+            "refreshed_at": fields.Datetime.to_string(max(refreshed)) if refreshed else False,
+            "kpis": out,
+        }
+
+    @api.model
+    def _kpi_action(self, kpi, company, day, key=None):
+        """The act_window opening the records behind a figure (or one row of
+        its breakdown); None when this user may not read them."""
+        if not self.env[kpi.model].has_access("read"):
+            return None
+        list_view = self.env.ref(kpi.list_view, raise_if_not_found=False) if kpi.list_view else None
+        return {
+            "type": "ir.actions.act_window",
+            "name": str(kpi.label),
+            "res_model": kpi.model,
+            "domain": kpi.domain(company, day, key),
+            "views": [[list_view.id if list_view else False, "list"], [False, "form"]],
+            "context": dict(kpi.context, create=False),
+            "target": "current",
+        }

@@ -1,0 +1,190 @@
+/** @odoo-module **/
+/**
+ * The MedSync role dashboard: one client action (tag "medsync.dashboard") for
+ * every role, the role coming from the action's params (or its context).
+ * It reads everything with one call, medsync.kpi.fact.dashboard_data(role),
+ * and renders per KPI a number card with its definition, a 30-day trend
+ * (Odoo's Chart.js bundle, as the graph view loads it) and a breakdown
+ * table. A figure, a point of its trend or a breakdown row opens the records
+ * behind it (the act_window the KPI definition gives).
+ */
+import { Component, onWillStart, onWillUnmount, useEffect, useRef, useState } from "@odoo/owl";
+import { loadBundle } from "@web/core/assets";
+import { cookie } from "@web/core/browser/cookie";
+import { getColor, hexToRGBA } from "@web/core/colors/colors";
+import { formatCurrency } from "@web/core/currency";
+import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
+import { _t } from "@web/core/l10n/translation";
+import { registry } from "@web/core/registry";
+import { useService } from "@web/core/utils/hooks";
+import { formatFloat, formatInteger } from "@web/views/fields/formatters";
+import { standardActionServiceProps } from "@web/webclient/actions/action_service";
+
+const MODEL = "medsync.kpi.fact";
+
+/** A KPI value as the card and the table show it. */
+export function formatKpi(value, unit, currencyId, options = {}) {
+    if (value === null || value === undefined || value === false) {
+        return "—";
+    }
+    switch (unit) {
+        case "amount":
+            return formatCurrency(value, currencyId, options);
+        case "percent":
+            return `${formatFloat(value, { digits: [16, 1] })} %`;
+        case "minutes":
+            return value >= 120
+                ? _t("%s h", formatFloat(value / 60, { digits: [16, 1] }))
+                : _t("%s min", formatFloat(value, { digits: [16, 0] }));
+        default:
+            return formatInteger(Math.round(value), options);
+    }
+}
+
+/** The 30-day trend of one KPI, clickable. */
+export class MedsyncKpiTrend extends Component {
+    static template = "medsync.KpiTrend";
+    static props = { kpi: Object, currencyId: Number, index: Number, onOpen: Function };
+
+    setup() {
+        this.canvasRef = useRef("canvas");
+        this.chart = null;
+        useEffect(
+            () => {
+                this.renderChart();
+            },
+            () => [this.props.kpi]
+        );
+        onWillUnmount(() => this.chart?.destroy());
+    }
+
+    renderChart() {
+        this.chart?.destroy();
+        const { kpi, currencyId } = this.props;
+        const color = getColor(this.props.index, cookie.get("color_scheme"), "odoo");
+        const points = kpi.trend;
+        // Chart comes from the web.chartjs_lib bundle loaded by the dashboard
+        this.chart = new Chart(this.canvasRef.el, {
+            type: "line",
+            data: {
+                labels: points.map((p) => p.date.slice(5)),
+                datasets: [
+                    {
+                        data: points.map((p) => p.value),
+                        borderColor: color,
+                        backgroundColor: hexToRGBA(color, 0.15),
+                        fill: true,
+                        tension: 0.25,
+                        spanGaps: true,
+                        pointRadius: points.map((p, i) => (i === points.length - 1 ? 4 : 2)),
+                        pointHitRadius: 8,
+                    },
+                ],
+            },
+            options: {
+                responsive: true,
+                maintainAspectRatio: false,
+                animation: false,
+                plugins: {
+                    legend: { display: false },
+                    tooltip: {
+                        callbacks: {
+                            title: (items) => points[items[0].dataIndex].date,
+                            label: (item) => formatKpi(item.raw, kpi.unit, currencyId),
+                        },
+                    },
+                },
+                scales: {
+                    x: { ticks: { maxTicksLimit: 6, autoSkip: true }, grid: { display: false } },
+                    y: {
+                        beginAtZero: true,
+                        suggestedMax: kpi.unit === "percent" ? 100 : 1,
+                        ticks: {
+                            maxTicksLimit: 4,
+                            precision: kpi.unit === "count" || kpi.unit === "minutes" ? 0 : undefined,
+                            callback: (v) => formatKpi(v, kpi.unit, currencyId, { humanReadable: true }),
+                        },
+                    },
+                },
+                onClick: () => this.props.onOpen(kpi.action),
+                onHover: (ev, elements) => {
+                    ev.native.target.style.cursor = kpi.action ? "pointer" : "default";
+                },
+            },
+        });
+    }
+}
+
+export class MedsyncDashboard extends Component {
+    static template = "medsync.Dashboard";
+    static components = { MedsyncKpiTrend };
+    static props = { ...standardActionServiceProps };
+
+    setup() {
+        this.orm = useService("orm");
+        this.actionService = useService("action");
+        this.notification = useService("notification");
+        const action = this.props.action || {};
+        this.role = action.params?.role || action.context?.medsync_role || "ap";
+        this.state = useState({ data: null, refreshing: false });
+        onWillStart(async () => {
+            await loadBundle("web.chartjs_lib");
+            await this.load();
+            if (this.state.data.stale) {
+                // nothing computed today yet (first visit of the day before the hourly refresh)
+                await this.refresh({ notify: false });
+            }
+        });
+    }
+
+    async load() {
+        this.state.data = await this.orm.call(MODEL, "dashboard_data", [this.role]);
+    }
+
+    async refresh({ notify = true } = {}) {
+        this.state.refreshing = true;
+        try {
+            await this.orm.call(MODEL, "action_refresh", [this.role]);
+            await this.load();
+            if (notify) {
+                this.notification.add(_t("Figures refreshed."), { type: "success" });
+            }
+        } finally {
+            this.state.refreshing = false;
+        }
+    }
+
+    open(action) {
+        if (action) {
+            this.actionService.doAction(action);
+        }
+    }
+
+    get refreshedAt() {
+        const at = this.state.data.refreshed_at;
+        return at ? formatDateTime(deserializeDateTime(at)) : "";
+    }
+
+    format(value, unit, options = {}) {
+        return formatKpi(value, unit, this.state.data.currency_id, options);
+    }
+
+    /** The second line of a card: how many records, and their amount where it is not the figure itself. */
+    detail(kpi) {
+        const parts = [];
+        if (kpi.unit !== "count") {
+            parts.push(_t("%s record(s)", formatInteger(kpi.count)));
+        }
+        if (kpi.unit !== "amount" && kpi.amount) {
+            parts.push(this.format(kpi.amount, "amount"));
+        }
+        return parts.join(" · ");
+    }
+
+    /** Whether the breakdown table has an amount column beside the figure. */
+    showAmount(kpi) {
+        return kpi.unit !== "amount" && kpi.breakdown.some((row) => row.amount);
+    }
+}
+
+registry.category("actions").add("medsync.dashboard", MedsyncDashboard);
