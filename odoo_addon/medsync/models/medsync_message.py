@@ -18,7 +18,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..services import hub
+from ..services import guard, hub
 
 STATES = [("received", "Received"), ("queued", "Queued"), ("processing", "Processing"), ("done", "Done"),
           ("failed", "Failed"), ("retrying", "Retrying"), ("dead", "Dead letter"), ("rejected", "Rejected"),
@@ -30,8 +30,17 @@ PAYLOAD_GROUPS = "medsync.group_medsync_integration,medsync.group_medsync_hub_cl
 class MedsyncMessage(models.Model):
     _name = "medsync.message"
     _description = "MedSync integration message"
+    _inherit = ["medsync.guarded"]
     _order = "id desc"
     _rec_name = "name"
+    # what was received and what became of it: written by the hub and the admins' operations only
+    _medsync_protected = frozenset({
+        "direction", "system_id", "flow_id", "company_id", "doc_type", "schema_version", "idempotency_key",
+        "refused_key", "key_expires", "external_ref", "payload", "payload_attachment_id", "payload_hash",
+        "payload_size", "state", "attempts", "next_attempt", "error_code", "error_message", "received_at", "done_at",
+        "processing_seconds", "latency_seconds", "response_status", "response_body", "job_uuid", "parent_id",
+        "source_model", "source_id"})
+    _medsync_guard_unlink = True
 
     name = fields.Char(compute="_compute_name")
     direction = fields.Selection([("inbound", "Inbound"), ("outbound", "Outbound")], required=True, readonly=True,
@@ -100,7 +109,7 @@ class MedsyncMessage(models.Model):
         att = self.env["ir.attachment"].sudo().create({
             "name": f"{self.doc_type}-{self.id}.json", "raw": text.encode(), "mimetype": "application/json",
             "res_model": self._name, "res_id": self.id, "res_field": "payload_attachment_id"})
-        self.payload_attachment_id = att
+        guard.privileged(self).payload_attachment_id = att
         return att
 
     def _payload_text(self):
@@ -171,8 +180,8 @@ class MedsyncMessage(models.Model):
         if wrong:
             raise UserError(_("%(op)s applies to messages in state %(states)s; not to %(names)s.", op=operation,
                               states=", ".join(allowed), names=", ".join(wrong.mapped("display_name"))))
-        # sudo: the admin acts on messages owned by technical users; rights checked above
-        msgs = self.sudo()
+        # sudo: the admin acts on messages owned by technical users; rights checked above, reason audited below
+        msgs = guard.privileged(self.sudo())
         result = msgs
         if operation == "requeue":
             msgs.write({"state": "queued", "next_attempt": fields.Datetime.now(), "error_code": False})
@@ -193,7 +202,7 @@ class MedsyncMessage(models.Model):
         for msg in self:
             text = msg._payload_text()
             vals, big = self._payload_values(text)
-            copy = self.create({
+            copy = guard.privileged(self).create({
                 **vals, "direction": msg.direction, "system_id": msg.system_id.id, "flow_id": msg.flow_id.id,
                 "company_id": msg.company_id.id, "doc_type": msg.doc_type, "schema_version": msg.schema_version,
                 "external_ref": msg.external_ref, "payload_hash": msg.payload_hash, "state": "queued",
