@@ -304,7 +304,7 @@ def accept_batch(env, info, doc_type, body, version_header):
     user_env = _user_env(env, info)
     cr = env.cr
     results = [None] * len(items)
-    keys = [k for k, *_ in items if isinstance(k, str)]
+    keys = [k for k, *_ in items if isinstance(k, str) and KEY_RE.fullmatch(k)]  # a query takes no NUL
     cr.execute("""SELECT idempotency_key, doc_type, payload_hash, response_status, response_body
                     FROM medsync_message WHERE system_id = %s AND idempotency_key = ANY(%s)""", (info["id"], keys))
     known = {k: (t, h, st, b) for k, t, h, st, b in cr.fetchall()}

@@ -162,6 +162,11 @@ class TestApiFuzz(HttpCase):
         envelope = self.msgs(system_id=self.system.id, state="rejected", refused_key=False)
         self.assertEqual(len(envelope), 1)
         self.assertEqual(envelope.payload, '{"documents": [\\x00\\xff]}')
+        # a document key no query can take (found by the property test below)
+        res = self.url_open(f"{BASE}/acme/po_ack/batch", data=json.dumps(
+            {"documents": [{"idempotency_key": "\x00", "document": {}}]}).encode(),
+            headers={"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"})
+        self.assertEqual((res.status_code, res.json()["results"][0]["status"]), (200, 400), res.text[:300])
         # and in the path, the headers and the status route
         for res in (self.post("po_ack", {}, system=quote("\x00")), self.post(quote("\x00"), {}),
                     self.post("po_ack", {}, headers={"X-Schema-Version": "\u00b2"}),
@@ -367,6 +372,11 @@ class TestApiFuzz(HttpCase):
         self.assertEqual(show.default_get(["key"])["key"], key)
         self.assertIn('name="key"', show.get_views([(False, "form")])["views"]["form"]["arch"])
         self.assertEqual(hub.authenticate(self.env, f"Bearer {key}", "acme", "192.0.2.8")["id"], self.system.id)
+        # as the web client shows it: the new record's defaults, from the action's context
+        self.authenticate(self.admin.login, self.admin.login)
+        shown = self.call_kw("medsync.system.key.show", "onchange", [[], {}, [], {"key": {}, "system_name": {}}],
+                             {"context": action["context"]})
+        self.assertEqual(shown["value"]["key"], key)
         self.env.flush_all()
         cr = self.env.cr
         cr.execute("""SELECT c.table_name, c.column_name, c.data_type
@@ -430,7 +440,8 @@ class TestApiFuzz(HttpCase):
                     url = url.replace(f"{{{name}}}", quote(value, safe=""))
                 query = data.draw(st.dictionaries(FIELD_NAME, st.text(max_size=20), max_size=3))
                 if path == "/metrics":
-                    query["system"] = data.draw(st.one_of(st.just("gateway-f"), st.text(max_size=20)))
+                    query["system"] = data.draw(st.one_of(st.sampled_from(["gateway-f", params["system"]]),
+                                                          st.text(max_size=20)))
                 if query:
                     url += "?" + urlencode(query)
                 base_doc = docs.get(params["doc_type"], {})
