@@ -49,6 +49,9 @@ scheduled actions and the integration API.
         "web.assets_backend": [
             "medsync/static/src/dashboard/*",
         ],
+        "web.assets_tests": [
+            "medsync/static/tests/tours/**/*",
+        ],
     },
     "application": True,
     "installable": True,

@@ -1,0 +1,168 @@
+"""Every role's story of the README walked in a real Chromium, on the demo data.
+
+The tours (``static/tests/tours/``) click the real buttons as the demo users
+(password = login) and check what the screen shows; each test starts one role's
+tour (two for the four-eyes approval of a stock count). Screens are saved as PNG
+at the tours' key steps into ``$MEDSYNC_SCREENSHOTS`` (``make test``:
+``.run/screenshots/``). Without Chromium, Odoo skips these tests; ``make test``
+says so in its summary.
+"""
+
+import base64
+import logging
+import os
+import re
+import time
+from pathlib import Path
+from unittest import SkipTest
+from unittest.mock import patch
+
+from odoo.tests import HttpCase, tagged
+from odoo.tests.common import ChromeBrowser
+
+from ..services import matching
+
+_logger = logging.getLogger(__name__)
+
+SCREENSHOT_SIGNAL = "medsync-screenshot:"
+_handle_console = ChromeBrowser._handle_console
+
+
+def screenshot_dir():
+    """$MEDSYNC_SCREENSHOTS, else the project's .run/screenshots when the addon sits in its checkout."""
+    if os.environ.get("MEDSYNC_SCREENSHOTS"):
+        return Path(os.environ["MEDSYNC_SCREENSHOTS"])
+    root = Path(__file__).resolve().parents[3]
+    if (root / "odoo_addon").is_dir() and (root / "Makefile").is_file():
+        return root / ".run" / "screenshots"
+    from odoo.tools import config
+
+    return Path(config["screenshots"]) / "medsync"
+
+
+def _save_screenshot(browser, name):
+    path = screenshot_dir() / f"{name}.png"
+    future = browser._websocket_send("Page.captureScreenshot", with_future=True)
+
+    def write(done):
+        try:
+            data = done.result(timeout=0)["data"]
+        except Exception as exc:  # a screenshot that fails must not fail the tour
+            _logger.warning("screenshot %s not taken: %s", name, exc)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(data))
+        _logger.info("screenshot %s", path)
+
+    if future is not None:
+        future.add_done_callback(write)
+
+
+def _handle_console_with_screenshots(self, type, args=None, stackTrace=None, **kw):
+    """Odoo's console handler, plus: a tour step logging ``medsync-screenshot:<name>`` saves the screen."""
+    first = (args or [{}])[0]
+    text = first.get("value") if first.get("type") == "string" else None
+    if type == "log" and text and text.startswith(SCREENSHOT_SIGNAL):
+        name = text[len(SCREENSHOT_SIGNAL):]
+        if re.fullmatch(r"\w+", name):
+            _save_screenshot(self, name)
+    return _handle_console(self, type, args=args, stackTrace=stackTrace, **kw)
+
+
+@tagged("post_install", "-at_install", "medsync_tours")
+class TestTours(HttpCase):
+    browser_size = "1440x900"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if not cls.env.ref("medsync.user_ap_clerk", raise_if_not_found=False):
+            raise SkipTest("the tours walk the demo data: install with demo data (--without-demo=)")
+
+    def tour(self, name, login, url, timeout=120):
+        started = time.monotonic()
+        with patch.object(ChromeBrowser, "_handle_console", _handle_console_with_screenshots):
+            self.start_tour(url, name, login=login, timeout=timeout)
+        _logger.info("tour %s as %s: %.1f s", name, login, time.monotonic() - started)
+
+    def demo_bill(self, ref):
+        bill = self.env["account.move"].search([("move_type", "=", "in_invoice"), ("ref", "=", ref)])
+        self.assertEqual(len(bill), 1, f"the demo bill {ref}")
+        return bill
+
+    def held_bill(self, ref):
+        """The demo bill, matched now (as the nightly run would) and on hold."""
+        bill = self.demo_bill(ref)
+        matching.match_moves(bill, trigger="cron")
+        self.assertEqual(bill.medsync_match_state, "hold", f"the demo bill {ref} is held")
+        return bill
+
+    # ------------------------------------------------------------------ accounts payable
+
+    def test_ap_clerk(self):
+        bill = self.held_bill("CH-77812")
+        self.tour("medsync_ap_clerk_tour", "apclerk", "/odoo/action-medsync.account_move_action_on_hold")
+        self.assertEqual(bill.medsync_match_state, "hold")
+        self.assertFalse(bill.matched_payment_ids)
+
+    def test_ap_manager_without_email(self):
+        manager = self.env.ref("medsync.user_ap_manager")
+        self.assertFalse(manager.email, "the demo AP manager has no e-mail address")
+        bill = self.held_bill("ML-2026-1187")
+        self.tour("medsync_ap_manager_tour", "apmanager", "/odoo/action-medsync.account_move_action_on_hold")
+        self.assertRecordValues(bill, [{"medsync_match_state": "released", "medsync_hold_released_by_id": manager.id}])
+
+    # ------------------------------------------------------------------ buyer
+
+    def test_buyer(self):
+        bill = self.held_bill("CH-77812")
+        exc = self.env["medsync.exception"].search([("res_model", "=", "account.move"), ("res_id", "=", bill.id),
+                                                    ("state", "=", "open")])
+        self.assertEqual(exc.owner_user_id, self.env.ref("medsync.user_buyer"), "the price exception is the buyer's")
+        self.tour("medsync_buyer_tour", "buyer", "/odoo/action-medsync.medsync_exception_action_mine")
+        self.assertRecordValues(exc, [{"state": "resolved", "closed_by_id": self.env.ref("medsync.user_buyer").id}])
+
+    # ------------------------------------------------------------------ inventory control (four eyes)
+
+    def test_inventory_four_eyes(self):
+        snap = self.env["medsync.stock.snapshot"].search([("source", "=", "Omnicell OR cabinet 1")])
+        self.assertEqual(len(snap), 1, "the demo snapshot")
+        four_eyes = snap.line_ids.filtered(lambda ln: ln.approval == "four_eyes" and ln.state == "to_approve")
+        self.assertTrue(four_eyes, "the demo snapshot has corrections above the four-eyes value")
+        url = "/odoo/action-medsync.action_medsync_snapshot"
+        self.tour("medsync_inventory_tour", "inventory", url)
+        self.assertEqual(set(four_eyes.mapped("state")), {"second"})
+        self.tour("medsync_invadmin_tour", "invadmin", url)
+        self.assertRecordValues(four_eyes, [{"state": "applied",
+                                             "approved_by_id": self.env.ref("medsync.user_inventory").id,
+                                             "second_approved_by_id": self.env.ref("medsync.user_inventory_admin").id}
+                                            ] * len(four_eyes))
+        self.assertEqual(snap.state, "done")
+
+    # ------------------------------------------------------------------ vendor data steward
+
+    def test_steward_without_email(self):
+        self.assertFalse(self.env.ref("medsync.user_steward").email, "the demo steward has no e-mail address")
+        self.tour("medsync_steward_tour", "steward", "/odoo/action-medsync.medsync_vendor_duplicate_action")
+        log = self.env["medsync.vendor.merge.log"].search([], order="id desc", limit=1)
+        self.assertEqual(log.state, "undone")
+        self.assertTrue(log.loser_ids.active, "the merged vendor is back")
+
+    # ------------------------------------------------------------------ integration admin
+
+    def test_integration(self):
+        system = self.env.ref("medsync.hub_system_medline")
+        self.tour("medsync_integration_tour", "integration", "/odoo/action-medsync.action_medsync_system")
+        self.assertTrue(system.key_count)
+        self.assertTrue(self.env["medsync.message"].search([("system_id", "=", system.id),
+                                                            ("idempotency_key", "=", "tour-vendor-update-1")]))
+
+    # ------------------------------------------------------------------ Odoo users without a MedSync role
+
+    def test_purchaser_without_role(self):
+        self.tour("medsync_purchaser_tour", "purchaser", "/odoo/action-purchase.purchase_form_action")
+        self.assertEqual(self.demo_bill("NS-5521").payment_reference[-11:], "(purchaser)")
+
+    def test_accountant_without_role(self):
+        self.tour("medsync_accountant_tour", "accountant", "/odoo/action-account.action_move_in_invoice_type")
+        self.assertEqual(self.demo_bill("NS-5521").payment_reference[-12:], "(accountant)")
