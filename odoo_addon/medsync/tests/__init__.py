@@ -12,3 +12,4 @@ from . import test_no_role
 from . import test_controls
 from . import test_role_matrix
 from . import test_kpi
+from . import test_tours
