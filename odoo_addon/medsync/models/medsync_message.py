@@ -239,6 +239,10 @@ class MedsyncMessageLink(models.Model):
     res_model = fields.Char(required=True)
     res_id = fields.Many2oneReference(model_field="res_model", required=True)
     record_ref = fields.Reference(selection="_selection_models", compute="_compute_record_ref", string="Record")
+    record_name = fields.Char("Record name", compute="_compute_record_name",
+                              help="What the message created or changed, named even when you may not open it.")
+    record_kind = fields.Char("Document", compute="_compute_record_name")
+    can_open = fields.Boolean(compute="_compute_record_name")
 
     @api.model
     def _selection_models(self):
@@ -248,6 +252,44 @@ class MedsyncMessageLink(models.Model):
     def _compute_record_ref(self):
         for link in self:
             link.record_ref = f"{link.res_model},{link.res_id}" if link.res_model in self.env else False
+
+    @api.depends("res_model", "res_id")
+    def _compute_record_name(self):
+        by_model = {}
+        for link in self:
+            by_model.setdefault(link.res_model, []).append(link)
+        for model, links in by_model.items():
+            if model not in self.env:
+                for link in links:
+                    link.record_name, link.record_kind, link.can_open = f"#{link.res_id}", model, False
+                continue
+            Model = self.env[model]
+            records = Model.browse([link.res_id for link in links])
+            # sudo: the record's name only, so that a link to a record this user may not open (the bill an
+            # invoice message created, for the integration admin) still says what it is; opening it is checked
+            # against the user's own rights below and in action_open_record
+            named = records.sudo().exists()
+            readable = named.with_env(self.env)._filtered_access("read")
+            kind = self.env["ir.model"]._get(model).name or model
+            for link in links:
+                record = named.browse(link.res_id)
+                link.record_kind = kind
+                link.record_name = record.display_name if record in named else \
+                    self.env._("#%s (deleted)", link.res_id)
+                link.can_open = link.res_id in readable.ids
+
+    def action_open_record(self):
+        """Open the linked record, if this user may read it."""
+        self.ensure_one()
+        if self.res_model not in self.env:
+            raise UserError(self.env._("%s is not installed.", self.res_model))
+        record = self.env[self.res_model].browse(self.res_id).exists()
+        if not record:
+            raise UserError(self.env._("%s no longer exists.", self.record_name))
+        record.check_access("read")
+        return {"type": "ir.actions.act_window", "res_model": record._name, "res_id": record.id,
+                "view_mode": "form", "views": [(False, "form")], "target": "current",
+                "name": record.display_name}
 
 
 class MedsyncMessageOperation(models.TransientModel):

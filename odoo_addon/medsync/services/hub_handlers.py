@@ -352,9 +352,29 @@ def _invoice(env, msg, doc):
         "currency_id": currency.id, "invoice_origin": po.name, "company_id": po.company_id.id,
         "invoice_line_ids": lines})
     if "total" in doc and bill.currency_id.compare_amounts(bill.amount_total, float(doc["total"])) != 0:
-        bill.message_post(body=env._("The vendor's total is %(t)s; the lines in Odoo add up to %(o)s.",
-                                     t=doc["total"], o=bill.amount_total))
+        return [(bill, "created"), *((exc, "created") for exc in _invoice_total_mismatch(env, bill, doc))]
     return [(bill, "created")]  # hub.process queues the matching of every bill its job created, once
+
+
+def _invoice_total_mismatch(env, bill, doc):
+    """The vendor's stated total is not the bill's: a note on the bill and an
+    exception for accounts payable, with both totals and the difference."""
+    cur = bill.currency_id
+    stated = cur.round(float(doc["total"]))
+    diff = cur.round(bill.amount_total - stated)
+    text = env._("The vendor's invoice %(inv)s states a total of %(stated)s; the bill Odoo built from its lines "
+                 "comes to %(odoo)s (untaxed %(untaxed)s, taxes %(tax)s): a difference of %(diff)s.",
+                 inv=doc["invoice"], stated=cur.format(stated), odoo=cur.format(bill.amount_total),
+                 untaxed=cur.format(bill.amount_untaxed), tax=cur.format(bill.amount_tax), diff=cur.format(diff))
+    bill._message_log(body=text)
+    return _raise(env, [{
+        "reason_code": "HUB_INVOICE_TOTAL", "key": f"hub-invoice-total-{bill.id}", "company_id": bill.company_id.id,
+        "name": env._("%(inv)s: vendor total %(stated)s, bill %(odoo)s", inv=doc["invoice"],
+                      stated=cur.format(stated), odoo=cur.format(bill.amount_total)),
+        "description": text, "res_model": "account.move", "res_id": bill.id, "partner_id": bill.partner_id.id,
+        "amount": abs(bill.currency_id._convert(diff, bill.company_id.currency_id, bill.company_id,
+                                                bill.invoice_date or fields.Date.today())),
+    }])
 
 
 def _payment(env, msg, doc):

@@ -414,3 +414,285 @@ register(Kpi(
     depends=("medsync.message",), dimension_label=_lt("Error"), key_labels=_no_error_label,
     context={"group_by": ["error_code"]},
 ))
+
+
+# ------------------------------------------------------------ integration: flows and business figures
+# What the integration admin's dashboard shows beside the queue: per flow its errors and latency, and the
+# business figures the flows drive (acknowledgements, invoices, payment updates, hub exceptions).
+
+def _per_flow_sql(company, days, value, where):
+    """Messages of ``company`` matching ``where``, per flow, with the flow's label."""
+    return SQL(
+        """SELECT %(day)s::date AS date, %(bd)s,
+                  CASE WHEN GROUPING(COALESCE(msg.flow_id, 0)) = 1 THEN NULL
+                       ELSE COALESCE(MAX(sys.name) || ' / ' || MAX(fl.name), '') END AS dim_label,
+                  %(value)s AS value, 0 AS amount, COUNT(msg.id) AS count
+             FROM medsync_message msg
+             LEFT JOIN medsync_flow fl ON fl.id = msg.flow_id
+             LEFT JOIN medsync_system sys ON sys.id = fl.system_id
+            WHERE msg.company_id = %(company)s AND %(where)s
+            GROUP BY GROUPING SETS ((), (COALESCE(msg.flow_id, 0)))""",
+        day=days[-1], bd=_breakdown("flow", SQL("COALESCE(msg.flow_id, 0)")), company=company.id, value=value,
+        where=where)
+
+
+HUB_BAD = SQL("(msg.state IN ('dead', 'rejected', 'retrying') OR msg.attempts > 1)")
+
+
+def _error_rate_sql(env, company, days):
+    return _per_flow_sql(company, days, SQL("100.0 * COUNT(msg.id) FILTER (WHERE %s) / NULLIF(COUNT(msg.id), 0)",
+                                            HUB_BAD),
+                         SQL("msg.received_at > (NOW() AT TIME ZONE 'UTC') - interval '1 day'"))
+
+
+def _error_rate_domain(company, day, key):
+    domain = [("company_id", "=", company.id),
+              ("received_at", ">", fields.Datetime.to_string(fields.Datetime.now() - dt.timedelta(days=1)))]
+    if key is not None:
+        domain.append(("flow_id", "=", int(key) or False))
+    return domain
+
+
+def _latency_sql(quantile):
+    def compute(env, company, days):
+        return _per_flow_sql(
+            company, days, SQL("COALESCE(percentile_cont(%s) WITHIN GROUP (ORDER BY msg.latency_seconds), 0) * 1000.0",
+                               quantile),
+            SQL("msg.state = 'done' AND msg.done_at > (NOW() AT TIME ZONE 'UTC') - interval '1 hour'"))
+    return compute
+
+
+def _latency_domain(company, day, key):
+    domain = [("company_id", "=", company.id), ("state", "=", "done"),
+              ("done_at", ">", fields.Datetime.to_string(fields.Datetime.now() - dt.timedelta(hours=1)))]
+    if key is not None:
+        domain.append(("flow_id", "=", int(key) or False))
+    return domain
+
+
+def _orders_sql(where):
+    def compute(env, company, days):
+        return SQL(
+            """SELECT %(day)s::date AS date, %(bd)s,
+                      CASE WHEN GROUPING(po.partner_id) = 1 THEN NULL ELSE MAX(p.name) END AS dim_label,
+                      COUNT(*) AS value, SUM(COALESCE(po.amount_total_cc, 0)) AS amount, COUNT(*) AS count
+                 FROM purchase_order po
+                 LEFT JOIN res_partner p ON p.id = po.partner_id
+                WHERE po.company_id = %(company)s AND po.state = 'purchase' AND %(where)s
+                GROUP BY GROUPING SETS ((), (po.partner_id))""",
+            day=days[-1], bd=_breakdown("vendor", SQL("po.partner_id")), company=company.id, where=where)
+    return compute
+
+
+def _orders_domain(extra):
+    def domain(company, day, key):
+        out = [("company_id", "=", company.id), ("state", "=", "purchase"), *extra()]
+        if key is not None:
+            out.append(("partner_id", "=", int(key) or False))
+        return out
+    return domain
+
+
+def _awaiting_extra():
+    return [("medsync_ack_state", "=", "waiting")]
+
+
+def _overdue_extra():
+    return [("medsync_ack_state", "=", "waiting"),
+            ("medsync_ack_due", "<", fields.Datetime.to_string(fields.Datetime.now()))]
+
+
+def _changed_extra():
+    return [("medsync_ack_state", "in", ("exceptions", "rejected"))]
+
+
+def _unmatched_rows(company):
+    """Vendor bills a hub message created or changed (medsync.message.link) that MedSync has not matched or
+    holds, not cancelled."""
+    return SQL(
+        """FROM account_move m
+           LEFT JOIN res_partner p ON p.id = m.commercial_partner_id
+          WHERE m.company_id = %(company)s AND m.move_type = 'in_invoice' AND m.state != 'cancel'
+            AND COALESCE(m.medsync_match_state, 'none') IN ('none', 'hold')
+            AND EXISTS (SELECT 1 FROM medsync_message_link l WHERE l.res_model = 'account.move' AND l.res_id = m.id)""",
+        company=company.id)
+
+
+def _unmatched_sql(env, company, days):
+    return SQL(
+        """SELECT %(day)s::date AS date, %(bd)s,
+                  CASE WHEN GROUPING(m.commercial_partner_id) = 1 THEN NULL ELSE MAX(p.name) END AS dim_label,
+                  COUNT(*) AS value, SUM(ABS(m.amount_total_signed)) AS amount, COUNT(*) AS count
+           %(rows)s
+           GROUP BY GROUPING SETS ((), (m.commercial_partner_id))""",
+        day=days[-1], bd=_breakdown("vendor", SQL("m.commercial_partner_id")), rows=_unmatched_rows(company))
+
+
+def _unmatched_domain(company, day, key):
+    # the records behind the figure, by id: "a hub message links it" is no field of account.move
+    env = company.env
+    env["account.move"].flush_model()
+    env["medsync.message.link"].flush_model()
+    ids = [r[0] for r in env.execute_query(SQL("SELECT m.id %s ORDER BY m.id", _unmatched_rows(company)))]
+    domain = [("id", "in", ids)]
+    if key is not None:
+        domain.append(("commercial_partner_id", "=", int(key) or False))
+    return domain
+
+
+def _payment_updates_sql(env, company, days):
+    return SQL(
+        """SELECT %(day)s::date AS date, %(bd)s, NULL AS dim_label, COUNT(*) AS value, 0 AS amount,
+                  COUNT(*) AS count
+             FROM medsync_message msg
+            WHERE msg.company_id = %(company)s AND msg.doc_type = 'payment_status'
+              AND msg.state IN ('dead', 'retrying')
+            GROUP BY GROUPING SETS ((), (COALESCE(msg.error_code, '')))""",
+        day=days[-1], bd=_breakdown("error", SQL("COALESCE(msg.error_code, '')")), company=company.id)
+
+
+def _payment_updates_domain(company, day, key):
+    domain = [("company_id", "=", company.id), ("doc_type", "=", "payment_status"),
+              ("state", "in", ("dead", "retrying"))]
+    if key is not None:
+        domain.append(("error_code", "=", key or False))
+    return domain
+
+
+HUB_PAYMENT_CODES = ("HUB_PAYMENT_FAILED", "HUB_PAYMENT_REVERSED", "HUB_PAYMENT_ON_HOLD")
+
+
+def _payments_failed_sql(env, company, days):
+    return SQL(
+        """SELECT %(day)s::date AS date, %(bd)s, NULL AS dim_label, COUNT(*) AS value,
+                  SUM(COALESCE(e.amount, 0)) AS amount, COUNT(*) AS count
+             FROM medsync_exception e
+            WHERE e.company_id = %(company)s AND e.reason_code IN %(codes)s AND e.state IN ('open', 'in_progress')
+            GROUP BY GROUPING SETS ((), (e.reason_code))""",
+        day=days[-1], bd=_breakdown("reason", SQL("e.reason_code")), company=company.id, codes=HUB_PAYMENT_CODES)
+
+
+def _payments_failed_domain(company, day, key):
+    domain = [("company_id", "=", company.id), ("reason_code", "in", HUB_PAYMENT_CODES),
+              ("state", "in", ("open", "in_progress"))]
+    if key is not None:
+        domain.append(("reason_code", "=", key))
+    return domain
+
+
+# open hub exceptions by age: (key, from days, to days)
+HUB_AGES = (("0-1d", 0, 1), ("1-3d", 1, 3), ("3-7d", 3, 7), ("7d+", 7, None))
+
+
+def _hub_exceptions_sql(env, company, days):
+    bucket = SQL("CASE %s END", SQL(" ").join(
+        SQL("WHEN e.create_date > (NOW() AT TIME ZONE 'UTC') - %s * interval '1 day' THEN %s", hi, key)
+        if hi is not None else SQL("ELSE %s", key) for key, _lo, hi in HUB_AGES))
+    return SQL(
+        """SELECT %(day)s::date AS date, %(bd)s, NULL AS dim_label, COUNT(*) AS value,
+                  SUM(COALESCE(e.amount, 0)) AS amount, COUNT(*) AS count
+             FROM medsync_exception e
+            WHERE e.company_id = %(company)s AND e.engine = 'hub' AND e.state IN ('open', 'in_progress')
+            GROUP BY GROUPING SETS ((), (%(bucket)s))""",
+        day=days[-1], bd=_breakdown("age", bucket), company=company.id, bucket=bucket)
+
+
+def _hub_exceptions_domain(company, day, key):
+    domain = [("company_id", "=", company.id), ("engine", "=", "hub"), ("state", "in", ("open", "in_progress"))]
+    for k, lo, hi in HUB_AGES:
+        if k == key:
+            now = fields.Datetime.now()
+            domain.append(("create_date", "<=", fields.Datetime.to_string(now - dt.timedelta(days=lo))))
+            if hi is not None:
+                domain.append(("create_date", ">", fields.Datetime.to_string(now - dt.timedelta(days=hi))))
+    return domain
+
+
+def _hub_age_labels(env):
+    return {"0-1d": env._("Less than a day"), "1-3d": env._("1 to 3 days"), "3-7d": env._("3 to 7 days"),
+            "7d+": env._("7 days or more")}
+
+
+register(Kpi(
+    code="hub_error_rate", role="integration", unit="percent", sequence=40,
+    label=_lt("Error rate (24 h)"),
+    definition=_lt("Share of the messages received in the last 24 hours that were refused, retried or given up "
+                   "(dead letters). By flow; opens the messages of the last 24 hours by state."),
+    compute=_error_rate_sql, model="medsync.message", domain=_error_rate_domain,
+    depends=("medsync.message", "medsync.flow"), dimension_label=_lt("Flow"), context={"group_by": ["state"]},
+))
+register(Kpi(
+    code="hub_latency_p50", role="integration", unit="count", sequence=50,
+    label=_lt("Latency p50 (ms, last hour)"),
+    definition=_lt("Median time from receipt to done, in milliseconds, of the messages processed in the last "
+                   "hour. By flow."),
+    compute=_latency_sql(0.5), model="medsync.message", domain=_latency_domain,
+    depends=("medsync.message", "medsync.flow"), dimension_label=_lt("Flow"), context={"group_by": ["flow_id"]},
+))
+register(Kpi(
+    code="hub_latency_p95", role="integration", unit="count", sequence=60,
+    label=_lt("Latency p95 (ms, last hour)"),
+    definition=_lt("Time from receipt to done, in milliseconds, within which 95 % of the messages processed in "
+                   "the last hour were done. By flow."),
+    compute=_latency_sql(0.95), model="medsync.message", domain=_latency_domain,
+    depends=("medsync.message", "medsync.flow"), dimension_label=_lt("Flow"), context={"group_by": ["flow_id"]},
+))
+register(Kpi(
+    code="hub_orders_awaiting_ack", role="integration", unit="count", sequence=70,
+    label=_lt("Orders awaiting acknowledgement"),
+    definition=_lt("Confirmed purchase orders sent to a vendor's system that the vendor has not acknowledged yet; "
+                   "the amount is their total. By vendor."),
+    compute=_orders_sql(SQL("po.medsync_ack_state = 'waiting'")), model="purchase.order",
+    domain=_orders_domain(_awaiting_extra), depends=("purchase.order",), dimension_label=_lt("Vendor"),
+))
+register(Kpi(
+    code="hub_acks_overdue", role="integration", unit="count", sequence=80,
+    label=_lt("Acknowledgements overdue"),
+    definition=_lt("Orders awaiting acknowledgement past the due time the flow's acknowledgement SLA set. By "
+                   "vendor."),
+    compute=_orders_sql(SQL("po.medsync_ack_state = 'waiting' AND po.medsync_ack_due < (NOW() AT TIME ZONE 'UTC')")),
+    model="purchase.order", domain=_orders_domain(_overdue_extra), depends=("purchase.order",),
+    dimension_label=_lt("Vendor"),
+))
+register(Kpi(
+    code="hub_orders_changed", role="integration", unit="count", sequence=90,
+    label=_lt("Orders changed by the vendor"),
+    definition=_lt("Confirmed orders the vendor acknowledged with exceptions (backordered, substituted, short, "
+                   "another price) or rejected. By vendor."),
+    compute=_orders_sql(SQL("po.medsync_ack_state IN ('exceptions', 'rejected')")), model="purchase.order",
+    domain=_orders_domain(_changed_extra), depends=("purchase.order",), dimension_label=_lt("Vendor"),
+))
+register(Kpi(
+    code="hub_invoices_unmatched", role="integration", unit="count", sequence=100,
+    label=_lt("Received invoices not matched"),
+    definition=_lt("Vendor bills created from an invoice message that are not matched yet or on hold, not "
+                   "cancelled; the amount is their total. By vendor."),
+    compute=_unmatched_sql, model="account.move", domain=_unmatched_domain,
+    depends=("account.move", "medsync.message.link"), engines=("matching",), dimension_label=_lt("Vendor"),
+    list_view="account.view_in_invoice_bill_tree",
+))
+register(Kpi(
+    code="hub_payment_updates_failed", role="integration", unit="count", sequence=110,
+    label=_lt("Failed payment updates"),
+    definition=_lt("Payment status messages that could not be applied: retrying or in the dead letters. By "
+                   "error code."),
+    compute=_payment_updates_sql, model="medsync.message", domain=_payment_updates_domain,
+    depends=("medsync.message",), dimension_label=_lt("Error"), key_labels=_no_error_label,
+    context={"group_by": ["error_code"]},
+))
+register(Kpi(
+    code="hub_payments_failed", role="integration", unit="count", sequence=120,
+    label=_lt("Payments failed or reversed"),
+    definition=_lt("Open exceptions for payments the gateway reported failed or reversed, or paid while the bill "
+                   "was on a MedSync hold; the amount is the payments'. By reason."),
+    compute=_payments_failed_sql, model="medsync.exception", domain=_payments_failed_domain,
+    depends=("medsync.exception",), dimension_label=_lt("Reason"),
+))
+register(Kpi(
+    code="hub_open_exceptions", role="integration", unit="count", sequence=130,
+    label=_lt("Open hub exceptions"),
+    definition=_lt("Integration exceptions (dead letters, SLA breaches, orders not acknowledged or changed, "
+                   "payments) still open or in progress. By age."),
+    compute=_hub_exceptions_sql, model="medsync.exception", domain=_hub_exceptions_domain,
+    depends=("medsync.exception",), dimension_label=_lt("Age"), key_labels=_hub_age_labels,
+))

@@ -182,3 +182,60 @@ class TestVendorDedupe(MedsyncCase):
                                                 limit=1)
         self.assertEqual(second.scope, "changed vendors")
         self.assertTrue(self._pair(self.a, self.c), "the changed vendor is scored against all")
+
+    def test_merge_wizard_offers_the_fields_that_differ(self):
+        terms = self.env.ref("account.account_payment_term_30days")
+        self.a.write({"company_registry": "REG-1", "street2": "Suite 4", "property_supplier_payment_term_id": terms.id,
+                      "medsync_duns": "123456789"})
+        self.b.write({"company_registry": "REG-1", "city": "Chicago", "medsync_duns": "987654321",
+                      "email": " AP@zorbexion.com"})
+        self.a.email = "ap@zorbexion.com"
+        form = Form(self.env["medsync.vendor.merge"].with_user(self.steward).with_context(
+            default_partner_ids=(self.a | self.b).ids))
+        form.winner_id = self.a
+        wiz = form.save()
+        offered = set(wiz.line_ids.mapped("field_name"))
+        # differ: name, street, zip, phone, D-U-N-S; only one has it and it is not the survivor: city
+        self.assertLessEqual({"name", "street", "zip", "phone", "medsync_duns", "city"}, offered)
+        # the same everywhere (spacing and case aside) or only the survivor has it: nothing to decide
+        self.assertFalse({"company_registry", "email", "country_id", "street2",
+                          "property_supplier_payment_term_id"} & offered)
+        duns = wiz.line_ids.filtered(lambda line: line.field_name == "medsync_duns")
+        self.assertEqual((duns.field_label, duns.source_id, duns.value), ("D-U-N-S", self.a, "123456789"))
+        self.assertIn("987654321", duns.choices)
+        self.assertIn(self.b.display_name, duns.choices)
+        # payment terms are offered when the vendors differ, and the steward's choice survives
+        self.b.property_supplier_payment_term_id = self.env.ref("account.account_payment_term_immediate")
+        _wiz, action = self._merge(self.a | self.b, self.a, take={"property_supplier_payment_term_id": self.b,
+                                                                 "medsync_duns": self.b, "city": self.b})
+        self.assertEqual(self.a.property_supplier_payment_term_id,
+                         self.env.ref("account.account_payment_term_immediate"))
+        self.assertEqual((self.a.medsync_duns, self.a.city), ("987654321", "Chicago"))
+        log = self.env["medsync.vendor.merge.log"].browse(action["res_id"])
+        log.with_user(self.steward).action_undo()
+        self.assertEqual(self.a.property_supplier_payment_term_id, terms)
+        self.assertEqual((self.a.medsync_duns, self.a.city), ("123456789", False))
+
+    def test_merge_wizard_is_titled(self):
+        action = self.env["medsync.vendor.merge"]._action_open(self.a | self.b)
+        self.assertEqual(action["name"], "Merge vendors")
+        self.assertEqual(action["context"]["default_partner_ids"], (self.a | self.b).ids)
+        arch = self.env["medsync.vendor.merge"].get_view(view_type="form")["arch"]
+        self.assertIn("Merge vendors", arch)
+
+    def test_undo_merge_of_a_same_tax_id_pair(self):
+        # two vendors with one tax id, as found in a legacy database (the stop refuses it today)
+        self.a.vat = "461234567"
+        twin = guard.privileged(self.Partner).create({"name": "Zorbexion Surgical LLC", "is_company": True,
+                                                      "supplier_rank": 1, "vat": "46-1234567"})
+        self.assertTrue(self.company.medsync_dedupe_block)
+        _wiz, action = self._merge(self.a | twin, self.a)
+        log = self.env["medsync.vendor.merge.log"].browse(action["res_id"])
+        self.assertFalse(twin.active)
+        log.with_user(self.steward).action_undo()
+        self.assertEqual(log.state, "undone")
+        self.assertTrue(twin.active, "the archived vendor is back, its tax id with it")
+        self.assertEqual((self.a.vat, twin.vat), ("461234567", "46-1234567"))
+        # the stop still holds for anyone else: a third vendor with that number is refused
+        with self.assertRaisesRegex(UserError, "MEDSYNC_DUPLICATE_TAX_ID"):
+            self.Partner.create({"name": "Third", "is_company": True, "supplier_rank": 1, "vat": "46 1234567"})

@@ -12,12 +12,13 @@ from pathlib import Path
 from unittest.mock import patch
 
 from odoo import Command, fields
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.queue_job.jobrunner.channels import ChannelManager
 
 from ..services import guard, hub, hub_handlers
+from ..services import kpi as registry
 
 
 @tagged("post_install", "-at_install")
@@ -281,6 +282,57 @@ class TestHub(HttpCase):
         self.assertEqual(bill.invoice_line_ids.purchase_line_id, self.po.order_line[0])
         self.assertEqual(match.call_count, 1)
         self.assertError(self.post("invoice", doc, idem="k2"), 422, "DUPLICATE_INVOICE")
+        self.assertFalse(self.env["medsync.exception"].search([("key", "=", f"hub-invoice-total-{bill.id}")]),
+                         "no stated total, nothing to compare")
+
+    def test_message_links_are_named_and_open_only_when_readable(self):
+        doc = {"invoice": "INV-9002", "po": self.po.name, "invoice_date": "2026-11-21", "currency": "USD",
+               "lines": [{"line_no": 1, "product": "ACME-GZ-44", "qty": 10, "price": 2.0}]}
+        self.assertEqual(self.post("invoice", doc).status_code, 202)
+        msg = self.run_jobs()
+        bill = msg.link_ids.record_ref
+        self.assertEqual(bill._name, "account.move")
+        # the integration admin reads the message form as the web client does: the bill is named, not opened
+        self.assertFalse(self.admin.has_group("account.group_account_invoice"))
+        self.authenticate("hub_admin", "hub_admin")
+        spec = {"name": {}, "link_ids": {"fields": {"role": {}, "record_kind": {}, "record_name": {},
+                                                    "can_open": {}}}}
+        [form] = self.make_jsonrpc_request("/web/dataset/call_kw", {
+            "model": "medsync.message", "method": "web_read", "args": [msg.ids], "kwargs": {"specification": spec}})
+        [link] = form["link_ids"]
+        self.assertEqual(link["record_name"], bill.display_name)
+        self.assertFalse(link["can_open"])
+        with self.assertRaises(AccessError):
+            msg.link_ids.with_user(self.admin).action_open_record()
+        # an accountant opens it
+        ap = new_test_user(self.env, login="hub_ap", groups="base.group_user,account.group_account_invoice,"
+                                                         "medsync.group_medsync_user")
+        link = msg.link_ids.with_user(ap)
+        self.assertTrue(link.can_open)
+        action = link.action_open_record()
+        self.assertEqual((action["res_model"], action["res_id"]), ("account.move", bill.id))
+
+    def test_invoice_total_mismatch_is_an_exception_for_ap(self):
+        doc = {"invoice": "INV-9003", "po": self.po.name, "invoice_date": "2026-11-21", "currency": "USD",
+               "total": 30.50, "lines": [{"line_no": 1, "product": "ACME-GZ-44", "qty": 10, "price": 3.05}]}
+        tax = self.env["account.tax"].create({"name": "Test 15 %", "amount": 15, "type_tax_use": "purchase"})
+        self.po.order_line[0].taxes_id = tax
+        res = self.post("invoice", doc)
+        self.assertEqual(res.status_code, 202, res.text)
+        msg = self.run_jobs()
+        self.assertEqual(msg.state, "done", msg.error_message)
+        bill = msg.link_ids.filtered(lambda link: link.res_model == "account.move").record_ref
+        # the vendor's lines add up to its total, 30.50; Odoo adds the order line's tax
+        self.assertEqual(bill.amount_total, 35.08)
+        exc = self.env["medsync.exception"].search([("key", "=", f"hub-invoice-total-{bill.id}")])
+        self.assertRecordValues(exc, [{"reason_code": "HUB_INVOICE_TOTAL", "res_model": "account.move",
+                                       "res_id": bill.id, "state": "open", "amount": 4.58}])
+        self.assertEqual(exc.reason_id.team_id, self.env.ref("medsync.team_ap"))
+        for figure in ("30.50", "35.08", "4.58"):
+            self.assertIn(figure, exc.description)
+        self.assertIn(exc, msg.link_ids.filtered(lambda link: link.res_model == "medsync.exception").record_ref)
+        # the note stays on the bill, logged (the system's user needs no e-mail for it)
+        self.assertTrue(any("30.50" in (m.body or "") for m in bill.message_ids))
 
     def test_payment_status(self):
         bill = self.env["account.move"].create({
@@ -511,5 +563,38 @@ class TestHub(HttpCase):
         self.assertError(self.get("/medsync/api/v1/metrics?system=acme"), 403, "FORBIDDEN")
         flow = self.env["medsync.flow"].search([("system_id", "=", self.system.id), ("doc_type", "=", "po_ack")])
         self.assertEqual(flow.queue_depth, 1)
-        dash = self.env["medsync.hub.dashboard"].with_user(self.admin).create({})
-        self.assertGreaterEqual(dash.waiting, 1)
+
+    def test_integration_dashboard(self):
+        """Integrations › Dashboard opens the role dashboard of the KPI facts,
+        with the flows' and the business figures, each opening its records."""
+        menu = self.env.ref("medsync.medsync_hub_dashboard_menu")
+        self.assertEqual(menu.action, self.env.ref("medsync.medsync_dashboard_action_integration"))
+        self.post("po_ack", self.ack(), idem="d1")  # one waiting message of the acme po_ack flow
+        guard.privileged(self.po.sudo()).write({"medsync_ack_state": "waiting",
+                                                "medsync_ack_due": fields.Datetime.now() - timedelta(hours=1)})
+        Fact = self.env["medsync.kpi.fact"].with_user(self.admin)
+        Fact.action_refresh("integration")
+        data = Fact.dashboard_data("integration")
+        kpis = {k["code"]: k for k in data["kpis"]}
+        for code in ("hub_waiting", "hub_oldest_waiting", "hub_dead_letters", "hub_error_rate", "hub_latency_p50",
+                     "hub_latency_p95", "hub_orders_awaiting_ack", "hub_acks_overdue", "hub_orders_changed",
+                     "hub_invoices_unmatched", "hub_payment_updates_failed", "hub_payments_failed",
+                     "hub_open_exceptions"):
+            self.assertIn(code, kpis)
+            self.assertTrue(kpis[code]["definition"])
+        self.assertEqual(kpis["hub_waiting"]["value"], self.env["medsync.message"].search_count(
+            [("state", "in", ("received", "queued", "retrying", "failed")), ("company_id", "=", self.env.company.id)]))
+        flow = self.env["medsync.flow"].search([("system_id", "=", self.system.id), ("doc_type", "=", "po_ack")])
+        row = next(r for r in kpis["hub_waiting"]["breakdown"] if r["key"] == str(flow.id))
+        self.assertEqual((row["label"], row["value"]), ("Acme portal / po_ack", 1))
+        # business figures: the numbers are those of the records the figure opens (for who may read them)
+        for code in ("hub_orders_awaiting_ack", "hub_acks_overdue"):
+            self.assertGreaterEqual(kpis[code]["value"], 1)
+            action = self.env["medsync.kpi.fact"]._kpi_action(registry.KPIS[code], self.env.company,
+                                                              fields.Date.today())
+            self.assertEqual(self.env["purchase.order"].search_count(action["domain"]), kpis[code]["value"])
+            self.assertIn(self.po, self.env["purchase.order"].search(action["domain"]))
+        dead = kpis["hub_dead_letters"]["action"]
+        self.assertEqual(dead["res_model"], "medsync.message")
+        # the old transient dashboard is gone
+        self.assertNotIn("medsync.hub.dashboard", self.env)

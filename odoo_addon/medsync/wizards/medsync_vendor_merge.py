@@ -6,8 +6,12 @@ from odoo.tools import SQL
 
 from ..services import guard
 
-SURVIVOR_FIELDS = ["name", "street", "street2", "city", "zip", "country_id", "phone", "mobile", "email", "website",
-                   "vat", "medsync_npi", "medsync_dea", "medsync_uei", "medsync_duns", "medsync_gln"]  # fmt: skip
+# the fields a steward decides, in the order the wizard shows them (those a partner lacks in this database are
+# left out); only the fields where the vendors differ are offered
+SURVIVOR_FIELDS = ["name", "company_registry", "ref", "vat", "street", "street2", "city", "zip", "state_id",
+                   "country_id", "phone", "mobile", "email", "website", "medsync_npi", "medsync_dea", "medsync_uei",
+                   "medsync_duns", "medsync_gln", "property_supplier_payment_term_id",
+                   "property_purchase_currency_id", "lang", "comment"]  # fmt: skip
 # tables that point at records by (model column, res_id)
 REF_TABLES = {"mail_message": "model", "ir_attachment": "res_model", "mail_activity": "res_model"}
 
@@ -19,12 +23,42 @@ class MedsyncVendorMerge(models.TransientModel):
     deleted, and everything moved is logged so the merge can be undone."""
 
     _name = "medsync.vendor.merge"
-    _description = "MedSync: merge duplicate vendors"
+    _description = "Merge vendors"
 
     partner_ids = fields.Many2many("res.partner", string="Vendors", required=True)
     winner_id = fields.Many2one("res.partner", "Surviving vendor", domain="[('id', 'in', partner_ids)]")
     line_ids = fields.One2many("medsync.vendor.merge.line", "wizard_id", string="Surviving values")
     duplicate_ids = fields.Many2many("medsync.vendor.duplicate")
+
+    @api.model
+    def default_get(self, fields_list):
+        res = super().default_get(fields_list)
+        # opened from the vendors' list (Action › Merge vendors): the selected vendors
+        ctx = self.env.context
+        if "partner_ids" in fields_list and not res.get("partner_ids") and ctx.get("active_model") == "res.partner":
+            res["partner_ids"] = [(6, 0, ctx.get("active_ids") or [])]
+        return res
+
+    @api.model
+    def _action_open(self, partners, duplicates=None):
+        """The wizard on ``partners`` (the pairs ``duplicates`` decided with it), titled."""
+        action = self.env["ir.actions.act_window"]._for_xml_id("medsync.medsync_vendor_merge_action")
+        action["context"] = {"default_partner_ids": partners.ids,
+                             "default_duplicate_ids": duplicates.ids if duplicates else []}
+        return action
+
+    @api.model
+    def _survivor_fields(self):
+        fields_ = self.env["res.partner"]._fields
+        return [f for f in SURVIVOR_FIELDS if f in fields_]
+
+    @api.model
+    def _comparable(self, value):
+        if isinstance(value, models.BaseModel):
+            return tuple(value.ids)
+        if isinstance(value, str):
+            return " ".join(value.split()).casefold()
+        return value
 
     @api.onchange("partner_ids", "winner_id")
     def _onchange_partners(self):
@@ -33,11 +67,18 @@ class MedsyncVendorMerge(models.TransientModel):
             self.winner_id = partners.sorted(lambda p: (not p.active, p.id))[0]
         lines = [(5, 0, 0)]
         winner = self.winner_id._origin or self.winner_id
-        for fname in SURVIVOR_FIELDS:
+        if len(partners) < 2:
+            self.line_ids = lines
+            return
+        for fname in self._survivor_fields():
             values = {p.id: p[fname] for p in partners if p[fname]}
-            if len({str(v) for v in values.values()}) <= 1 and (not values or winner.id in values):
+            # the same value everywhere (spacing and case aside), and the survivor has it: nothing to decide
+            distinct = {self._comparable(v) for v in values.values()}
+            if len(distinct) <= 1 and (not values or winner.id in values):
                 continue
-            source = winner.id if winner.id in values else next(iter(values), winner.id)
+            if not values:
+                continue
+            source = winner.id if winner.id in values else next(iter(values))
             lines.append((0, 0, {"field_name": fname, "source_id": source}))
         self.line_ids = lines
 
@@ -184,14 +225,31 @@ class MedsyncVendorMergeLine(models.TransientModel):
 
     wizard_id = fields.Many2one("medsync.vendor.merge", required=True, ondelete="cascade")
     field_name = fields.Char(required=True)
-    field_label = fields.Char(compute="_compute_value")
+    field_label = fields.Char("Field", compute="_compute_value")
     source_id = fields.Many2one("res.partner", "Take from", required=True)
-    value = fields.Char(compute="_compute_value")
+    value = fields.Char("Surviving value", compute="_compute_value")
+    choices = fields.Text("Each vendor's value", compute="_compute_value")
 
-    @api.depends("field_name", "source_id")
+    @staticmethod
+    def _shown(value):
+        if not value:
+            return ""
+        if isinstance(value, models.BaseModel):
+            return ", ".join(value.mapped("display_name"))
+        if isinstance(value, str):
+            return value
+        return str(value)
+
+    @api.depends("field_name", "source_id", "wizard_id.partner_ids")
     def _compute_value(self):
         for line in self:
             field = self.env["res.partner"]._fields.get(line.field_name)
-            line.field_label = field.string if field else line.field_name
-            v = line.source_id[line.field_name] if field and line.source_id else False
-            line.value = (v.display_name if hasattr(v, "display_name") else str(v)) if v else ""
+            line.field_label = field._description_string(self.env) if field else line.field_name
+            if field and field.type == "selection":
+                labels = dict(field._description_selection(self.env))
+                shown = lambda p, f=line.field_name, labels=labels: labels.get(p[f], p[f] or "")  # noqa: E731
+            else:
+                shown = lambda p, f=line.field_name: self._shown(p[f])  # noqa: E731
+            line.value = shown(line.source_id) if field and line.source_id else ""
+            partners = line.wizard_id.partner_ids._origin if field else self.env["res.partner"]
+            line.choices = "\n".join(f"{p.display_name}: {shown(p) or '—'}" for p in partners)
