@@ -31,19 +31,20 @@ class MedsyncKpiFact(models.Model):
     # written only by _refresh, in bulk SQL: when a fact was computed is refreshed_at, who is irrelevant
     # (the same figures whoever triggers it)
     _log_access = False
+    # No field is a guarded control (services/guard.py): no group has write, create or unlink access
+    # (security/ir.model.access.csv), so no caller can change a fact; only _refresh writes them, in SQL.
 
-    date = fields.Date(required=True, readonly=True)
-    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True, ondelete="cascade")
-    currency_id = fields.Many2one("res.currency", readonly=True)
-    kpi = fields.Char("KPI", required=True, readonly=True, index=True)
-    dimension = fields.Char(readonly=True, default="", help="The breakdown ('vendor', 'class', 'flow'...); "
-                                                              "empty for the total.")
-    dim_key = fields.Char("Key", readonly=True, default="")
-    dim_label = fields.Char("Breakdown", readonly=True)
-    value = fields.Float(readonly=True, aggregator="sum")
-    amount = fields.Monetary(readonly=True, currency_field="currency_id", aggregator="sum")
-    count = fields.Integer(readonly=True, aggregator="sum")
-    refreshed_at = fields.Datetime("Refreshed", readonly=True)
+    date = fields.Date(required=True)
+    company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade")
+    currency_id = fields.Many2one("res.currency")
+    kpi = fields.Char("KPI", required=True, index=True)
+    dimension = fields.Char(default="", help="The breakdown ('vendor', 'class', 'flow'...); empty for the total.")
+    dim_key = fields.Char("Key", default="")
+    dim_label = fields.Char("Breakdown")
+    value = fields.Float(aggregator="sum")
+    amount = fields.Monetary(currency_field="currency_id", aggregator="sum")
+    count = fields.Integer(aggregator="sum")
+    refreshed_at = fields.Datetime("Refreshed")
 
     _sql_constraints = [
         ("fact_unique", "unique(company_id, date, kpi, dimension, dim_key)",
@@ -156,6 +157,10 @@ class MedsyncKpiFact(models.Model):
         dates = [start + dt.timedelta(days=i) for i in range(registry.TREND_DAYS)]
         out = []
         refreshed = [f["refreshed_at"] for f in facts if f["date"] == today and f["refreshed_at"]]
+        def figure(kpi, fact):
+            # a rate over nothing is no figure, not 0 %
+            return None if kpi.unit == "percent" and not fact["count"] else fact["value"]
+
         for kpi in kpis:
             rows = by_kpi.get(kpi.code, [])
             totals = {f["date"]: f for f in rows if not f["dimension"]}
@@ -170,12 +175,12 @@ class MedsyncKpiFact(models.Model):
                 "definition": str(kpi.definition),
                 "unit": kpi.unit,
                 "date": fields.Date.to_string(day) if day else False,
-                "value": total["value"],
+                "value": figure(kpi, total),
                 "amount": total["amount"],
                 "count": total["count"],
                 "action": self._kpi_action(kpi, company, day or today),
                 "trend": [{"date": fields.Date.to_string(d),
-                           "value": totals[d]["value"] if d in totals else None} for d in dates],
+                           "value": figure(kpi, totals[d]) if d in totals else None} for d in dates],
                 "dimension_label": str(kpi.dimension_label),
                 "breakdown": [{
                     "key": f["dim_key"],

@@ -286,8 +286,12 @@ class TestKpi(MedsyncCase):
         with self.assertRaises(AccessError):
             self.Fact.with_user(self.users["ap_manager"]).create({"kpi": "ap_on_hold", "date": fields.Date.today(),
                                                                   "company_id": self.company.id})
-        with self.assertRaises(AccessError):
-            self.Fact.with_user(self.users["ap_manager"]).search([], limit=1).write({"value": 0})
+        for user in (self.users["ap_manager"], self.env.ref("base.user_admin")):
+            fact = self.Fact.with_user(user).search([], limit=1)
+            with self.assertRaises(AccessError):
+                fact.write({"value": 0})
+            with self.assertRaises(AccessError):
+                fact.unlink()
         # someone without a MedSync role gets nothing
         with self.assertRaises(AccessError):
             self.Fact.with_user(self.outsider).dashboard_data("ap")
@@ -302,6 +306,7 @@ class TestKpi(MedsyncCase):
         data = self.Fact.with_user(self.clerk_b).dashboard_data("ap")
         self.assertEqual(data["company"], self.company_b.name)
         self.assertEqual(data["kpis"][0]["value"], 0.0)
+        self.assertIsNone(data["kpis"][1]["value"], "no line matched: no rate, not 0 %")
         self.assertFalse(self.Fact.with_user(self.clerk_b).search([("company_id", "=", self.company.id)]))
 
 
