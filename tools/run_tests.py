@@ -4,8 +4,10 @@
 Suites, in order: rustfmt, clippy, cargo test, ruff, the wheel build, pytest on
 the installed wheel, and the addon's tests inside a real Odoo 18 on a
 throwaway database when an Odoo source tree is found ($ODOO_SRC, default
-/opt/odoo/18.0). A suite that cannot run says so, in words, and counts as
-skipped. The last line is ``N passed, N failed, N skipped``.
+/opt/odoo/18.0): first the addon's suite, then each role's browser tour in
+Chromium on the same database (screens saved under .run/screenshots/), then the
+live tests against a real server. A suite that cannot run says so, in words,
+and counts as skipped. The last line is ``N passed, N failed, N skipped``.
 
 Standard library only: it runs before the project environment exists.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -26,6 +29,10 @@ RUN = Path(os.environ.get("MEDSYNC_RUN_DIR", ROOT / ".run"))
 VENV = Path(os.environ.get("VENV", ROOT / ".venv"))
 PY = VENV / "bin" / "python"
 ODOO_SRC = Path(os.environ.get("ODOO_SRC", "/opt/odoo/18.0"))
+ADDON = ROOT / "odoo_addon" / "medsync"
+TOURS = "/medsync:TestTours"  # tests/test_tours.py: one browser tour per role, a suite of its own
+TOURS_SUITE = "odoo tours (Chromium, per role)"
+CHROME_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")  # what Odoo looks for
 
 
 @dataclass
@@ -112,21 +119,25 @@ def odoo_found():
 
 def odoo_tests():
     s = Suite("odoo (addon tests in Odoo 18)")
+    tours = Suite(TOURS_SUITE)
     if not odoo_found():
         s.skipped = 1
         s.note = f"SKIPPED: no Odoo source tree at {ODOO_SRC} (set ODOO_SRC to an Odoo 18.0 checkout to run them)"
+        tours.skipped, tours.note = tour_count(), "SKIPPED: needs the Odoo source tree as well"
         live = Suite("odoo live (real server)", skipped=1, note="SKIPPED: needs the Odoo source tree as well")
-        return [s, live]
+        return [s, tours, live]
     rc = sh(["bash", ROOT / "tools" / "venv.sh", "odoo"], env={"ODOO_SRC": str(ODOO_SRC)}).returncode
     if rc:
         s.failed = 1
         s.problems.append("could not install Odoo's requirements into the project environment")
-        return s
+        tours.skipped, tours.note = tour_count(), "SKIPPED: Odoo's requirements did not install"
+        return [s, tours]
     pg = subprocess.run(["bash", ROOT / "tools" / "pg.sh", "start"], capture_output=True, text=True)
     if pg.returncode:
         s.failed = 1
         s.problems.append(f"could not start PostgreSQL: {pg.stderr.strip()}")
-        return s
+        tours.skipped, tours.note = tour_count(), "SKIPPED: PostgreSQL did not start"
+        return [s, tours]
     pgenv = dict(re.findall(r"(\w+)=(\S+)", pg.stdout))
     db = f"medsync_test_{os.getpid()}"
     env = {**pgenv, "PYTHONPATH": str(ODOO_SRC)}
@@ -138,10 +149,12 @@ def odoo_tests():
             PY, ODOO_SRC / "setup" / "odoo-bin",
             f"--addons-path={ODOO_SRC / 'odoo' / 'addons'},{ROOT / 'odoo_addon'}",
             f"--db_host={pgenv['PGHOST']}", f"--db_port={pgenv['PGPORT']}", f"--db_user={pgenv['PGUSER']}",
-            "-d", db, "-i", "medsync", "--test-enable", "--test-tags", "/medsync",
+            "-d", db, "-i", "medsync", "--test-enable", "--test-tags", f"/medsync,-{TOURS}",
             "--stop-after-init", "--log-level=test", "--without-demo=",
             f"--data-dir={RUN / 'odoo-data'}", "--http-port=0",
         ], log=log, env=env)
+        # the roles' browser tours on the same database (each test rolls back: the demo data stay as installed)
+        tour_suite(tours, db, pgenv)
         # the same database, now served by a real Odoo (workers, job runner): concurrency and crash tests
         live_suite(live, db, pgenv)
     finally:
@@ -151,7 +164,7 @@ def odoo_tests():
     if not m:
         s.failed = 1
         s.problems.append(f"Odoo ran no test (exit {proc.returncode}); see {log}")
-        return s
+        return [s, tours, live]
     failed, errors, total = map(int, m.groups())
     s.failed = failed + errors
     s.passed = total - s.failed
@@ -164,7 +177,87 @@ def odoo_tests():
     if proc.returncode and not s.failed:
         s.failed = 1
         s.problems.append(f"odoo-bin exited {proc.returncode}")
-    return [s, live]
+    return [s, tours, live]
+
+
+def tour_count():
+    """The tour tests in tests/test_tours.py (to count them as skipped when they cannot run)."""
+    path = ADDON / "tests" / "test_tours.py"
+    return len(re.findall(r"^    def test_\w+", path.read_text(), re.M)) if path.exists() else 1
+
+
+def find_chromium():
+    """Chromium as Odoo finds it (on the PATH); installed with apt-get when we are root and can."""
+    found = next((shutil.which(n) for n in CHROME_NAMES if shutil.which(n)), None)
+    if found or os.geteuid() != 0 or not shutil.which("apt-get"):
+        return found
+    print("Chromium not found: installing it with apt-get (the browser tours need it)", flush=True)
+    apt_env = {"DEBIAN_FRONTEND": "noninteractive"}
+    if sh(["apt-get", "install", "-y", "--no-install-recommends", "chromium"], env=apt_env).returncode:
+        sh(["apt-get", "update"], env=apt_env)
+        sh(["apt-get", "install", "-y", "--no-install-recommends", "chromium"], env=apt_env)
+    return next((shutil.which(n) for n in CHROME_NAMES if shutil.which(n)), None)
+
+
+def tour_suite(s, db, pgenv):
+    """Each role's browser tour (tests/test_tours.py) in its own Odoo run on the installed database.
+
+    Odoo's HttpCase skips a browser test without a word in the summary when it
+    finds no Chrome; here a missing browser is said and counted as skipped."""
+    started = time.time()
+    try:
+        count = tour_count()
+        if not find_chromium():
+            s.skipped = count
+            s.note = ("SKIPPED: no Chromium (install it: apt-get install chromium, as root; Odoo looks for "
+                      f"{', '.join(CHROME_NAMES)} on the PATH)")
+            return s
+        if subprocess.run([PY, "-c", "import websocket"], capture_output=True).returncode:
+            s.skipped = count
+            s.note = "SKIPPED: websocket-client is missing from the environment (tools/requirements-odoo-extra.txt)"
+            return s
+        shots = RUN / "screenshots"
+        shutil.rmtree(shots, ignore_errors=True)
+        log = RUN / "odoo-tours.log"
+        proc = sh([
+            PY, ODOO_SRC / "setup" / "odoo-bin",
+            f"--addons-path={ODOO_SRC / 'odoo' / 'addons'},{ROOT / 'odoo_addon'}",
+            f"--db_host={pgenv['PGHOST']}", f"--db_port={pgenv['PGPORT']}", f"--db_user={pgenv['PGUSER']}",
+            "-d", db, "--test-enable", "--test-tags", TOURS, "--stop-after-init", "--log-level=test",
+            f"--data-dir={RUN / 'odoo-data'}", "--http-port=0", f"--screenshots={shots / 'failed'}",
+        ], log=log, env={**pgenv, "PYTHONPATH": str(ODOO_SRC), "MEDSYNC_SCREENSHOTS": str(shots)})
+        text = log.read_text()
+        m = re.search(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests", text)
+        if not m:
+            s.failed = 1
+            s.problems.append(f"Odoo ran no tour (exit {proc.returncode}); see {log}")
+            return s
+        failed, errors, total = map(int, m.groups())
+        skips = re.findall(r"skipped \S*TestTours\S* : (.*)", text)
+        s.failed = failed + errors
+        s.skipped = len(skips)
+        s.passed = total - s.failed - s.skipped
+        stray = [ln for ln in text.splitlines() if re.search(r"\d \w+ (ERROR|CRITICAL) ", ln)
+                 and "odoo.tests.result" not in ln and ".browser:" not in ln
+                 and ": FAIL: " not in ln and ": ERROR: " not in ln]
+        if stray:
+            s.failed += 1
+            s.problems.append(f"{len(stray)} ERROR line(s) in the tours' log, first: {stray[0][:200]}")
+        if proc.returncode and not s.failed:
+            s.failed = 1
+            s.problems.append(f"odoo-bin exited {proc.returncode} during the tours")
+        for name in re.findall(r"FAIL: TestTours\.(\w+)", text):
+            s.problems.append(f"{name}: see the failing step in {log} and the screen in {shots / 'failed'}")
+        times = re.findall(r"tour (medsync_\w+) as \w+: ([\d.]+) s", text)
+        notes = [f"screens in {shots}"]
+        if times:
+            notes.append("tours " + ", ".join(f"{n[len('medsync_'):-len('_tour')]} {t}s" for n, t in times))
+        if skips:
+            notes.insert(0, f"SKIPPED {len(skips)}: {skips[0].strip()}")
+        s.note = "; ".join(notes)
+        return s
+    finally:
+        s.seconds = time.time() - started
 
 
 def junit_counts(s, xml, rc, what):
@@ -227,6 +320,7 @@ def main():
             results.append(Suite("pytest", failed=1, problems=["not run: the wheel did not build"]))
             results.append(Suite("odoo (addon tests in Odoo 18)", failed=1,
                                  problems=["not run: the wheel did not build"]))
+            results.append(Suite(TOURS_SUITE, skipped=tour_count(), note="SKIPPED: the wheel did not build"))
             break
 
     print("\n" + "=" * 78)
