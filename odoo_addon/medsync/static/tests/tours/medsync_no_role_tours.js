@@ -18,6 +18,7 @@ function append(suffix) {
 
 function openOrder(who) {
     return [
+        noMedsync("the purchase orders", { list: true }),
         ...searchFor(PRODUCT, "Product"),
         ...openRow("Nordic Surgical", { only: true }),
         noMedsync("the purchase order"),
@@ -90,6 +91,7 @@ registry.category("web_tour.tours").add("medsync_purchaser_tour", {
 registry.category("web_tour.tours").add("medsync_accountant_tour", {
     url: BILLS,
     steps: () => [
+        noMedsync("the vendor bills", { list: true }),
         ...searchFor("NS-5521"),
         ...openRow("NS-5521", { only: true }),
         ...openBill("accountant"),

@@ -133,14 +133,17 @@ export function save() {
     ];
 }
 
-/** The form shows nothing of MedSync but its payment-hold banner (which everyone who opens a bill sees). */
-export function noMedsync(what) {
+/** The form (or list) shows nothing of MedSync but its payment-hold banner (which everyone who opens a
+    bill sees). */
+export function noMedsync(what, { list = false } = {}) {
     return {
-        content: `${what}: no MedSync field, tab or button`,
-        trigger: ".o_form_view .o_form_sheet",
+        content: `${what}: no MedSync field, column, tab or button`,
+        trigger: list ? ".o_list_view .o_list_table" : ".o_form_view .o_form_sheet",
         run() {
-            const form = this.anchor.closest(".o_form_view");
-            const shown = [...form.querySelectorAll("[name*=medsync]")].filter((el) => !el.closest(".alert"));
+            const view = this.anchor.closest(list ? ".o_list_view" : ".o_form_view");
+            const shown = [...view.querySelectorAll("[name*=medsync], [data-name*=medsync]")].filter(
+                (el) => !el.closest(".alert")
+            );
             if (shown.length) {
                 const names = shown.map((el) => el.getAttribute("name")).join(", ");
                 throw new Error(`MedSync shows on ${what} for a user without a MedSync role: ${names}`);
