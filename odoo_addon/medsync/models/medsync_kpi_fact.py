@@ -16,6 +16,7 @@ import datetime as dt
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..services import kpi as registry
@@ -146,28 +147,35 @@ class MedsyncKpiFact(models.Model):
         company = self.env.company
         today = fields.Date.today()
         start = today - dt.timedelta(days=registry.TREND_DAYS - 1)
-        facts = self.search_read(
+        names = ["date", "kpi", "dimension", "dim_key", "dim_label", "value", "amount", "count", "refreshed_at"]
+        # the totals of 30 days (the trends), then the breakdowns of each KPI's latest day only
+        totals = self.search_read(
             [("company_id", "=", company.id), ("kpi", "in", [k.code for k in kpis]), ("date", ">=", start),
-             ("date", "<=", today)],
-            ["date", "kpi", "dimension", "dim_key", "dim_label", "value", "amount", "count", "refreshed_at"],
-            order="date, id")
+             ("date", "<=", today), ("dimension", "=", "")], names, order="date, id")
         by_kpi = {}
-        for f in facts:
-            by_kpi.setdefault(f["kpi"], []).append(f)
+        for f in totals:
+            by_kpi.setdefault(f["kpi"], {})[f["date"]] = f
+        latest = {code: max(days) for code, days in by_kpi.items()}
+        breakdowns = {}
+        if latest:
+            domain = expression.OR([[("kpi", "=", code), ("date", "=", day)] for code, day in latest.items()])
+            for f in self.search_read(expression.AND([[("company_id", "=", company.id), ("dimension", "!=", "")],
+                                                  domain]), names):
+                breakdowns.setdefault(f["kpi"], []).append(f)
         dates = [start + dt.timedelta(days=i) for i in range(registry.TREND_DAYS)]
         out = []
-        refreshed = [f["refreshed_at"] for f in facts if f["date"] == today and f["refreshed_at"]]
+        refreshed = [f["refreshed_at"] for f in totals if f["date"] == today and f["refreshed_at"]]
+
         def figure(kpi, fact):
             # a rate over nothing is no figure, not 0 %
             return None if kpi.unit == "percent" and not fact["count"] else fact["value"]
 
         for kpi in kpis:
-            rows = by_kpi.get(kpi.code, [])
-            totals = {f["date"]: f for f in rows if not f["dimension"]}
-            day = max(totals) if totals else None
-            total = totals.get(day) or {"value": 0.0, "amount": 0.0, "count": 0}
+            days = by_kpi.get(kpi.code, {})
+            day = latest.get(kpi.code)
+            total = days.get(day) or {"value": 0.0, "amount": 0.0, "count": 0}
             labels = kpi.key_labels(self.env) if kpi.key_labels else {}
-            breakdown = sorted((f for f in rows if f["date"] == day and f["dimension"]),
+            breakdown = sorted(breakdowns.get(kpi.code, []),
                                key=lambda f: (-abs(f["value"]), -abs(f["amount"]), f["dim_key"]))
             out.append({
                 "code": kpi.code,
@@ -180,7 +188,7 @@ class MedsyncKpiFact(models.Model):
                 "count": total["count"],
                 "action": self._kpi_action(kpi, company, day or today),
                 "trend": [{"date": fields.Date.to_string(d),
-                           "value": figure(kpi, totals[d]) if d in totals else None} for d in dates],
+                           "value": figure(kpi, days[d]) if d in days else None} for d in dates],
                 "dimension_label": str(kpi.dimension_label),
                 "breakdown": [{
                     "key": f["dim_key"],

@@ -10,7 +10,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import SQL, float_compare
 
-from ..services import guard
+from ..services import guard, matching
 from ..services import kpi as registry
 from .common import MedsyncCase
 
@@ -242,6 +242,19 @@ class TestKpi(MedsyncCase):
                          set(registry.KPIS))
         self.assertTrue(self.Fact.sudo().search([("company_id", "=", self.company_b.id)]),
                         "every company is refreshed")
+
+    def test_a_matching_run_refreshes_the_ap_facts(self):
+        bill = self.bill(self.vendor_b, 120)
+        self.Fact.sudo().search([]).unlink()
+        matching.match_moves(bill.with_user(self.users["ap_clerk"]))
+        self.assertEqual(bill.medsync_match_state, "hold", "no purchase order")
+        self.assertEqual(set(self.Fact.search([]).mapped("kpi")),
+                         {k.code for k in registry.for_engine("matching")})
+        facts = fact_rows(self.env, self.company, "ap_on_hold")
+        held = self.env["account.move"].search(self.action_of("ap_on_hold")["domain"])
+        self.assertIn(bill, held)
+        self.assertMoney(facts[("", "")][0], sum(abs(m.amount_residual_signed) for m in held))
+        self.assertMoney(facts[("vendor", str(self.vendor_b.id))][0], 50.0 + 120.0)
 
     # ------------------------------------------------------------------ the dashboards and who sees them
 
