@@ -97,6 +97,11 @@ class TestTours(HttpCase):
         self.assertEqual(bill.medsync_match_state, "hold", f"the demo bill {ref} is held")
         return bill
 
+    # ------------------------------------------------------------------ MedSync user (read)
+
+    def test_reader(self):
+        self.tour("medsync_reader_tour", "reader", "/odoo/action-medsync.medsync_exception_action")
+
     # ------------------------------------------------------------------ accounts payable
 
     def test_ap_clerk(self):
