@@ -271,9 +271,10 @@ class MedsyncMessageLink(models.Model):
             named = records.sudo().exists()
             readable = named.with_env(self.env)._filtered_access("read")
             kind = self.env["ir.model"]._get(model).name or model
+            typed = "type_name" in Model._fields  # a bill says "Vendor Bill", not "Journal Entry"
             for link in links:
                 record = named.browse(link.res_id)
-                link.record_kind = kind
+                link.record_kind = (typed and record in named and record.type_name) or kind
                 link.record_name = record.display_name if record in named else \
                     self.env._("#%s (deleted)", link.res_id)
                 link.can_open = link.res_id in readable.ids
