@@ -166,13 +166,7 @@ class MedsyncVendorDuplicate(models.Model):
             more = self.search([("cluster_key", "in", clusters), ("company_id", "in", self.company_id.ids),
                                 ("state", "!=", "not_duplicate")])
             partners |= more.left_id | more.right_id
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "medsync.vendor.merge",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_partner_ids": partners.ids, "default_duplicate_ids": self.ids},
-        }
+        return self.env["medsync.vendor.merge"]._action_open(partners, self)
 
     @api.model
     def action_find_duplicates(self):
@@ -217,8 +211,22 @@ class MedsyncVendorMergeLog(models.Model):
     def action_undo(self):
         if not self.env.user.has_group("medsync.group_medsync_steward"):
             raise UserError(self.env._("Only a vendor data steward can undo a merge."))
-        for log in self.filtered(lambda x: x.state == "done"):
+        todo = self.filtered(lambda x: x.state == "done")
+        if not todo:
+            raise UserError(self.env._("These merges were undone already."))
+        for log in todo:
             log._undo()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Merge undone"),
+                "message": self.env._("%(n)s vendor(s) restored, with their references and bank accounts: %(names)s",
+                                      n=len(todo.loser_ids), names=", ".join(todo.loser_ids.mapped("display_name"))),
+                "type": "success",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def _undo(self):
         from odoo.tools import SQL

@@ -29,7 +29,6 @@ NOT_CONTROLS = {
 # models whose read-only fields are no controls: SQL views and wizards
 NOT_GUARDED_MODELS = {
     "medsync.expiry.risk": "an SQL view: nothing can be written to it",
-    "medsync.hub.dashboard": "figures computed for the screen",
 }
 
 
