@@ -34,6 +34,10 @@ registry.category("web_tour.tours").add("medsync_steward_tour", {
         clickButton("action_undo", "Undo the merge"),
         ...confirmDialog(),
         {
+            content: "the undo says which vendor came back",
+            trigger: ".o_notification:contains(Paxtrizor Labs)",
+        },
+        {
             content: "the merge is undone",
             trigger: ".o_form_view .o_field_widget[name=state] .o_arrow_button_current:contains(Undone)",
         },
