@@ -7,6 +7,7 @@ from . import res_company
 from . import res_config_settings
 from . import medsync_match_tolerance
 from . import medsync_match_result
+from . import medsync_no_po_approver
 from . import account_move
 from . import account_payment_register
 from . import purchase_order_line

@@ -9,15 +9,21 @@ MATCH_STATES = [
     ("variance", "Matched within tolerance"),
     ("hold", "On hold"),
     ("released", "Hold released"),
+    # company policy "approval" for bills without a purchase order (res.company.medsync_no_po_policy):
+    # not held; waits for the approver's "Approve without PO", then approved (payable as matched)
+    ("to_approve", "No PO: to approve"),
+    ("approved", "No PO: approved"),
 ]
 
 
 class AccountMove(models.Model):
     _inherit = "account.move"
-    # the hold and its release: written by matching and by the release action only (services/guard.py)
+    # the hold and its release, the no-PO approval: written by matching, the release and the approval actions
+    # only (services/guard.py)
     _medsync_protected = frozenset({
         "medsync_match_state", "medsync_hold_reason", "medsync_hold_signature", "medsync_last_match",
-        "medsync_hold_released_by_id", "medsync_hold_release_date", "medsync_hold_release_note"})
+        "medsync_hold_released_by_id", "medsync_hold_release_date", "medsync_hold_release_note",
+        "medsync_no_po_signature", "medsync_no_po_approved_by_id", "medsync_no_po_approval_date"})
 
     medsync_match_state = fields.Selection(MATCH_STATES, "Match", default="none", copy=False, index=True,
                                            readonly=True, tracking=True)
@@ -27,6 +33,18 @@ class AccountMove(models.Model):
     medsync_hold_released_by_id = fields.Many2one("res.users", "Hold released by", copy=False, readonly=True)
     medsync_hold_release_date = fields.Datetime("Hold released on", copy=False, readonly=True)
     medsync_hold_release_note = fields.Text("Release reason", copy=False, readonly=True)
+    # the bill's lines without a purchase order, as billed (services/matching.py::_hold_signature), when the
+    # company approves such bills; an approval covers them while they stay the same
+    medsync_no_po_signature = fields.Char(copy=False, readonly=True)
+    medsync_no_po_approved_by_id = fields.Many2one("res.users", "Approved without PO by", copy=False, readonly=True)
+    medsync_no_po_approval_date = fields.Datetime("Approved without PO on", copy=False, readonly=True)
+    medsync_no_po_pending = fields.Boolean(
+        "No-PO approval pending", compute="_compute_medsync_no_po",
+        help="Lines without a purchase order wait for the approver (company policy: approval).")
+    medsync_no_po_approver_id = fields.Many2one(
+        "res.users", "No-PO approver", compute="_compute_medsync_no_po",
+        help="The approver the no-PO approver rules name for this vendor and amount; empty: the AP managers.")
+    medsync_no_po_can_approve = fields.Boolean(compute="_compute_medsync_no_po")
     medsync_match_result_ids = fields.One2many("medsync.match.result", "move_id", "Match results",
                                                domain=[("is_current", "=", True)], readonly=True)
     medsync_on_hold = fields.Boolean(compute="_compute_medsync_on_hold", search="_search_medsync_on_hold")
@@ -35,6 +53,20 @@ class AccountMove(models.Model):
     def _compute_medsync_on_hold(self):
         for move in self:
             move.medsync_on_hold = move.medsync_match_state == "hold"
+
+    @api.depends("medsync_no_po_signature", "medsync_no_po_approved_by_id", "amount_total_signed",
+                 "commercial_partner_id")
+    @api.depends_context("uid")
+    def _compute_medsync_no_po(self):
+        pending = self.filtered(lambda m: m.medsync_no_po_signature and not m.medsync_no_po_approved_by_id)
+        # sudo: the rules are read to say who approves, for anyone who can see the bill
+        approvers = self.env["medsync.no.po.approver"].sudo()._approvers(pending._origin) if pending else {}
+        manager = self.env.user.has_group("medsync.group_medsync_ap_manager")
+        for move in self:
+            approver = approvers.get(move._origin.id, self.env["res.users"])
+            move.medsync_no_po_pending = move in pending
+            move.medsync_no_po_approver_id = approver.with_env(self.env)
+            move.medsync_no_po_can_approve = move in pending and (manager or approver == self.env.user)
 
     def _search_medsync_on_hold(self, operator, value):
         if operator not in ("=", "!="):
@@ -71,16 +103,70 @@ class AccountMove(models.Model):
         if not bills:
             raise UserError(_("Only vendor bills and credit notes are matched."))
         bills.check_access("write")
-        run = matching.match_moves(bills, trigger="button")
-        held = bills.filtered(lambda m: m.medsync_match_state == "hold")
+        counts = {}
+        run = matching.match_moves(bills, trigger="button", counts=counts)
+        states = bills.mapped("medsync_match_state")
+        held, to_approve = states.count("hold"), states.count("to_approve")
+        parts = [_("%s on hold", held)]
+        if to_approve:
+            parts.append(_("%s without a PO waiting for approval", to_approve))
+        parts.append(_("%s new exception(s)", counts.get("new", 0)))
+        if counts.get("still_open"):
+            parts.append(_("%s exception(s) still open", counts["still_open"]))
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "title": _("Matched %s bill(s)", len(bills)),
-                "message": _("%(held)s on hold, %(exc)s exception(s) raised, %(s).2f s.", held=len(held),
-                             exc=run.exception_count, s=run.total_seconds),
-                "type": "warning" if held else "success",
+                "message": _("%(parts)s (%(s).2f s).", parts=", ".join(parts), s=run.total_seconds),
+                "type": "warning" if held or to_approve else "success",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def action_medsync_approve_no_po(self):
+        """Approve bills without a purchase order (company policy: approval):
+        an AP manager, or the approver the rules name for the bill. Records who
+        and when on the bill and in its chatter, and resolves the approval
+        exception with the approval as its reason."""
+        bills = self._medsync_vendor_bills().filtered("medsync_no_po_pending")
+        if not bills:
+            raise UserError(_("None of these bills waits for an approval without a purchase order."))
+        refused = bills.filtered(lambda m: not m.medsync_no_po_can_approve)
+        if refused:
+            raise UserError(_(
+                "Only an AP manager or the approver named for the vendor and amount (MedSync › Configuration › "
+                "No-PO approvers) may approve these bills without a purchase order: %s",
+                ", ".join(f"{m.display_name} ({m.medsync_no_po_approver_id.name or _('AP managers')})"
+                          for m in refused)))
+        now = fields.Datetime.now()
+        # sudo: the approver may have no write right on a posted bill (or none at all on the bill, being a
+        # department head); the check above is the control, and the tracked state and the note below record
+        # who approved what
+        guard.privileged(bills.sudo()).write({"medsync_no_po_approved_by_id": self.env.uid,
+                                              "medsync_no_po_approval_date": now})
+        waiting = bills.filtered(lambda m: m.medsync_match_state == "to_approve")
+        guard.privileged(waiting.sudo()).write({"medsync_match_state": "approved"})
+        note = _("Approved without a purchase order by %s.", self.env.user.name)
+        bills._message_log_batch({
+            move.id: _("Approved without a purchase order by %(user)s (%(amount)s)%(held)s.",
+                       user=self.env.user.name, amount=move.currency_id.format(move.amount_total),
+                       held="" if move in waiting else _("; still on hold: %s", move.medsync_hold_reason or ""))
+            for move in bills})
+        # sudo: the approver may not work exceptions otherwise; the approval exception is closed by the approval,
+        # in the approver's name
+        excs = self.env["medsync.exception"].sudo().search([
+            ("key", "in", [matching.no_po_approval_key(m.id) for m in bills]), ("state", "in", ("open", "in_progress")),
+            ("res_model", "=", "account.move"), ("res_id", "in", bills.ids)])
+        excs._set_closed("resolved", note)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Approved without PO: %s bill(s)", len(bills)),
+                "message": _("%(names)s. %(exc)s approval exception(s) resolved.",
+                             names=", ".join(bills.mapped("display_name")), exc=len(excs)),
+                "type": "success",
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }

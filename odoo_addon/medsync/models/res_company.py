@@ -35,6 +35,18 @@ class ResCompany(models.Model):
     medsync_hold_blocks_posting = fields.Boolean(
         "Held bills cannot be posted", help="Besides blocking payment, a MedSync hold also blocks posting.",
     )
+    medsync_no_po_policy = fields.Selection(
+        [("approval", "Approval"), ("hold", "Hold")], "Bills without a purchase order",
+        default="approval", required=True,
+        help="What matching does with a bill line no purchase order covers (utilities, services, rent...).\n"
+             "Approval: the bill is not held (payment stays possible); it shows \"No PO: to approve\" and an "
+             "exception (MATCH_NO_PO_APPROVAL) goes to the approver that MedSync › Configuration › No-PO "
+             "approvers names for the vendor and amount (default: the AP team and its AP managers). \"Approve "
+             "without PO\" on the bill records who approved and when; the approval stands while the bill's "
+             "lines stay as approved.\n"
+             "Hold: the bill is put on payment hold (MATCH_NO_PO, routed to the buyers) until a purchase order "
+             "is linked or an AP manager releases the hold.",
+    )
 
     def write(self, vals):
         """A change of a MedSync setting (a control switched off, a threshold

@@ -32,14 +32,19 @@ ROUTING = {
     "price_below_po": ("MATCH_PRICE_BELOW", "buyer"),
 }
 
+# a bill without a purchase order under the company policy "approval" (res.company.medsync_no_po_policy):
+# not held; one exception of its own, owned by the approver (medsync.no.po.approver)
+NO_PO_APPROVAL = "MATCH_NO_PO_APPROVAL"
+
 # medsync_match_result columns written from the engine's output, with their SQL types
 RESULT_COLUMNS = [
     ("move_id", "int"), ("move_line_id", "int"), ("company_id", "int"), ("partner_id", "int"), ("product_id", "int"),
     ("purchase_line_id", "int"), ("status", "varchar"), ("level", "varchar"), ("hold", "bool"), ("qty", "float8"),
     ("qty_ordered", "float8"), ("qty_received", "float8"), ("qty_billed_before", "float8"),
     ("qty_variance", "float8"), ("price", "float8"), ("price_variance", "float8"), ("amount_variance", "numeric"),
+    ("amount_qty_variance", "numeric"), ("amount_total_variance", "numeric"),
     ("price_po", "float8"), ("price_contract", "float8"), ("amount_on_hold", "numeric"), ("rule_id", "int"),
-    ("explanation", "varchar"),
+    ("explanation", "text"),
 ]
 
 
@@ -47,8 +52,17 @@ def _days(d):
     return (d - EPOCH).days if d else 0
 
 
-def match_moves(bills, trigger="button", run_parent=None):
-    """Match vendor bills (and credit notes); returns the ``medsync.run``."""
+def no_po_approval_key(move_id):
+    return f"match:{move_id}:no_po_approval"
+
+
+def match_moves(bills, trigger="button", run_parent=None, counts=None):
+    """Match vendor bills (and credit notes); returns the ``medsync.run``.
+    ``counts``, a dict if given, receives the exceptions raised (``new``)
+    and those seen again while still open (``still_open``); the run counts
+    the new ones."""
+    counts = {} if counts is None else counts
+    counts.update(new=0, still_open=0)
     env = bills.env
     bills = bills.filtered(lambda m: m.move_type in ("in_invoice", "in_refund") and m.state != "cancel")
     Run = env["medsync.run"]
@@ -65,15 +79,15 @@ def match_moves(bills, trigger="button", run_parent=None):
             batch.extend(ids)
             size += len(ids)
             if size >= chunk:
-                _match_chunk(env["account.move"].browse(batch), run)
+                _match_chunk(env["account.move"].browse(batch), run, counts)
                 batch, size = [], 0
         if batch:
-            _match_chunk(env["account.move"].browse(batch), run)
+            _match_chunk(env["account.move"].browse(batch), run, counts)
     env["medsync.kpi.fact"]._refresh_after("matching", bills.company_id)
     return run.run
 
 
-def _match_chunk(bills, run):
+def _match_chunk(bills, run, counts):
     env = bills.env
     with run.phase("fetch"):
         tables, meta = _fetch(bills)
@@ -88,8 +102,10 @@ def _match_chunk(bills, run):
             duplicate_amount_pct=0, duplicate_days=45,
         )
     with run.phase("write"):
-        exceptions = _write(bills, out, meta, run)
-    run.count(input=n, output=n, exceptions=exceptions)
+        new, still_open = _write(bills, out, meta, run)
+    counts["new"] += new
+    counts["still_open"] += still_open
+    run.count(input=n, output=n, exceptions=new)
 
 
 # ---------------------------------------------------------------------------------------- fetch
@@ -256,6 +272,8 @@ def _fetch(bills):
 # ---------------------------------------------------------------------------------------- write
 
 def _write(bills, out, meta, run):
+    """Insert the result rows, set the bills' match state and raise the
+    exceptions; returns (new exceptions, exceptions still open)."""
     env = bills.env
     cr = env.cr
     res = out["lines"]
@@ -267,10 +285,20 @@ def _write(bills, out, meta, run):
     def nan_none(x):
         return None if x != x else x  # NaN: no such price
 
+    rows = [info[lid] for lid in line_ids]  # (move, company, partner, product, subtotal) per result
+    companies = env["res.company"].browse({r[1] for r in rows})
+    approval = {c.id for c in companies if c.medsync_no_po_policy == "approval"}
+    currency = {c.id: c.currency_id for c in companies}
+    # the company's policy for lines without a purchase order: approval holds nothing (the engine's hold flag is
+    # the policy "hold")
+    status = list(res["status"])
+    hold = [bool(h) and not (st == "no_po" and r[1] in approval)
+            for h, st, r in zip(res["hold"], status, rows, strict=True)]
+    amount_qty, amount_total = _variance_values(rows, res, currency)
+
     # previous results stop being current; the new ones are inserted in one statement
     cr.execute(SQL("UPDATE medsync_match_result SET is_current = FALSE WHERE move_line_id = ANY(%s) AND is_current",
                    line_ids))
-    rows = [info[lid] for lid in line_ids]  # (move, company, partner, product, subtotal) per result
     cols = {
         "move_id": [r[0] for r in rows],
         "move_line_id": line_ids,
@@ -280,10 +308,13 @@ def _write(bills, out, meta, run):
         "purchase_line_id": [p or None for p in res["po_line_id"]],
         "price_po": [nan_none(x) for x in res["price_po"]],
         "price_contract": [nan_none(x) for x in res["price_contract"]],
-        "amount_on_hold": [r[4] if h else 0.0 for r, h in zip(rows, res["hold"], strict=True)],
+        "hold": hold,
+        "amount_on_hold": [r[4] if h else 0.0 for r, h in zip(rows, hold, strict=True)],
+        "amount_qty_variance": amount_qty,
+        "amount_total_variance": amount_total,
         "rule_id": [r if r in rule_ids else None for r in res["rule_id"]],
     }
-    for k in ("status", "level", "hold", "qty", "qty_ordered", "qty_received", "qty_billed_before", "qty_variance",
+    for k in ("status", "level", "qty", "qty_ordered", "qty_received", "qty_billed_before", "qty_variance",
               "price", "price_variance", "amount_variance", "explanation"):
         cols[k] = res[k]
     now = fields.Datetime.now()
@@ -293,46 +324,85 @@ def _write(bills, out, meta, run):
     # the bills: match state and hold, from their lines' results
     by_bill = defaultdict(list)
     for i in range(n):
-        by_bill[info[res["line_id"][i]][0]].append(i)
+        by_bill[rows[i][0]].append(i)
     Move = env["account.move"]
     labels = dict(env["medsync.match.result"]._fields["status"]._description_selection(env))
-    states, changes = {}, []
+    states, changes, pending = {}, [], {}
     for bill in bills:
         idx = by_bill.get(bill.id, [])
-        held = sorted({res["status"][i] for i in idx if res["hold"][i]})
-        variance = any(res["status"][i] in ("within_tolerance", "price_favourable") for i in idx)
+        held = sorted({status[i] for i in idx if hold[i]})
+        variance = any(status[i] in ("within_tolerance", "price_favourable") for i in idx)
         # a release covers these reasons on these lines as billed: a change of either holds the bill again
         signature = _hold_signature(held, idx, res, info) if held else ""
         reasons = ", ".join(labels[h] for h in held)
+        # lines without a PO that the company approves rather than holds: an approval covers the bill's lines as
+        # billed, as a release does (kept while they stay the same, asked again after a change)
+        no_po = any(status[i] == "no_po" and not hold[i] for i in idx)
+        no_po_sig = _hold_signature(["no_po"], idx, res, info) if no_po else ""
+        approved = bool(no_po_sig) and bill.medsync_no_po_signature == no_po_sig and bool(
+            bill.medsync_no_po_approved_by_id)
+        if no_po and not approved:
+            pending[bill.id] = bill
         if held:
             released = bill.medsync_match_state == "released" and bill.medsync_hold_signature == signature
             state = "released" if released else "hold"
+        elif no_po:
+            state = "approved" if approved else "to_approve"
         elif idx:
             state = "variance" if variance else "matched"
         else:
             state = "none"
-        states[bill.id] = (state, signature, reasons)
+        states[bill.id] = (state, signature, reasons, no_po_sig, approved)
+    # who approves each bill waiting for it (sudo: the rules route the approval whoever triggers the match, a
+    # storekeeper's receipt queues it too; they are not shown)
+    approvers = env["medsync.no.po.approver"].sudo()._approvers(Move.browse(list(pending))) if pending else {}
+    by_ap_manager = env._("an AP manager")
+    for bill in bills:
+        state = states[bill.id][0]
         if state != bill.medsync_match_state:
-            changes.append((bill.id, {"medsync_match_state": (bill.medsync_match_state, state)},
-                            env._("On hold: %s", reasons) if state == "hold" else ""))
+            body = ""
+            if state == "hold":
+                body = env._("On hold: %s", states[bill.id][2])
+            elif state == "to_approve":
+                body = env._("No purchase order: waiting for approval by %s",
+                             approvers[bill.id].name or by_ap_manager)
+            changes.append((bill.id, {"medsync_match_state": (bill.medsync_match_state, state)}, body))
     ids = list(states)
     cr.execute(SQL(
         """UPDATE account_move AS am
               SET medsync_match_state = v.state, medsync_last_match = %s,
                   medsync_hold_signature = v.sig, medsync_hold_reason = v.reason,
+                  medsync_no_po_signature = v.no_po_sig,
+                  medsync_no_po_approved_by_id = CASE WHEN v.approved THEN am.medsync_no_po_approved_by_id END,
+                  medsync_no_po_approval_date = CASE WHEN v.approved THEN am.medsync_no_po_approval_date END,
                   write_uid = %s, write_date = %s
-             FROM unnest(%s::int[], %s::varchar[], %s::varchar[], %s::varchar[]) AS v(id, state, sig, reason)
+             FROM unnest(%s::int[], %s::varchar[], %s::varchar[], %s::varchar[], %s::varchar[], %s::bool[])
+                  AS v(id, state, sig, reason, no_po_sig, approved)
             WHERE am.id = v.id""",
-        now, env.uid, now, ids, [states[b][0] for b in ids], [states[b][1] for b in ids],
-        [states[b][2] for b in ids]))
+        now, env.uid, now, ids, *([states[b][k] for b in ids] for k in range(5))))
     Move.invalidate_model(["medsync_match_state", "medsync_last_match", "medsync_hold_signature",
-                           "medsync_hold_reason", "write_uid", "write_date"])
+                           "medsync_hold_reason", "medsync_no_po_signature", "medsync_no_po_approved_by_id",
+                           "medsync_no_po_approval_date", "write_uid", "write_date"])
     env["medsync.match.result"].invalidate_model()
     # the holds, releases and lifts in each bill's chatter, as Odoo's tracking would show them
     started = time.perf_counter()
     chatter.log_changes(env, "account.move", changes)
     run.audit_seconds += time.perf_counter() - started
-    return _raise_exceptions(bills, res, info, meta, run)
+    return _raise_exceptions(bills, dict(res, hold=hold), info, meta, run, approvers)
+
+
+def _variance_values(rows, res, currency):
+    """Per result, in company currency rounded to it: the value of the
+    quantity variance (the quantity billed beyond the reference, at most the
+    line's, at the line's billed net price: its subtotal / billed quantity)
+    and the total variance (that plus the engine's price variance value)."""
+    qty_values, totals = [], []
+    for r, qty, over, price_value in zip(rows, res["qty"], res["qty_variance"], res["amount_variance"], strict=True):
+        cur = currency[r[1]]
+        value = cur.round(r[4] / qty * min(over, qty)) if qty > 0 and over > 0 else 0.0
+        qty_values.append(value)
+        totals.append(cur.round(value + (price_value or 0.0)))
+    return qty_values, totals
 
 
 def _hold_signature(held, idx, res, info):
@@ -344,9 +414,13 @@ def _hold_signature(held, idx, res, info):
     return f"{','.join(held)}|{digest}"
 
 
-def _raise_exceptions(bills, res, info, meta, run):
+def _raise_exceptions(bills, res, info, meta, run, approvers):
     """One exception per bill and reason, routed to whoever can fix it; the
-    bills' other open matching exceptions are resolved (their cause is gone)."""
+    bills' other open matching exceptions are resolved (their cause is gone).
+    Lines without a PO that are not held (company policy: approval) raise the
+    approval exception of their bill, owned by its approver (``approvers``:
+    the bills waiting for one), none once approved. Returns (new exceptions,
+    exceptions raised again while still open)."""
     env = bills.env
     # _raise_many inserts in bulk (no creation message, the owner gets a to-do); closing what is fixed
     # tracks no field changes either
@@ -355,33 +429,47 @@ def _raise_exceptions(bills, res, info, meta, run):
              for who, xmlid in (("buyer", "buyers"), ("warehouse", "warehouse"), ("receiving", "receiving"),
                                 ("ap", "ap"))}
     labels = dict(env["medsync.match.result"]._fields["status"]._description_selection(env))
-    groups = defaultdict(list)  # (bill, status) -> line indexes
+    groups = defaultdict(list)  # (bill, status) -> line indexes; "no_po_approval": no PO, not held
     for i in range(len(res["line_id"])):
-        if res["status"][i] in ROUTING:
-            groups[(info[res["line_id"][i]][0], res["status"][i])].append(i)
+        status = res["status"][i]
+        if status == "no_po" and not res["hold"][i]:
+            status = "no_po_approval"
+        if status in ROUTING or status == "no_po_approval":
+            groups[(info[res["line_id"][i]][0], status)].append(i)
     names = _bill_labels(env, {move for move, _status in groups})
     title = env._("%(bill)s: %(status)s")
+    approval_label = env._("No purchase order, to approve")
+    approval_hint = env._("Not held (company policy: bills without a purchase order are approved). The approver "
+                          "uses \"Approve without PO\" on the bill; or the buyer links the purchase order.")
     bill_line, po_line_role = env._("Bill line"), env._("PO line")
     discount_due = _early_discount_deadlines(bills)
     reasons = {r.code: r for r in env["medsync.exception.reason"].search(
-        [("code", "in", [code for code, _who in ROUTING.values()])])} if discount_due else {}
+        [("code", "in", [code for code, _who in ROUTING.values()] + [NO_PO_APPROVAL])])} if discount_due else {}
     vals, keys = [], set()
     for (move, status), idx in groups.items():
-        code, who = ROUTING[status]
+        if status == "no_po_approval":
+            if move not in approvers:
+                continue  # approved, and the lines are as approved
+            code, who, owner = NO_PO_APPROVAL, "ap", approvers[move].id or False
+            key, name = no_po_approval_key(move), approval_label
+        else:
+            code, who = ROUTING[status]
+            owner, key, name = None, f"match:{move}:{status}", labels[status]
         first = idx[0]
         _move, company, partner, product, _amount = info[res["line_id"][first]]
         po_line = res["po_line_id"][first]
         po = meta["po"].get(po_line, {})
-        owner = {"buyer": po.get("buyer"),
-                 "receiving": meta["receiver"].get(po_line) or po.get("buyer")}.get(who) or False
-        key = f"match:{move}:{status}"
+        if owner is None:
+            owner = {"buyer": po.get("buyer"),
+                     "receiving": meta["receiver"].get(po_line) or po.get("buyer")}.get(who) or False
         keys.add(key)
         links = [(0, 0, {"role": bill_line, "res_model": "account.move.line", "res_id": res["line_id"][i]})
                  for i in idx]
         links += [(0, 0, {"role": po_line_role, "res_model": "purchase.order.line", "res_id": p})
                   for p in sorted({res["po_line_id"][i] for i in idx} - {0})]
+        explanations = [res["explanation"][i] for i in idx]
         vals.append({
-            "name": title % {"bill": names[move], "status": labels[status]},
+            "name": title % {"bill": names[move], "status": name},
             "reason_code": code,
             "key": key,
             "company_id": company,
@@ -393,7 +481,7 @@ def _raise_exceptions(bills, res, info, meta, run):
             "run_id": run.run.id,
             "owner_user_id": owner,
             "owner_team_id": teams[who].id if teams[who] else False,
-            "description": "\n".join(res["explanation"][i] for i in idx),
+            "description": "\n".join(explanations + ([approval_hint] if code == NO_PO_APPROVAL else [])),
             "link_ids": links,
         })
         if move in discount_due:
@@ -407,7 +495,7 @@ def _raise_exceptions(bills, res, info, meta, run):
             v.pop("link_ids")  # refreshed, not recreated: keep its links
     if vals:
         Exc._raise_many(vals)
-    return len(vals)
+    return len(vals) - len(still_open), len(still_open)
 
 
 def _bill_labels(env, move_ids):

@@ -3,7 +3,7 @@ from datetime import datetime, time, timedelta
 import odoo.tests.common as _common
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 # the 2025-09 source tree lacks this; recent queue_job test helpers import it
 _common.SETATTR_SOURCES = getattr(_common, "SETATTR_SOURCES", {})
@@ -340,3 +340,153 @@ class TestMatching(MedsyncCase):
         with self.assertRaises(AccessError):
             bill.with_user(self.users["reader"]).action_medsync_match()
         self.assertEqual(bill.medsync_match_state, "none")
+
+    # ------------------------------------------------------------------ the AP clerk's screens (issue 15)
+
+    def test_quantity_variance_is_valued_and_the_bill_line_named(self):
+        po = self.make_po([(self.gloves, 10, 10.0, None)])
+        self.receive(po, {self.gloves: 10})
+        bill = self.bill_from(po, qty=90)  # 80 units over-billed at the PO price: no price variance
+        bill = self.match(bill)
+        res = self.results(bill)
+        self.assertEqual(bill.medsync_match_state, "hold")
+        self.assertAlmostEqual(res.qty_variance, 80.0)
+        self.assertEqual(self.company.currency_id.compare_amounts(res.amount_variance, 0.0), 0)
+        # 900.00 billed for 90 units: 80 units over are worth 800.00, and the total variance says so
+        self.assertEqual(self.company.currency_id.compare_amounts(res.amount_qty_variance, 800.0), 0)
+        self.assertEqual(self.company.currency_id.compare_amounts(res.amount_total_variance, 800.0), 0)
+        # the line, not the bill: its label and quantity in the bill's unit
+        self.assertTrue(res.line_label.startswith("90 Units: "), res.line_label)
+        self.assertIn("Nitrile gloves M", res.line_label)
+        self.assertEqual(res.po_line_label, f"{po.name}, line {po.order_line.id}: 10 Units")
+        # a partial bill under what was received is no quantity variance
+        po2 = self.make_po([(self.gloves, 10, 10.0, None)])
+        self.receive(po2, {self.gloves: 10})
+        partial = self.match(self.bill_from(po2, ref="PART-1", qty=4))
+        self.assertRecordValues(self.results(partial), [{"status": "matched", "amount_qty_variance": 0.0,
+                                                         "amount_total_variance": 0.0}])
+
+    def test_match_selected_tells_new_exceptions_from_those_still_open(self):
+        po = self.make_po([(self.gloves, 10, 10.0, None)])
+        self.receive(po, {self.gloves: 6})
+        bill = self.bill_from(po, qty=8)
+        clerk_bill = bill.with_user(self.users["ap_clerk"])
+        first = clerk_bill.action_medsync_match()["params"]["message"]
+        self.assertIn("1 on hold", first)
+        self.assertIn("1 new exception(s)", first)
+        self.assertNotIn("still open", first)
+        again = clerk_bill.action_medsync_match()["params"]["message"]
+        self.assertIn("0 new exception(s)", again)
+        self.assertIn("1 exception(s) still open", again)
+        run = self.env["medsync.run"].search([("engine", "=", "matching")], limit=1)
+        self.assertEqual(run.exception_count, 0, "the run counts new exceptions only")
+        exc = self.env["medsync.exception"].search([("key", "=", f"match:{bill.id}:over_received")])
+        self.assertEqual((len(exc), exc.occurrence_count), (1, 2))
+
+    # ------------------------------------------------------------------ bills without a purchase order
+
+    def no_po_bill(self, amount, vendor=None, ref="UTIL-1"):
+        return self.env["account.move"].create({
+            "move_type": "in_invoice", "partner_id": (vendor or self.vendor).id, "ref": ref,
+            "invoice_date": "2026-11-02",
+            "invoice_line_ids": [Command.create({"name": "Electricity, November", "product_id": self.gloves.id,
+                                                 "quantity": 1, "price_unit": amount, "tax_ids": False})],
+        })
+
+    def approval_exc(self, bill):
+        return self.env["medsync.exception"].search([("res_model", "=", "account.move"), ("res_id", "=", bill.id),
+                                                     ("reason_code", "=", "MATCH_NO_PO_APPROVAL")])
+
+    def test_no_po_bill_goes_to_the_approver_not_on_hold(self):
+        self.assertEqual(self.company.medsync_no_po_policy, "approval", "approval is the default policy")
+        other = self.env["res.partner"].create({"name": "City Power & Light", "supplier_rank": 1})
+        # approvers with no MedSync role but the read one (a controller, department heads), one without an e-mail
+        invoicing = "base.group_user,account.group_account_invoice,medsync.group_medsync_user"
+        controller = new_test_user(self.env, login="ms_controller", groups=invoicing, email=False)
+        head = new_test_user(self.env, login="ms_head", groups=invoicing)
+        vendor_head = new_test_user(self.env, login="ms_vendor_head", groups=invoicing)
+        Rule = self.env["medsync.no.po.approver"].with_user(self.users["ap_manager"])
+        Rule.create({"amount_min": 1000, "user_id": controller.id})  # every vendor from 1,000
+        Rule.create({"amount_min": 0, "partner_id": self.vendor.id, "user_id": head.id})  # this vendor, any amount
+        Rule.create({"amount_min": 3000, "partner_id": self.vendor.id, "user_id": vendor_head.id})
+        small_other = self.no_po_bill(100, other, "PWR-1")  # no rule reached: the AP team, AP managers approve
+        large_other = self.no_po_bill(2000, other, "PWR-2")  # the amount rule
+        small_vendor = self.no_po_bill(2000, ref="NS-1")  # the vendor's rule wins over the amount rule
+        large_vendor = self.no_po_bill(5000, ref="NS-2")  # the vendor's highest minimum reached
+        bills = self.match(small_other | large_other | small_vendor | large_vendor)
+        self.assertEqual(set(bills.mapped("medsync_match_state")), {"to_approve"})
+        for bill in bills:
+            self.assertRecordValues(self.results(bill), [{"status": "no_po", "hold": False, "amount_on_hold": 0.0}])
+        owners = {bill: (self.approval_exc(bill).owner_user_id, self.approval_exc(bill).owner_team_id)
+                  for bill in bills}
+        ap_team = self.env.ref("medsync.team_ap")
+        self.assertEqual(owners[small_other], (self.env["res.users"], ap_team))
+        self.assertEqual(owners[large_other], (controller, ap_team))
+        self.assertEqual(owners[small_vendor], (head, ap_team))
+        self.assertEqual(owners[large_vendor], (vendor_head, ap_team))
+        self.assertFalse(self.env["medsync.exception"].search([("res_id", "in", bills.ids),
+                                                              ("reason_code", "=", "MATCH_NO_PO")]))
+        # not held: it can be posted and paid; the chatter says who approves
+        small_other.action_post()
+        self.assertTrue(small_other.action_register_payment())
+        self.assertIn("waiting for approval by an AP manager", " ".join(small_other.message_ids.mapped("body")))
+        self.assertIn(f"waiting for approval by {controller.name}", " ".join(large_other.message_ids.mapped("body")))
+        # the bill shows who approves and who may: the named approver, AP managers, nobody else
+        self.assertEqual(large_other.with_user(controller).medsync_no_po_approver_id, controller)
+        self.assertTrue(large_other.with_user(controller).medsync_no_po_can_approve)
+        self.assertTrue(large_other.with_user(self.users["ap_manager"]).medsync_no_po_can_approve)
+        self.assertFalse(large_other.with_user(self.users["ap_clerk"]).medsync_no_po_can_approve)
+        self.assertFalse(large_other.with_user(head).medsync_no_po_can_approve)
+        with self.assertRaisesRegex(UserError, "Only an AP manager or the approver"):
+            large_other.with_user(head).action_medsync_approve_no_po()
+        # the named approver approves (no MedSync working role, no e-mail)
+        large_other.with_user(controller).action_medsync_approve_no_po()
+        self.assertRecordValues(large_other, [{"medsync_match_state": "approved",
+                                               "medsync_no_po_approved_by_id": controller.id}])
+        self.assertEqual(self.approval_exc(large_other).state, "resolved")
+
+    def test_no_po_approval_by_an_ap_manager_kept_until_the_bill_changes(self):
+        bill = self.match(self.no_po_bill(400))
+        exc = self.approval_exc(bill)
+        self.assertEqual((bill.medsync_match_state, exc.state), ("to_approve", "open"))
+        # a clerk may not approve, nor write the approval
+        with self.assertRaisesRegex(UserError, "Only an AP manager"):
+            bill.with_user(self.users["ap_clerk"]).action_medsync_approve_no_po()
+        with self.assertRaises(AccessError):
+            bill.with_user(self.users["ap_clerk"]).write({"medsync_no_po_approved_by_id": self.users["ap_clerk"].id})
+        self.assertEqual(bill.medsync_match_state, "to_approve")
+        action = bill.with_user(self.users["ap_manager"]).action_medsync_approve_no_po()
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertIn("1 approval exception(s) resolved", action["params"]["message"])
+        self.assertRecordValues(bill, [{"medsync_match_state": "approved",
+                                        "medsync_no_po_approved_by_id": self.users["ap_manager"].id}])
+        self.assertTrue(bill.medsync_no_po_approval_date)
+        self.assertRecordValues(exc, [{"state": "resolved", "closed_by_id": self.users["ap_manager"].id}])
+        self.assertIn("Approved without a purchase order", exc.close_note)
+        note = bill.message_ids.filtered(lambda m: "Approved without a purchase order by" in (m.body or ""))
+        self.assertEqual(note.author_id, self.users["ap_manager"].partner_id)
+        # the nightly re-match keeps the approval of the same bill, and raises nothing again
+        bill = self.match(bill)
+        self.assertEqual(bill.medsync_match_state, "approved")
+        self.assertEqual(len(self.approval_exc(bill)), 1)
+        with self.assertRaisesRegex(UserError, "None of these bills waits"):
+            bill.with_user(self.users["ap_manager"]).action_medsync_approve_no_po()
+        # the amount changed: to approve again, by a new exception
+        bill.invoice_line_ids.price_unit = 4000
+        bill = self.match(bill)
+        self.assertRecordValues(bill, [{"medsync_match_state": "to_approve", "medsync_no_po_approved_by_id": False}])
+        self.assertEqual(sorted(self.approval_exc(bill).mapped("state")), ["open", "resolved"])
+
+    def test_no_po_bill_is_held_when_the_company_says_so(self):
+        self.company.medsync_no_po_policy = "hold"
+        bill = self.match(self.no_po_bill(400))
+        self.assertEqual(bill.medsync_match_state, "hold")
+        self.assertIn("No purchase order", bill.medsync_hold_reason)
+        self.assertRecordValues(self.results(bill), [{"status": "no_po", "hold": True}])
+        exc = self.env["medsync.exception"].search([("res_id", "=", bill.id), ("res_model", "=", "account.move")])
+        self.assertEqual(exc.reason_code, "MATCH_NO_PO")
+        self.assertEqual(exc.owner_team_id, self.env.ref("medsync.team_buyers"))
+        self.assertFalse(bill.medsync_no_po_pending)
+        bill.action_post()
+        with self.assertRaisesRegex(UserError, "payment hold"):
+            bill.action_register_payment()
