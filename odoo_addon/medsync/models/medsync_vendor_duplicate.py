@@ -53,7 +53,8 @@ class MedsyncVendorDuplicate(models.Model):
     spend_exposure = fields.Monetary(readonly=True, help="Vendor bills of both vendors over the last 365 days.")
     priority = fields.Float(readonly=True, index=True, help="Score × spend: what the queue is ranked by.")
     run_id = fields.Many2one("medsync.run", readonly=True, index="btree_not_null")
-    merge_log_id = fields.Many2one("medsync.vendor.merge.log", readonly=True)
+    merge_log_id = fields.Many2one("medsync.vendor.merge.log", readonly=True,
+                                   groups="medsync.group_medsync_steward,base.group_system")
 
     _sql_constraints = [
         ("pair_unique", "unique(company_id, left_id, right_id)", "A pair of vendors is listed once per company."),
