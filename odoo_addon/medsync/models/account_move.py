@@ -46,7 +46,8 @@ class AccountMove(models.Model):
         help="The approver the no-PO approver rules name for this vendor and amount; empty: the AP managers.")
     medsync_no_po_can_approve = fields.Boolean(compute="_compute_medsync_no_po")
     medsync_match_result_ids = fields.One2many("medsync.match.result", "move_id", "Match results",
-                                               domain=[("is_current", "=", True)], readonly=True)
+                                               domain=[("is_current", "=", True)], readonly=True,
+                                               groups="medsync.group_medsync_user")
     medsync_on_hold = fields.Boolean(compute="_compute_medsync_on_hold", search="_search_medsync_on_hold")
 
     @api.depends("medsync_match_state")

@@ -22,6 +22,7 @@ class TestControls(HttpCase):
         cls.manager = mk("ctl_manager", "medsync.group_medsync_ap_manager", "ap.manager@example.com")
         cls.inventory = mk("ctl_inventory", "medsync.group_medsync_inventory")
         cls.admin_stock = mk("ctl_stock_admin", "medsync.group_medsync_inventory,stock.group_stock_manager")
+        env.company.medsync_no_po_policy = "hold"  # the attacks are on holds: bills without a PO are held
         cls.vendor = env["res.partner"].create({"name": "Control Test Vendor", "supplier_rank": 1})
         cls.product = env["product.product"].create({"name": "Control gloves", "type": "consu",
                                                      "purchase_method": "receive", "standard_price": 3.0})
