@@ -16,6 +16,10 @@ MATCH_STATES = [
 ]
 
 
+# match states that stop a payment (see _medsync_check_payable and account_move_line.py)
+PAYMENT_BLOCKING = ("hold", "to_approve")
+
+
 class AccountMove(models.Model):
     _inherit = "account.move"
     # the hold and its release, the no-PO approval: written by matching, the release and the approval actions
@@ -209,13 +213,32 @@ class AccountMove(models.Model):
             move.id: _("Payment hold (%(reasons)s) released by %(user)s: %(note)s", reasons=move.medsync_hold_reason,
                        user=self.env.user.name, note=note.strip()) for move in held})
 
+    def _medsync_payment_blocked(self):
+        """The bills MedSync stops from being paid: on hold, or waiting for the
+        approval a bill without a purchase order needs."""
+        return self.filtered(lambda m: m.medsync_match_state in PAYMENT_BLOCKING)
+
     def _medsync_check_payable(self):
-        held = self.filtered(lambda m: m.medsync_match_state == "hold")
+        # a company that matches before paying: a bill nobody matched yet is matched now
+        unmatched = self._medsync_vendor_bills().filtered(
+            lambda m: m.medsync_match_state == "none" and m.company_id.medsync_match_before_payment
+            and m.state != "cancel")
+        if unmatched:
+            # sudo: the control runs for whoever pays, with or without a MedSync role
+            matching.match_moves(unmatched.sudo(), trigger="button")
+        blocked = self._medsync_payment_blocked()
+        held = blocked.filtered(lambda m: m.medsync_match_state == "hold")
+        waiting = blocked - held
         if held:
             raise UserError(_(
                 "These bills are on a MedSync payment hold and cannot be paid until the hold is resolved or "
                 "released by an AP manager: %s", ", ".join(f"{m.display_name} ({m.medsync_hold_reason})"
                                                           for m in held)))
+        if waiting:
+            raise UserError(_(
+                "These bills have no purchase order and cannot be paid until they are approved (Approve without "
+                "PO, by an AP manager or the approver MedSync names on the bill): %s",
+                ", ".join(waiting.mapped("display_name"))))
 
     def action_register_payment(self):
         self._medsync_check_payable()
@@ -224,7 +247,9 @@ class AccountMove(models.Model):
     def action_post(self):
         # a bill matched before and changed since (reset to draft, edited) is matched again before it posts:
         # a hold, or a release, holds for what the bill says now
-        rematch = self._medsync_vendor_bills().filtered(lambda m: m.medsync_match_state != "none")
+        # a company that matches before paying matches every vendor bill it posts
+        rematch = self._medsync_vendor_bills().filtered(
+            lambda m: m.medsync_match_state != "none" or m.company_id.medsync_match_before_payment)
         if rematch:
             # sudo: the control runs for whoever posts, with or without a MedSync role; the run and the chatter
             # still name the posting user

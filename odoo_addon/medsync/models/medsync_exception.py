@@ -13,6 +13,9 @@ OPEN_STATES = ("open", "in_progress")
 STATES = [("open", "Open"), ("in_progress", "In progress"), ("resolved", "Resolved"), ("waived", "Waived")]
 # fields that only the life-cycle methods may change (see services/guard.py)
 LIFECYCLE_FIELDS = {"state", "closed_by_id", "date_closed", "close_note"}
+# what decides who works and waives an exception, and what is at stake: set when it is raised, then only by the
+# engines (a clerk re-labelling a stock exception as a billing one could waive it)
+FIXED_AFTER_RAISE = frozenset({"reason_id", "company_id", "amount"})
 # who works (starts, resolves, reopens) an exception when its reason names no group: by engine
 ENGINE_WORK_GROUPS = {
     "matching": ("medsync.group_medsync_buyer", "medsync.group_medsync_ap_clerk"),
@@ -37,7 +40,7 @@ class MedsyncException(models.Model):
 
     _name = "medsync.exception"
     _description = "MedSync exception"
-    _inherit = ["mail.thread", "mail.activity.mixin", "medsync.guarded"]
+    _inherit = ["medsync.chatter", "mail.activity.mixin", "medsync.guarded"]
     # the life cycle and what the engines keep; reason_code, engine and severity_rank follow the reason and
     # severity (create/write fill them in)
     _medsync_protected = frozenset(LIFECYCLE_FIELDS | {
@@ -205,6 +208,14 @@ class MedsyncException(models.Model):
 
     def write(self, vals):
         guard.check(self, vals)
+        if not guard.is_privileged(self.env) and not self.env.su:
+            fixed = FIXED_AFTER_RAISE & vals.keys()
+            if fixed:
+                raise AccessError(_(
+                    "An exception's %s is fixed when it is raised: it decides who works and waives it. Resolve or "
+                    "waive this one, and raise the right one.", ", ".join(sorted(fixed))))
+            if self:
+                self._check_life_cycle("edit")
         owner_changed = "owner_user_id" in vals or "owner_team_id" in vals
         vals = dict(vals)
         if "reason_id" in vals:
@@ -358,7 +369,8 @@ class MedsyncException(models.Model):
             raise UserError(_("Select the exceptions first."))
         user_groups = self.env.user.groups_id
         wrong_state = {"start": lambda e: e.state != "open", "resolve": lambda e: e.state not in OPEN_STATES,
-                       "waive": lambda e: e.state not in OPEN_STATES, "reopen": lambda e: e.state in OPEN_STATES}
+                       "waive": lambda e: e.state not in OPEN_STATES, "reopen": lambda e: e.state in OPEN_STATES,
+                       "edit": lambda e: False}
         bad = self.filtered(wrong_state[mode])
         if bad:
             need = {"start": _("open"), "resolve": _("open or in progress"), "waive": _("open or in progress"),

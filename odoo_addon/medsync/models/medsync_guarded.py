@@ -32,13 +32,28 @@ class MedsyncGuarded(models.AbstractModel):
         return super().unlink()
 
 
+class MedsyncChatter(models.AbstractModel):
+    """The chatter of MedSync's own documents: what a control decides is
+    written whoever decides it, an author without an e-mail address included
+    (Odoo's own message_post refuses such an author). A notification, if any,
+    goes out from the company's address on the author's behalf."""
+
+    _name = "medsync.chatter"
+    _inherit = ["mail.thread"]
+    _description = "MedSync chatter"
+
+    def _message_compute_author(self, author_id=None, email_from=None, raise_on_email=True):
+        author_id, email_from = super()._message_compute_author(author_id, email_from, raise_on_email=False)
+        return author_id, email_from or self.env.company.partner_id.email_formatted or False
+
+
 class MedsyncTrackedSettings(models.AbstractModel):
     """Mixin of MedSync's control settings (tolerance rules, count tolerances
     and four-eyes thresholds): every stored field a person edits is tracked,
     so the chatter shows who changed what, when, from which value to which."""
 
     _name = "medsync.tracked.settings"
-    _inherit = ["mail.thread"]
+    _inherit = ["medsync.chatter"]
     _description = "MedSync tracked control settings"
 
     def _track_get_fields(self):

@@ -392,6 +392,10 @@ class MedsyncSystemKeyShow(models.AbstractModel):
     _description = "New MedSync API key (shown once)"
 
     id = fields.Id()  # the form's onchange returns the defaults, the key among them
+
+    @api.model
+    def search_fetch(self, domain, field_names, offset=0, limit=None, order=None):
+        return self.browse()  # nothing is ever stored: every search finds nothing
     key = fields.Char(readonly=True)
     system_name = fields.Char("System", readonly=True)
     expires = fields.Datetime(readonly=True)

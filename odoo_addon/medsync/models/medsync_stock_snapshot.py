@@ -49,7 +49,7 @@ CODE_KINDS = [("ref", "Internal reference"), ("vendor", "Vendor code"), ("gtin",
 class MedsyncStockSnapshot(models.Model):
     _name = "medsync.stock.snapshot"
     _description = "MedSync external stock snapshot"
-    _inherit = ["mail.thread", "medsync.guarded"]
+    _inherit = ["medsync.chatter", "medsync.guarded"]
     _order = "as_of desc, id desc"
     _medsync_protected = frozenset({"name", "state", "content_hash", "file", "file_name"})
     _medsync_create_values = {"state": "draft"}

@@ -22,7 +22,7 @@ class MedsyncVendorDuplicate(models.Model):
 
     _name = "medsync.vendor.duplicate"
     _description = "MedSync duplicate vendor candidate"
-    _inherit = ["mail.thread", "medsync.guarded"]
+    _inherit = ["medsync.chatter", "medsync.guarded"]
     _order = "priority desc, score desc, id"
     # the engine's evidence and the steward's decision on it
     _medsync_protected = frozenset({

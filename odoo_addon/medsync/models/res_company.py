@@ -35,11 +35,18 @@ class ResCompany(models.Model):
     medsync_hold_blocks_posting = fields.Boolean(
         "Held bills cannot be posted", help="Besides blocking payment, a MedSync hold also blocks posting.",
     )
+    medsync_match_before_payment = fields.Boolean(
+        "Match every bill before it is posted or paid",
+        help="Vendor bills are matched when they are posted, and a bill nobody matched yet is matched before a "
+             "payment: no bill is paid without MedSync having looked at it. Off when MedSync is installed on a "
+             "live database (nothing stops on the day of installation); the nightly re-match covers the rest.",
+    )
     medsync_no_po_policy = fields.Selection(
         [("approval", "Approval"), ("hold", "Hold")], "Bills without a purchase order",
         default="approval", required=True,
         help="What matching does with a bill line no purchase order covers (utilities, services, rent...).\n"
-             "Approval: the bill is not held (payment stays possible); it shows \"No PO: to approve\" and an "
+             "Approval: the bill is not held, but it is not paid before it is approved; it shows "
+             "\"No PO: to approve\" and an "
              "exception (MATCH_NO_PO_APPROVAL) goes to the approver that MedSync › Configuration › No-PO "
              "approvers names for the vendor and amount (default: the AP team and its AP managers). \"Approve "
              "without PO\" on the bill records who approved and when; the approval stands while the bill's "

@@ -15,6 +15,7 @@ class ResConfigSettings(models.TransientModel):
     medsync_run_retention_days = fields.Integer(related="company_id.medsync_run_retention_days", readonly=False)
     medsync_hold_blocks_posting = fields.Boolean(related="company_id.medsync_hold_blocks_posting", readonly=False)
     medsync_no_po_policy = fields.Selection(related="company_id.medsync_no_po_policy", readonly=False)
+    medsync_match_before_payment = fields.Boolean(related="company_id.medsync_match_before_payment", readonly=False)
     medsync_engine_version = fields.Char(compute="_compute_medsync_engine_version")
 
     def _compute_medsync_engine_version(self):

@@ -124,8 +124,10 @@ def _fetch(bills):
     bill_ids = tuple(bills.ids)
     L = _columns(env.execute_query(SQL(
         """
-        SELECT aml.id, am.id, am.commercial_partner_id, am.company_id, aml.product_id, COALESCE(pt.categ_id, 0),
-               CASE WHEN pt.type = 'service' OR pt.medsync_match_level = 'two_way' THEN 'service'
+        SELECT aml.id, am.id, am.commercial_partner_id, am.company_id, COALESCE(aml.product_id, 0),
+               COALESCE(pt.categ_id, 0),
+               CASE WHEN aml.product_id IS NULL OR pt.type = 'service' OR pt.medsync_match_level = 'two_way'
+                    THEN 'service'
                     WHEN pt.medsync_match_level = 'consumption' THEN 'consigned' ELSE 'stock' END,
                ABS(COALESCE(aml.quantity, 0)), COALESCE(pu.factor / NULLIF(lu.factor, 0), 1),
                COALESCE(NULLIF(pu.rounding, 0), 0.01), ABS(COALESCE(aml.price_unit, 0)),
@@ -133,11 +135,13 @@ def _fetch(bills):
                COALESCE(aml.purchase_line_id, 0), am.move_type = 'in_refund', ABS(COALESCE(aml.balance, 0))
           FROM account_move_line aml
           JOIN account_move am ON am.id = aml.move_id
-          JOIN product_product pp ON pp.id = aml.product_id
-          JOIN product_template pt ON pt.id = pp.product_tmpl_id
-          JOIN uom_uom pu ON pu.id = pt.uom_id
+          LEFT JOIN product_product pp ON pp.id = aml.product_id
+          LEFT JOIN product_template pt ON pt.id = pp.product_tmpl_id
+          LEFT JOIN uom_uom pu ON pu.id = pt.uom_id
           LEFT JOIN uom_uom lu ON lu.id = COALESCE(aml.product_uom_id, pt.uom_id)
-         WHERE aml.move_id IN %s AND aml.display_type = 'product' AND aml.product_id IS NOT NULL
+         -- a line without a product (rent, a consulting fee) is matched too: with no PO line it is a bill
+         -- line no purchase order covers, under the company's no-PO policy
+         WHERE aml.move_id IN %s AND aml.display_type = 'product'
          ORDER BY aml.id
         """, bill_ids)), ["line_id", "bill_id", "vendor_id", "company_id", "product_id", "category_id", "kind", "qty",
                           "uom_ratio", "qty_rounding", "price_unit", "discount", "currency_id", "date", "po_line_id",
@@ -304,7 +308,7 @@ def _write(bills, out, meta, run):
         "move_line_id": line_ids,
         "company_id": [r[1] for r in rows],
         "partner_id": [r[2] for r in rows],
-        "product_id": [r[3] for r in rows],
+        "product_id": [r[3] or None for r in rows],
         "purchase_line_id": [p or None for p in res["po_line_id"]],
         "price_po": [nan_none(x) for x in res["price_po"]],
         "price_contract": [nan_none(x) for x in res["price_contract"]],
@@ -474,7 +478,7 @@ def _raise_exceptions(bills, res, info, meta, run, approvers):
             "key": key,
             "company_id": company,
             "partner_id": partner,
-            "product_id": product if len(idx) == 1 else False,
+            "product_id": (product or False) if len(idx) == 1 else False,
             "amount": sum(info[res["line_id"][i]][4] for i in idx),
             "res_model": "account.move",
             "res_id": move,

@@ -219,3 +219,76 @@ class TestControls(HttpCase):
         audit = self.env["medsync.audit"].search([("action", "=", "settings")], limit=1)
         self.assertIn("Held bills cannot be posted: False → True", audit.reason)
         self.assertEqual(audit.user_id, self.env.user)
+
+    # ------------------------------------------------------------------ found by the attacker review
+
+    def test_a_bill_waiting_for_no_po_approval_is_not_paid(self):
+        self.env.company.medsync_no_po_policy = "approval"
+        bill = self.bills(1)
+        matching.match_moves(bill)
+        self.assertEqual(bill.medsync_match_state, "to_approve")
+        _r, error = self.rpc(self.clerk, "account.payment.register", "create", [{}],
+                             {"context": {"active_model": "account.move", "active_ids": bill.ids}})
+        self.assertTrue(error)
+        self.assertIn("approved", error["data"]["message"])
+        self.assertEqual(bill.payment_state, "not_paid")
+
+    def test_matching_before_payment_covers_bills_nobody_matched(self):
+        self.env.company.medsync_match_before_payment = True
+        # a copy of a held bill starts unmatched: posting it matches it, and holds it again
+        held = self.bills(1)
+        matching.match_moves(held)
+        copy = held.copy({"invoice_date": fields.Date.today()})
+        self.assertEqual(copy.medsync_match_state, "none")
+        copy.action_post()
+        self.assertEqual(copy.medsync_match_state, "hold")
+        # a posted bill nobody matched is matched before it is paid
+        guard.privileged(copy).write({"medsync_match_state": "none"})  # as before MedSync looked at it
+        _r, error = self.rpc(self.clerk, "account.payment.register", "create", [{}],
+                             {"context": {"active_model": "account.move", "active_ids": copy.ids}})
+        self.assertTrue(error)
+        self.assertIn("payment hold", error["data"]["message"])
+        self.assertEqual(copy.payment_state, "not_paid")
+
+    def test_a_line_without_a_product_is_a_line_without_a_po(self):
+        bill = self.env["account.move"].create({
+            "move_type": "in_invoice", "partner_id": self.vendor.id, "invoice_date": fields.Date.today(),
+            "invoice_line_ids": [Command.create({"name": "Consulting, November", "quantity": 1,
+                                                 "price_unit": 25000.0})]})
+        matching.match_moves(bill)
+        self.assertEqual(bill.medsync_match_state, "hold")
+        self.assertIn("No purchase order", bill.medsync_hold_reason)
+
+    def test_an_exception_keeps_its_reason_and_its_workers(self):
+        stock = self.env["medsync.exception"].create({
+            "name": "Drift on cabinet 3", "reason_id": self.env.ref("medsync.reason_core_manual").id,
+            "amount": 900.0})
+        billing = self.env["medsync.exception"].create({
+            "name": "Price above PO", "reason_id": self.env.ref("medsync.reason_match_price_po").id})
+        # re-labelled to a reason the buyer may waive: refused
+        _r, error = self.rpc(self.clerk, "medsync.exception", "write",
+                             [billing.ids, {"reason_id": self.env.ref("medsync.reason_hub_ack_exception").id}])
+        self.assertTrue(error)
+        # an inventory exception's value and due date are not a clerk's to change
+        reconcile = self.env["medsync.exception.reason"].create({
+            "code": "CTL_STOCK", "name": "Stock", "engine": "reconcile",
+            "waive_group_id": self.env.ref("medsync.group_medsync_inventory").id})
+        drift = self.env["medsync.exception"].create({"name": "Cabinet drift", "reason_id": reconcile.id,
+                                                      "amount": 900.0})
+        for vals in ({"amount": 0}, {"severity": "low", "date_due": "2030-01-01 00:00:00"}):
+            _r, error = self.rpc(self.clerk, "medsync.exception", "write", [drift.ids, vals])
+            self.assertTrue(error, vals)
+        drift.invalidate_recordset()
+        self.assertEqual((drift.amount, drift.reason_id), (900.0, reconcile))
+        self.assertTrue(stock.exists())
+
+    def test_users_without_email_work_exceptions(self):
+        nomail = self.clerk  # no e-mail address
+        exc = self.env["medsync.exception"].create({
+            "name": "Missing receipt", "reason_id": self.env.ref("medsync.reason_match_price_po").id,
+            "owner_user_id": self.manager.id})
+        for mode, note in (("start", "calling the dock"), ("resolve", "received"), ("reopen", "wrong PO")):
+            exc.with_user(nomail)._close(mode, note)
+        exc.with_user(nomail).owner_user_id = self.manager  # the owner's to-do is given again
+        self.assertEqual(exc.state, "open")
+        self.assertTrue(exc.message_ids.filtered(lambda m: "wrong PO" in (m.body or "")))

@@ -426,9 +426,10 @@ class TestMatching(MedsyncCase):
         self.assertEqual(owners[large_vendor], (vendor_head, ap_team))
         self.assertFalse(self.env["medsync.exception"].search([("res_id", "in", bills.ids),
                                                               ("reason_code", "=", "MATCH_NO_PO")]))
-        # not held: it can be posted and paid; the chatter says who approves
+        # not held: it can be posted, but it is not paid before it is approved; the chatter says who approves
         small_other.action_post()
-        self.assertTrue(small_other.action_register_payment())
+        with self.assertRaisesRegex(UserError, "until they are approved"):
+            small_other.action_register_payment()
         self.assertIn("waiting for approval by an AP manager", " ".join(small_other.message_ids.mapped("body")))
         self.assertIn(f"waiting for approval by {controller.name}", " ".join(large_other.message_ids.mapped("body")))
         # the bill shows who approves and who may: the named approver, AP managers, nobody else

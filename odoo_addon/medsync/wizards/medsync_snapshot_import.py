@@ -86,6 +86,11 @@ class MedsyncSnapshotImport(models.TransientModel):
                 text = raw.decode("utf-8-sig")
             except UnicodeDecodeError as exc:
                 raise UserError(_("The file is neither UTF-8 CSV nor XLSX.")) from exc
+            if "\x00" in text:
+                # a NUL is never part of a count (a binary file, or a broken export): say where, store nothing
+                rows = sorted({n for n, line in enumerate(text.splitlines(), start=1) if "\x00" in line})
+                raise UserError(_("The file holds NUL characters (a binary file or a broken export?), row(s) %s.",
+                                  ", ".join(map(str, rows[:20])) + (" …" if len(rows) > 20 else "")))
             try:
                 dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
             except csv.Error:
