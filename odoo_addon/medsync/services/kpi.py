@@ -144,11 +144,14 @@ def _first_pass_sql(env, company, days):
     # the lines first matched in the 30 days up to it
     return SQL(
         """WITH d AS (SELECT unnest(%(days)s::date[]) AS date),
-                recent AS (SELECT DISTINCT move_line_id FROM medsync_match_result
-                            WHERE company_id = %(company)s AND date >= %(since)s AND move_line_id IS NOT NULL),
-                first AS (SELECT DISTINCT ON (r.move_line_id) r.move_line_id, r.status, r.date::date AS day
-                            FROM medsync_match_result r JOIN recent USING (move_line_id)
-                           ORDER BY r.move_line_id, r.id)
+                -- each line's first result (the smallest id), for lines matched since then; joined back by
+                -- primary key: a join on move_line_id under the statistics of a table a run just filled turned
+                -- into a nested loop over every pair of rows (minutes at 100,000 results)
+                firsts AS (SELECT min(id) AS id FROM medsync_match_result
+                            WHERE company_id = %(company)s AND move_line_id IS NOT NULL
+                            GROUP BY move_line_id HAVING max(date) >= %(since)s),
+                first AS (SELECT r.move_line_id, r.status, r.date::date AS day
+                            FROM medsync_match_result r JOIN firsts USING (id))
            SELECT d.date, %(bd)s, NULL AS dim_label,
                   CASE WHEN GROUPING(f.status) = 1
                        THEN 100.0 * COUNT(f.move_line_id) FILTER (WHERE f.status IN %(passed)s)
