@@ -68,7 +68,9 @@ class MedsyncStockSnapshot(models.Model):
     content_hash = fields.Char(readonly=True, index=True, copy=False)
     file = fields.Binary(attachment=True, readonly=True, copy=False)
     file_name = fields.Char(readonly=True)
-    row_ids = fields.One2many("medsync.stock.snapshot.row", "snapshot_id", "Raw rows")
+    # the file as received (codes, lots, counts): for inventory controllers, not every MedSync reader
+    row_ids = fields.One2many("medsync.stock.snapshot.row", "snapshot_id", "Raw rows",
+                              groups="medsync.group_medsync_inventory,base.group_system")
     line_ids = fields.One2many("medsync.stock.recon.line", "snapshot_id", "Reconciliation")
     row_count = fields.Integer(compute="_compute_counts")
     line_count = fields.Integer(compute="_compute_counts")
@@ -124,7 +126,8 @@ class MedsyncStockSnapshot(models.Model):
 
     def _compute_counts(self):
         Line = self.env["medsync.stock.recon.line"]
-        Row = self.env["medsync.stock.snapshot.row"]
+        # sudo: a reader sees how many rows were mapped, not the raw rows themselves
+        Row = self.env["medsync.stock.snapshot.row"].sudo()
         lines = defaultdict(lambda: defaultdict(float))
         for snap, cls, state, count, value in Line._read_group(
                 [("snapshot_id", "in", self.ids)], ["snapshot_id", "diff_class", "state"], ["__count", "value:sum"]):

@@ -292,3 +292,19 @@ class TestControls(HttpCase):
         exc.with_user(nomail).owner_user_id = self.manager  # the owner's to-do is given again
         self.assertEqual(exc.state, "open")
         self.assertTrue(exc.message_ids.filtered(lambda m: "wrong PO" in (m.body or "")))
+
+    def test_raw_snapshot_rows_are_for_inventory_control(self):
+        snapshot = guard.privileged(self.env["medsync.stock.snapshot"]).create(
+            {"source": "cabinet", "as_of": fields.Datetime.now()})
+        guard.privileged(self.env["medsync.stock.snapshot.row"]).create(
+            {"snapshot_id": snapshot.id, "location_code": "CAB-1", "product_code": "0100312345678906", "qty": 4})
+        _r, error = self.rpc(self.clerk, "medsync.stock.snapshot.row", "search_read", [[]], {"fields": ["qty"]})
+        self.assertTrue(error)
+        rows, error = self.rpc(self.inventory, "medsync.stock.snapshot.row", "search_read",
+                               [[("snapshot_id", "=", snapshot.id)]], {"fields": ["qty"]})
+        self.assertFalse(error)
+        self.assertEqual([r["qty"] for r in rows], [4])
+        # the snapshot itself still opens for a reader of MedSync, with its counts
+        data, error = self.rpc(self.clerk, "medsync.stock.snapshot", "read", [snapshot.ids, ["row_count", "name"]])
+        self.assertFalse(error)
+        self.assertEqual(data[0]["row_count"], 1)

@@ -27,6 +27,8 @@ class TestHub(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         env = cls.env
+        # the documents' own effects; matching every bill before payment (on in the demo) is tested in test_controls
+        env.company.medsync_match_before_payment = False
         cls.admin = new_test_user(env, login="hub_admin", groups="base.group_user,medsync.group_medsync_integration")
         cls.buyer = new_test_user(env, login="hub_buyer", groups="base.group_user,medsync.group_medsync_buyer")
         cls.vendor = env["res.partner"].create({"name": "Acme Surgical", "supplier_rank": 1, "ref": "V-ACME",
