@@ -9,7 +9,7 @@ import threading
 from odoo import fields
 from odoo.tools import SQL
 
-import medsync_core as mc
+from . import engine
 
 EMPLOYEE_ID_OFFSET = 10**12
 FIELD_LABELS = {
@@ -167,7 +167,8 @@ def run_dedupe(env, company, trigger="button", changed_only=False):
             run.count(input=len(cols["id"]))
             return run.run
         with run.phase("compute"):
-            out = mc.dedupe_vendors(cols, spend_threshold=company.medsync_dedupe_spend_threshold or None)
+            out = engine.call(env, "dedupe_vendors", cols,
+                              spend_threshold=company.medsync_dedupe_spend_threshold or None)
         with run.phase("write"):
             n = Dup._sync_pairs(company, cols, out, run.run)
             n_sig = _raise_signals(env, company, out, run.run) + _dormant_bank_changes(env, company, run.run)
@@ -290,7 +291,7 @@ def vendor_index(env, company):
         cols = fetch(env, company, with_employees=False)
         cols.pop("spend")
         cols.pop("changed")
-        index = mc.DedupeIndex(cols)
+        index = engine.core(env).DedupeIndex(cols)
         _INDEXES[key] = {"index": index, "mark": mark, "count": count}
         return index
 
