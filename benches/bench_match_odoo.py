@@ -34,13 +34,14 @@ def pg_env():
 def ensure_db(db, pg):
     have = subprocess.run(["psql", "-d", db, "-tAc", "SELECT state FROM ir_module_module WHERE name='medsync'"],
                           env={**os.environ, **pg}, capture_output=True, text=True)
-    if have.stdout.strip() == "installed":
-        return
-    subprocess.run(["dropdb", "--if-exists", db], env={**os.environ, **pg}, check=True)
+    installed = have.stdout.strip() == "installed"
+    if not installed:
+        subprocess.run(["dropdb", "--if-exists", db], env={**os.environ, **pg}, check=True)
+    # an existing bench database is updated to the addon of this checkout (its schema may have changed)
     subprocess.run([sys.executable, ODOO_SRC / "setup" / "odoo-bin", f"--addons-path={ODOO_SRC / 'odoo' / 'addons'},"
                     f"{ROOT / 'odoo_addon'}", f"--db_host={pg['PGHOST']}", f"--db_port={pg['PGPORT']}",
-                    f"--db_user={pg['PGUSER']}", "-d", db, "-i", "medsync", "--without-demo=all",
-                    "--stop-after-init", "--log-level=warn", "--http-port=8089"],
+                    f"--db_user={pg['PGUSER']}", "-d", db, "-u" if installed else "-i", "medsync",
+                    "--without-demo=all", "--stop-after-init", "--log-level=warn", "--http-port=8089"],
                    env={**os.environ, "PYTHONPATH": str(ODOO_SRC)}, check=True)
 
 
