@@ -3,8 +3,10 @@
 use rust_decimal::Decimal;
 
 use super::duplicates::Bill;
+use super::explain::{write_plain, write_price};
 use super::tolerance::{Rule, Scope};
 use super::*;
+use crate::error::{Error, Location};
 
 fn d(s: &str) -> Decimal {
     crate::numeric::decimal_from_str(s).unwrap()
