@@ -12,7 +12,10 @@ use super::errors::to_py;
 use super::table::{RawColumn, Table};
 use crate::error::{Error, Location, Result};
 use crate::numeric::decimal_to_f64;
-use crate::reconcile::{self, barcode, CodeKind, Input, Options, Rule, NO_DATE};
+use crate::reconcile::{
+    self, barcode, Approval, Class, CodeKind, Codes, Input, KeyOut, Locations, Lots, Moves,
+    Options, Packs, Products, Quants, RowOut, RowStatus, Rule, Snapshot, NO_DATE,
+};
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("NO_DATE", NO_DATE)?;
@@ -25,18 +28,234 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
 const KINDS: &str = "ref, vendor, gtin, gs1 or hibc";
 
-/// Decimal columns, converted after the GIL is released.
-struct Raws {
-    snapshot_qty: RawColumn,
-    codes_factor: RawColumn,
-    products_cost: RawColumn,
-    products_rounding: RawColumn,
-    packs_factor: RawColumn,
-    quants_qty: RawColumn,
-    moves_qty: RawColumn,
-    /// per rule: auto_qty, auto_pct, auto_value, four_eyes_value
-    rule_limits: Vec<[Option<Raw>; 4]>,
-    value_rounding: Decimal,
+/// A code kind column (`ref` when left out).
+fn kinds(t: &mut Table, col: &str) -> PyResult<Vec<CodeKind>> {
+    t.enums(col, Some(CodeKind::Ref), CodeKind::parse, KINDS)
+}
+
+/// Where a column goes: a decimal column in the input, a rule's limit, a
+/// rule's scope (location, category, risk class).
+type Column = fn(&mut Input) -> &mut Vec<Decimal>;
+type Limit = fn(&mut Rule) -> &mut Option<Decimal>;
+type Scope = fn(&mut Rule) -> &mut i64;
+
+/// Decimals read under the GIL, each with the field it fills once converted
+/// with the GIL released. They are converted in the order they were read,
+/// so the bad value reported is the first in that order.
+#[derive(Default)]
+struct Decimals {
+    columns: Vec<(RawColumn, Column)>,
+    /// per limit column: its field, its values (one per rule), its place
+    limits: Vec<(String, Vec<Option<Raw>>, Limit)>,
+}
+
+impl Decimals {
+    fn column(&mut self, raw: RawColumn, into: Column) {
+        self.columns.push((raw, into));
+    }
+
+    fn limit(&mut self, field: String, raw: Vec<Option<Raw>>, into: Limit) {
+        self.limits.push((field, raw, into));
+    }
+
+    /// Fill `input`'s decimals: the columns table by table, then the rules'
+    /// limits rule by rule.
+    fn convert(self, input: &mut Input) -> Result<()> {
+        for (raw, into) in self.columns {
+            *into(input) = raw.decimals()?;
+        }
+        for (i, rule) in input.rules.iter_mut().enumerate() {
+            for (field, raws, into) in &self.limits {
+                *into(rule) = raws
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .map(|x| x.to_decimal(|| Location::row(field.as_str(), i)))
+                    .transpose()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The tables `reconcile_stock` takes (dicts of columns; None: empty).
+struct Tables<'a, 'py> {
+    snapshot: &'a Bound<'py, PyAny>,
+    locations: &'a Bound<'py, PyAny>,
+    codes: &'a Bound<'py, PyAny>,
+    products: &'a Bound<'py, PyAny>,
+    packs: Option<&'a Bound<'py, PyAny>>,
+    lots: Option<&'a Bound<'py, PyAny>>,
+    quants: Option<&'a Bound<'py, PyAny>>,
+    moves: Option<&'a Bound<'py, PyAny>>,
+    rules: Option<&'a Bound<'py, PyAny>>,
+}
+
+/// Every table, read in this order; decimals are left for later.
+fn read_input(t: &Tables, d: &mut Decimals) -> PyResult<Input> {
+    Ok(Input {
+        snapshot: read_snapshot(t.snapshot, d)?,
+        locations: read_locations(t.locations)?,
+        codes: read_codes(t.codes, d)?,
+        products: read_products(t.products, d)?,
+        packs: read_packs(t.packs, d)?,
+        lots: read_lots(t.lots)?,
+        quants: read_quants(t.quants, d)?,
+        moves: read_moves(t.moves, d)?,
+        rules: read_rules(t.rules, d)?,
+    })
+}
+
+fn read_snapshot(obj: &Bound<'_, PyAny>, d: &mut Decimals) -> PyResult<Snapshot> {
+    let mut t = Table::new("snapshot", Some(obj))?;
+    let s = Snapshot {
+        location_code: t.strs("location_code", None)?,
+        product_code: t.strs("product_code", None)?,
+        kind: kinds(&mut t, "code_kind")?,
+        lot: t.strs("lot", Some(String::new()))?,
+        expiry: t.opt_dates("expiry", NO_DATE)?,
+        unit: t.strs("unit", Some(String::new()))?,
+        ..Snapshot::default()
+    };
+    d.column(t.decimals("qty", None)?, |i| &mut i.snapshot.qty);
+    t.finish()?;
+    Ok(s)
+}
+
+fn read_locations(obj: &Bound<'_, PyAny>) -> PyResult<Locations> {
+    let mut t = Table::new("locations", Some(obj))?;
+    let l = Locations {
+        location_id: t.ints("location_id", None)?,
+        code: t.strs("code", Some(String::new()))?,
+        counted: t.bools("counted", Some(true))?,
+    };
+    t.finish()?;
+    Ok(l)
+}
+
+fn read_codes(obj: &Bound<'_, PyAny>, d: &mut Decimals) -> PyResult<Codes> {
+    let mut t = Table::new("codes", Some(obj))?;
+    let c = Codes {
+        kind: kinds(&mut t, "kind")?,
+        code: t.strs("code", None)?,
+        product_id: t.ints("product_id", None)?,
+        ..Codes::default()
+    };
+    d.column(t.decimals("factor", Some(Decimal::ONE))?, |i| {
+        &mut i.codes.factor
+    });
+    t.finish()?;
+    Ok(c)
+}
+
+fn read_products(obj: &Bound<'_, PyAny>, d: &mut Decimals) -> PyResult<Products> {
+    let mut t = Table::new("products", Some(obj))?;
+    let mut p = Products {
+        product_id: t.ints("product_id", None)?,
+        category_id: t.ints("category_id", Some(0))?,
+        risk_class: t.ints("risk_class", Some(0))?,
+        ..Products::default()
+    };
+    d.column(t.decimals("cost", Some(Decimal::ZERO))?, |i| {
+        &mut i.products.cost
+    });
+    d.column(t.decimals("rounding", Some(Decimal::new(1, 2)))?, |i| {
+        &mut i.products.rounding
+    });
+    p.tracked = t.bools("tracked", Some(true))?;
+    t.finish()?;
+    Ok(p)
+}
+
+fn read_packs(obj: Option<&Bound<'_, PyAny>>, d: &mut Decimals) -> PyResult<Packs> {
+    let mut t = Table::new("packs", obj)?;
+    let p = Packs {
+        product_id: t.ints("product_id", Some(0))?,
+        unit: t.strs("unit", Some(String::new()))?,
+        ..Packs::default()
+    };
+    d.column(t.decimals("factor", Some(Decimal::ONE))?, |i| {
+        &mut i.packs.factor
+    });
+    t.finish()?;
+    Ok(p)
+}
+
+fn read_lots(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Lots> {
+    let mut t = Table::new("lots", obj)?;
+    let l = Lots {
+        lot_id: t.ints("lot_id", Some(0))?,
+        product_id: t.ints("product_id", Some(0))?,
+        name: t.strs("name", Some(String::new()))?,
+        expiry: t.opt_dates("expiry", NO_DATE)?,
+    };
+    t.finish()?;
+    Ok(l)
+}
+
+fn read_quants(obj: Option<&Bound<'_, PyAny>>, d: &mut Decimals) -> PyResult<Quants> {
+    let mut t = Table::new("quants", obj)?;
+    let q = Quants {
+        location_id: t.ints("location_id", Some(0))?,
+        product_id: t.ints("product_id", Some(0))?,
+        lot_id: t.ints("lot_id", Some(0))?,
+        ..Quants::default()
+    };
+    d.column(t.decimals("qty", Some(Decimal::ZERO))?, |i| {
+        &mut i.quants.qty
+    });
+    t.finish()?;
+    Ok(q)
+}
+
+fn read_moves(obj: Option<&Bound<'_, PyAny>>, d: &mut Decimals) -> PyResult<Moves> {
+    let mut t = Table::new("moves", obj)?;
+    let m = Moves {
+        location_id: t.ints("location_id", Some(0))?,
+        location_dest_id: t.ints("location_dest_id", Some(0))?,
+        product_id: t.ints("product_id", Some(0))?,
+        lot_id: t.ints("lot_id", Some(0))?,
+        date: t.ints("date", Some(0))?,
+        ..Moves::default()
+    };
+    d.column(t.decimals("qty", Some(Decimal::ZERO))?, |i| {
+        &mut i.moves.qty
+    });
+    t.finish()?;
+    Ok(m)
+}
+
+fn read_rules(obj: Option<&Bound<'_, PyAny>>, d: &mut Decimals) -> PyResult<Vec<Rule>> {
+    let mut t = Table::new("rules", obj)?;
+    let mut rules: Vec<Rule> = t
+        .ints("rule_id", Some(0))?
+        .into_iter()
+        .map(|rule_id| Rule {
+            rule_id,
+            ..Rule::default()
+        })
+        .collect();
+    let scope: [(&str, Scope); 3] = [
+        ("location_id", |r| &mut r.location_id),
+        ("category_id", |r| &mut r.category_id),
+        ("risk_class", |r| &mut r.risk_class),
+    ];
+    for (col, into) in scope {
+        for (rule, v) in rules.iter_mut().zip(t.ints(col, Some(0))?) {
+            *into(rule) = v;
+        }
+    }
+    let limits: [(&str, Limit); 4] = [
+        ("auto_qty", |r| &mut r.auto_qty),
+        ("auto_pct", |r| &mut r.auto_pct),
+        ("auto_value", |r| &mut r.auto_value),
+        ("four_eyes_value", |r| &mut r.four_eyes_value),
+    ];
+    for (col, into) in limits {
+        d.limit(format!("rules.{col}"), t.opt_decimals(col)?, into);
+    }
+    t.finish()?;
+    Ok(rules)
 }
 
 /// Reconcile an external stock snapshot against Odoo's quants and move
@@ -66,223 +285,137 @@ fn reconcile_stock<'py>(
     value_rounding: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let started = Instant::now();
-    let mut input = Input::default();
-
-    let mut t = Table::new("snapshot", Some(snapshot))?;
-    let s = &mut input.snapshot;
-    s.location_code = t.strs("location_code", None)?;
-    s.product_code = t.strs("product_code", None)?;
-    s.kind = t.enums("code_kind", Some(CodeKind::Ref), CodeKind::parse, KINDS)?;
-    s.lot = t.strs("lot", Some(String::new()))?;
-    s.expiry = t.opt_dates("expiry", NO_DATE)?;
-    s.unit = t.strs("unit", Some(String::new()))?;
-    let snapshot_qty = t.decimals("qty", None)?;
-    t.finish()?;
-
-    let mut t = Table::new("locations", Some(locations))?;
-    let l = &mut input.locations;
-    l.location_id = t.ints("location_id", None)?;
-    l.code = t.strs("code", Some(String::new()))?;
-    l.counted = t.bools("counted", Some(true))?;
-    t.finish()?;
-
-    let mut t = Table::new("codes", Some(codes))?;
-    let c = &mut input.codes;
-    c.kind = t.enums("kind", Some(CodeKind::Ref), CodeKind::parse, KINDS)?;
-    c.code = t.strs("code", None)?;
-    c.product_id = t.ints("product_id", None)?;
-    let codes_factor = t.decimals("factor", Some(Decimal::ONE))?;
-    t.finish()?;
-
-    let mut t = Table::new("products", Some(products))?;
-    let p = &mut input.products;
-    p.product_id = t.ints("product_id", None)?;
-    p.category_id = t.ints("category_id", Some(0))?;
-    p.risk_class = t.ints("risk_class", Some(0))?;
-    let products_cost = t.decimals("cost", Some(Decimal::ZERO))?;
-    let products_rounding = t.decimals("rounding", Some(Decimal::new(1, 2)))?;
-    p.tracked = t.bools("tracked", Some(true))?;
-    t.finish()?;
-
-    let mut t = Table::new("packs", packs)?;
-    input.packs.product_id = t.ints("product_id", Some(0))?;
-    input.packs.unit = t.strs("unit", Some(String::new()))?;
-    let packs_factor = t.decimals("factor", Some(Decimal::ONE))?;
-    t.finish()?;
-
-    let mut t = Table::new("lots", lots)?;
-    input.lots.lot_id = t.ints("lot_id", Some(0))?;
-    input.lots.product_id = t.ints("product_id", Some(0))?;
-    input.lots.name = t.strs("name", Some(String::new()))?;
-    input.lots.expiry = t.opt_dates("expiry", NO_DATE)?;
-    t.finish()?;
-
-    let mut t = Table::new("quants", quants)?;
-    let q = &mut input.quants;
-    q.location_id = t.ints("location_id", Some(0))?;
-    q.product_id = t.ints("product_id", Some(0))?;
-    q.lot_id = t.ints("lot_id", Some(0))?;
-    let quants_qty = t.decimals("qty", Some(Decimal::ZERO))?;
-    t.finish()?;
-
-    let mut t = Table::new("moves", moves)?;
-    let m = &mut input.moves;
-    m.location_id = t.ints("location_id", Some(0))?;
-    m.location_dest_id = t.ints("location_dest_id", Some(0))?;
-    m.product_id = t.ints("product_id", Some(0))?;
-    m.lot_id = t.ints("lot_id", Some(0))?;
-    m.date = t.ints("date", Some(0))?;
-    let moves_qty = t.decimals("qty", Some(Decimal::ZERO))?;
-    t.finish()?;
-
-    let mut t = Table::new("rules", rules)?;
-    let rule_id = t.ints("rule_id", Some(0))?;
-    let r_location = t.ints("location_id", Some(0))?;
-    let r_category = t.ints("category_id", Some(0))?;
-    let r_risk = t.ints("risk_class", Some(0))?;
-    let limits = [
-        t.opt_decimals("auto_qty")?,
-        t.opt_decimals("auto_pct")?,
-        t.opt_decimals("auto_value")?,
-        t.opt_decimals("four_eyes_value")?,
-    ];
-    t.finish()?;
-    input.rules = (0..rule_id.len())
-        .map(|i| Rule {
-            rule_id: rule_id[i],
-            location_id: r_location[i],
-            category_id: r_category[i],
-            risk_class: r_risk[i],
-            ..Rule::default()
-        })
-        .collect();
-    let rule_limits = (0..rule_id.len())
-        .map(|i| std::array::from_fn(|k| limits[k].get(i).copied().flatten()))
-        .collect();
+    let tables = Tables {
+        snapshot,
+        locations,
+        codes,
+        products,
+        packs,
+        lots,
+        quants,
+        moves,
+        rules,
+    };
+    let mut decimals = Decimals::default();
+    let input = read_input(&tables, &mut decimals)?;
     let value_rounding = match value_rounding {
         Some(v) => super::convert::scalar(v, "value_rounding")?,
         None => Decimal::new(1, 2),
     };
-    let raws = Raws {
-        snapshot_qty,
-        codes_factor,
-        products_cost,
-        products_rounding,
-        packs_factor,
-        quants_qty,
-        moves_qty,
-        rule_limits,
+    let options = Options {
+        as_of,
+        full,
+        timing_window,
         value_rounding,
     };
     let read_s = started.elapsed().as_secs_f64();
-
-    let (out, convert_s, engine_s, transpose_s) = detached(py, move || {
-        let t0 = Instant::now();
-        let value_rounding = raws.value_rounding;
-        finish_input(&mut input, raws)?;
-        let options = Options {
-            as_of,
-            full,
-            timing_window,
-            value_rounding,
-        };
-        let t1 = Instant::now();
-        let out = reconcile::run(&input, &options)?;
-        let engine_s = t1.elapsed().as_secs_f64();
-        drop(input);
-        let t2 = Instant::now();
-        let columns = transpose(out);
-        Ok((
-            columns,
-            (t1 - t0).as_secs_f64(),
-            engine_s,
-            t2.elapsed().as_secs_f64(),
-        ))
-    })?;
+    let (out, times) = detached(py, move || convert_and_run(input, decimals, options))?;
     let t_build = Instant::now();
     let result = build_output(py, out)?;
     let stats = PyDict::new(py);
     stats.set_item("read_s", read_s)?;
-    stats.set_item("convert_s", convert_s)?;
-    stats.set_item("engine_s", engine_s)?;
-    stats.set_item("build_s", transpose_s + t_build.elapsed().as_secs_f64())?;
+    stats.set_item("convert_s", times.convert_s)?;
+    stats.set_item("engine_s", times.engine_s)?;
+    stats.set_item(
+        "build_s",
+        times.transpose_s + t_build.elapsed().as_secs_f64(),
+    )?;
     stats.set_item("threads", crate::pool::configured_threads())?;
     result.set_item("stats", stats)?;
     Ok(result)
 }
 
-fn finish_input(input: &mut Input, r: Raws) -> Result<()> {
-    input.snapshot.qty = r.snapshot_qty.decimals()?;
-    input.codes.factor = r.codes_factor.decimals()?;
-    input.products.cost = r.products_cost.decimals()?;
-    input.products.rounding = r.products_rounding.decimals()?;
-    input.packs.factor = r.packs_factor.decimals()?;
-    input.quants.qty = r.quants_qty.decimals()?;
-    input.moves.qty = r.moves_qty.decimals()?;
-    const NAMES: [&str; 4] = [
-        "rules.auto_qty",
-        "rules.auto_pct",
-        "rules.auto_value",
-        "rules.four_eyes_value",
-    ];
-    for (i, (rule, lim)) in input.rules.iter_mut().zip(r.rule_limits).enumerate() {
-        let mut v = [None; 4];
-        for k in 0..4 {
-            v[k] = lim[k]
-                .map(|x| x.to_decimal(|| Location::row(NAMES[k], i)))
-                .transpose()?;
-        }
-        [
-            rule.auto_qty,
-            rule.auto_pct,
-            rule.auto_value,
-            rule.four_eyes_value,
-        ] = v;
-    }
-    Ok(())
+/// Seconds spent with the GIL released.
+struct Times {
+    convert_s: f64,
+    engine_s: f64,
+    transpose_s: f64,
 }
+
+/// Convert the decimals, run the engine and transpose its output (the GIL
+/// released).
+fn convert_and_run(
+    mut input: Input,
+    decimals: Decimals,
+    options: Options,
+) -> Result<(Columns, Times)> {
+    let t0 = Instant::now();
+    decimals.convert(&mut input)?;
+    let t1 = Instant::now();
+    let out = reconcile::run(&input, &options)?;
+    let engine_s = t1.elapsed().as_secs_f64();
+    drop(input);
+    let t2 = Instant::now();
+    let columns = transpose(out);
+    let times = Times {
+        convert_s: (t1 - t0).as_secs_f64(),
+        engine_s,
+        transpose_s: t2.elapsed().as_secs_f64(),
+    };
+    Ok((columns, times))
+}
+
+/// An output column: its name and how its value is read from a row or a key.
+type Out<T, V> = (&'static str, fn(&T) -> V);
+
+/// The output columns of numbers and flags: adding a column is one line here.
+const ROW_INTS: &[Out<RowOut, i64>] = &[
+    ("location_id", |r| r.location_id),
+    ("product_id", |r| r.product_id),
+    ("lot_id", |r| r.lot_id),
+    ("key", |r| r.key.map_or(-1, |k| k as i64)),
+];
+const KEY_INTS: &[Out<KeyOut, i64>] = &[
+    ("location_id", |k| k.location_id),
+    ("product_id", |k| k.product_id),
+    ("lot_id", |k| k.lot_id),
+    ("rule_id", |k| k.rule_id),
+    ("expiry", |k| k.expiry as i64),
+    ("ext_expiry", |k| k.ext_expiry as i64),
+];
+const KEY_NUMS: &[Out<KeyOut, Decimal>] = &[
+    ("ext_qty", |k| k.ext_qty),
+    ("odoo_qty", |k| k.odoo_qty),
+    ("quant_qty", |k| k.quant_qty),
+    ("history_qty", |k| k.history_qty),
+    ("moves_after", |k| k.moves_after),
+    ("diff", |k| k.diff),
+    ("value", |k| k.value),
+    ("factor", |k| k.factor),
+    ("drift", |k| k.drift),
+];
+const KEY_FLAGS: &[Out<KeyOut, bool>] = &[
+    ("counted", |k| k.counted),
+    ("in_snapshot", |k| k.in_snapshot),
+    ("negative", |k| k.negative),
+    ("expired", |k| k.expired),
+];
 
 /// The engine's output transposed into columns in one pass (GIL released).
 struct Columns {
     row_status: Vec<u8>,
-    row_ints: [Vec<i64>; 4],
+    row_ints: [Vec<i64>; ROW_INTS.len()],
     row_qty: Vec<f64>,
-    key_ints: [Vec<i64>; 6],
-    key_nums: [Vec<f64>; 9],
-    key_flags: [Vec<bool>; 4],
+    key_ints: [Vec<i64>; KEY_INTS.len()],
+    key_nums: [Vec<f64>; KEY_NUMS.len()],
+    key_flags: [Vec<bool>; KEY_FLAGS.len()],
     key_class: Vec<u8>,
     key_approval: Vec<u8>,
     lot_name: Vec<String>,
 }
 
-const ROW_INTS: [&str; 4] = ["location_id", "product_id", "lot_id", "key"];
-const KEY_INTS: [&str; 6] = [
-    "location_id",
-    "product_id",
-    "lot_id",
-    "rule_id",
-    "expiry",
-    "ext_expiry",
-];
-const KEY_NUMS: [&str; 9] = [
-    "ext_qty",
-    "odoo_qty",
-    "quant_qty",
-    "history_qty",
-    "moves_after",
-    "diff",
-    "value",
-    "factor",
-    "drift",
-];
-const KEY_FLAGS: [&str; 4] = ["counted", "in_snapshot", "negative", "expired"];
-
 fn position<T: PartialEq>(all: &[T], x: &T) -> u8 {
     all.iter().position(|s| s == x).unwrap_or(0) as u8
 }
 
+/// Push each column's value of `item` onto its column.
+fn push<T, V>(cols: &mut [Vec<V>], specs: &[Out<T, V>], item: &T) {
+    for (col, (_, get)) in cols.iter_mut().zip(specs) {
+        col.push(get(item));
+    }
+}
+
 fn transpose(out: reconcile::Output) -> Columns {
-    use reconcile::{Approval, Class, RowStatus};
     let f = decimal_to_f64;
     let (nr, nk) = (out.rows.len(), out.keys.len());
     let mut c = Columns {
@@ -298,50 +431,15 @@ fn transpose(out: reconcile::Output) -> Columns {
     };
     for r in &out.rows {
         c.row_status.push(position(&RowStatus::ALL, &r.status));
-        let ints = [
-            r.location_id,
-            r.product_id,
-            r.lot_id,
-            r.key.map_or(-1, |k| k as i64),
-        ];
-        for (col, v) in c.row_ints.iter_mut().zip(ints) {
-            col.push(v);
-        }
+        push(&mut c.row_ints, ROW_INTS, r);
         c.row_qty.push(f(r.qty));
     }
     for k in out.keys {
-        let ints = [
-            k.location_id,
-            k.product_id,
-            k.lot_id,
-            k.rule_id,
-            k.expiry as i64,
-            k.ext_expiry as i64,
-        ];
-        for (col, v) in c.key_ints.iter_mut().zip(ints) {
-            col.push(v);
+        push(&mut c.key_ints, KEY_INTS, &k);
+        for (col, (_, get)) in c.key_nums.iter_mut().zip(KEY_NUMS) {
+            col.push(f(get(&k)));
         }
-        let nums = [
-            k.ext_qty,
-            k.odoo_qty,
-            k.quant_qty,
-            k.history_qty,
-            k.moves_after,
-            k.diff,
-            k.value,
-            k.factor,
-            k.drift,
-        ];
-        for (col, v) in c.key_nums.iter_mut().zip(nums) {
-            col.push(f(v));
-        }
-        for (col, v) in
-            c.key_flags
-                .iter_mut()
-                .zip([k.counted, k.in_snapshot, k.negative, k.expired])
-        {
-            col.push(v);
-        }
+        push(&mut c.key_flags, KEY_FLAGS, &k);
         c.key_class.push(position(&Class::ALL, &k.class));
         c.key_approval.push(position(&Approval::ALL, &k.approval));
         c.lot_name.push(k.lot_name);
@@ -357,25 +455,25 @@ fn build_output<'py>(py: Python<'py>, c: Columns) -> PyResult<Bound<'py, PyDict>
         idx.iter().map(|i| codes[*i as usize].clone()).collect()
     };
     let rows = PyDict::new(py);
-    let row_codes = shared(&reconcile::RowStatus::ALL.map(|s| s.code()));
+    let row_codes = shared(&RowStatus::ALL.map(|s| s.code()));
     rows.set_item("status", strs(&row_codes, &c.row_status))?;
-    for (name, col) in ROW_INTS.iter().zip(&c.row_ints) {
+    for ((name, _), col) in ROW_INTS.iter().zip(&c.row_ints) {
         rows.set_item(*name, i64_array(py, col)?)?;
     }
     rows.set_item("qty", f64_array(py, &c.row_qty)?)?;
 
     let keys = PyDict::new(py);
-    for (name, col) in KEY_INTS.iter().zip(&c.key_ints) {
+    for ((name, _), col) in KEY_INTS.iter().zip(&c.key_ints) {
         keys.set_item(*name, i64_array(py, col)?)?;
     }
-    for (name, col) in KEY_NUMS.iter().zip(&c.key_nums) {
+    for ((name, _), col) in KEY_NUMS.iter().zip(&c.key_nums) {
         keys.set_item(*name, f64_array(py, col)?)?;
     }
-    for (name, col) in KEY_FLAGS.iter().zip(c.key_flags) {
+    for ((name, _), col) in KEY_FLAGS.iter().zip(c.key_flags) {
         keys.set_item(*name, col)?;
     }
-    let class_codes = shared(&reconcile::Class::ALL.map(|s| s.code()));
-    let approval_codes = shared(&reconcile::Approval::ALL.map(|s| s.code()));
+    let class_codes = shared(&Class::ALL.map(|s| s.code()));
+    let approval_codes = shared(&Approval::ALL.map(|s| s.code()));
     keys.set_item("class", strs(&class_codes, &c.key_class))?;
     keys.set_item("approval", strs(&approval_codes, &c.key_approval))?;
     let empty = PyString::new(py, "");

@@ -148,83 +148,110 @@ fn gs1_date(v: &str, reference_year: i32) -> Result<i32, String> {
 /// as scanned (optional `]d2`/`]C1`/`]Q3`/`]e0` prefix, FNC1 as ASCII 29
 /// after variable-length fields). A GTIN is required and checked.
 pub fn parse_gs1(text: &str, reference_year: i32) -> Result<Parsed, String> {
-    let mut fields: Vec<(String, String)> = Vec::new();
     let t = text.trim();
-    if t.starts_with('(') {
-        let mut rest = t;
-        while !rest.is_empty() {
-            let close = rest
-                .find(')')
-                .filter(|_| rest.starts_with('('))
-                .ok_or_else(|| format!("{text:?}: expected (AI) at {rest:?}"))?;
-            let ai = &rest[1..close];
-            let after = &rest[close + 1..];
-            let end = after.find('(').unwrap_or(after.len());
-            fields.push((ai.to_string(), after[..end].to_string()));
-            rest = &after[end..];
-        }
+    let fields = if t.starts_with('(') {
+        gs1_bracketed(text, t)?
     } else {
-        let mut rest = t;
-        for prefix in ["]d2", "]C1", "]Q3", "]e0"] {
-            if let Some(r) = rest.strip_prefix(prefix) {
-                rest = r;
-                break;
-            }
-        }
-        rest = rest.trim_start_matches(GS);
-        while !rest.is_empty() {
-            let (ai_len, max, fixed) =
-                gs1_ai(rest).ok_or_else(|| format!("{text:?}: unknown AI at {rest:?}"))?;
-            if rest.len() < ai_len {
-                return Err(format!("{text:?}: truncated AI at {rest:?}"));
-            }
-            let ai = &rest[..ai_len];
-            let body = &rest[ai_len..];
-            let end = if fixed {
-                max.min(body.len())
-            } else {
-                body.find(GS).unwrap_or(body.len())
-            };
-            fields.push((ai.to_string(), body[..end].to_string()));
-            rest = body[end..].trim_start_matches(GS);
-        }
-    }
+        gs1_scanned(text, t)?
+    };
     let mut out = Parsed::default();
     for (ai, value) in fields {
-        let rule = gs1_ai(&format!("{ai}{value}")).filter(|(n, _, _)| *n == ai.len());
-        let Some((_, max, fixed)) = rule else {
-            return Err(format!("{text:?}: unknown AI ({ai})"));
-        };
-        if (fixed && value.len() != max) || value.is_empty() || value.len() > max {
-            return Err(format!(
-                "{text:?}: AI ({ai}) has {} characters",
-                value.len()
-            ));
-        }
-        match ai.as_str() {
-            "01" | "02" => {
-                out.product = gtin14(&value).map_err(|e| format!("{text:?}: {e}"))?;
-            }
-            "10" => out.lot = Some(value),
-            "21" => out.serial = Some(value),
-            "17" => out.expiry = Some(gs1_date(&value, reference_year)?),
-            "30" | "37" => {
-                out.quantity = Some(
-                    value
-                        .parse()
-                        .map_err(|_| format!("{text:?}: count {value:?} is not a number"))?,
-                )
-            }
-            "00" if !gs1_valid(&value) => {
-                return Err(format!("{text:?}: SSCC {value} has a wrong check digit"))
-            }
-            _ => {}
-        }
+        gs1_field(text, &ai, value, reference_year, &mut out)?;
     }
     if out.product.is_empty() {
         return Err(format!("{text:?}: no GTIN (AI 01)"));
     }
     Ok(out)
+}
+
+/// (AI, data) pairs of a human-readable element string `t` (`text` trimmed).
+fn gs1_bracketed(text: &str, t: &str) -> Result<Vec<(String, String)>, String> {
+    let mut fields = Vec::new();
+    let mut rest = t;
+    while !rest.is_empty() {
+        let close = rest
+            .find(')')
+            .filter(|_| rest.starts_with('('))
+            .ok_or_else(|| format!("{text:?}: expected (AI) at {rest:?}"))?;
+        let ai = &rest[1..close];
+        let after = &rest[close + 1..];
+        let end = after.find('(').unwrap_or(after.len());
+        fields.push((ai.to_string(), after[..end].to_string()));
+        rest = &after[end..];
+    }
+    Ok(fields)
+}
+
+/// (AI, data) pairs of a scanned element string `t` (`text` trimmed): fixed
+/// lengths by AI, variable-length data up to the next FNC1.
+fn gs1_scanned(text: &str, t: &str) -> Result<Vec<(String, String)>, String> {
+    let mut fields = Vec::new();
+    let mut rest = t;
+    for prefix in ["]d2", "]C1", "]Q3", "]e0"] {
+        if let Some(r) = rest.strip_prefix(prefix) {
+            rest = r;
+            break;
+        }
+    }
+    rest = rest.trim_start_matches(GS);
+    while !rest.is_empty() {
+        let (ai_len, max, fixed) =
+            gs1_ai(rest).ok_or_else(|| format!("{text:?}: unknown AI at {rest:?}"))?;
+        if rest.len() < ai_len {
+            return Err(format!("{text:?}: truncated AI at {rest:?}"));
+        }
+        let ai = &rest[..ai_len];
+        let body = &rest[ai_len..];
+        let end = if fixed {
+            max.min(body.len())
+        } else {
+            body.find(GS).unwrap_or(body.len())
+        };
+        fields.push((ai.to_string(), body[..end].to_string()));
+        rest = body[end..].trim_start_matches(GS);
+    }
+    Ok(fields)
+}
+
+/// One element string field checked against its AI's length rule and read
+/// into `out` (GTIN, lot, serial, expiry, count; an SSCC is only checked).
+fn gs1_field(
+    text: &str,
+    ai: &str,
+    value: String,
+    reference_year: i32,
+    out: &mut Parsed,
+) -> Result<(), String> {
+    let rule = gs1_ai(&format!("{ai}{value}")).filter(|(n, _, _)| *n == ai.len());
+    let Some((_, max, fixed)) = rule else {
+        return Err(format!("{text:?}: unknown AI ({ai})"));
+    };
+    if (fixed && value.len() != max) || value.is_empty() || value.len() > max {
+        return Err(format!(
+            "{text:?}: AI ({ai}) has {} characters",
+            value.len()
+        ));
+    }
+    match ai {
+        "01" | "02" => {
+            out.product = gtin14(&value).map_err(|e| format!("{text:?}: {e}"))?;
+        }
+        "10" => out.lot = Some(value),
+        "21" => out.serial = Some(value),
+        "17" => out.expiry = Some(gs1_date(&value, reference_year)?),
+        "30" | "37" => {
+            out.quantity = Some(
+                value
+                    .parse()
+                    .map_err(|_| format!("{text:?}: count {value:?} is not a number"))?,
+            )
+        }
+        "00" if !gs1_valid(&value) => {
+            return Err(format!("{text:?}: SSCC {value} has a wrong check digit"))
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// HIBC character values for the mod-43 check character.
@@ -242,74 +269,26 @@ pub fn hibc_check(data: &str) -> Option<char> {
     Some(HIBC_CHARS[sum % 43] as char)
 }
 
+/// An HIBC Julian date `YYJJJ` as a day number.
+fn hibc_julian(v: &str, reference_year: i32) -> Result<i32, String> {
+    let num = |s: &str| s.parse::<u32>().ok();
+    let (Some(yy), Some(jjj)) = (v.get(..2).and_then(num), v.get(2..5).and_then(num)) else {
+        return Err(format!("date {v:?} is not YYJJJ"));
+    };
+    let year = full_year(yy as i32, reference_year);
+    match days(year, 1, 1) {
+        Some(d) if (1..=366).contains(&jjj) && year_of(d + jjj as i32 - 1) == year => {
+            Ok(d + jjj as i32 - 1)
+        }
+        _ => Err(format!("date {v:?} does not exist")),
+    }
+}
+
+/// One segment of HIBC secondary data (after a `/`), read into `out`.
 fn hibc_secondary(seg: &str, reference_year: i32, out: &mut Parsed) -> Result<(), String> {
     let num = |s: &str| s.parse::<u32>().ok();
-    let julian = |v: &str| -> Result<i32, String> {
-        let (Some(yy), Some(jjj)) = (v.get(..2).and_then(num), v.get(2..5).and_then(num)) else {
-            return Err(format!("date {v:?} is not YYJJJ"));
-        };
-        let year = full_year(yy as i32, reference_year);
-        match days(year, 1, 1) {
-            Some(d) if (1..=366).contains(&jjj) && year_of(d + jjj as i32 - 1) == year => {
-                Ok(d + jjj as i32 - 1)
-            }
-            _ => Err(format!("date {v:?} does not exist")),
-        }
-    };
     if let Some(rest) = seg.strip_prefix("$$") {
-        let mut rest = rest;
-        if let Some(q) = rest.strip_prefix('8') {
-            out.quantity = Some(q.get(..2).and_then(num).ok_or("quantity after $$8")?);
-            rest = &q[2..];
-        } else if let Some(q) = rest.strip_prefix('9') {
-            out.quantity = Some(q.get(..5).and_then(num).ok_or("quantity after $$9")?);
-            rest = &q[5..];
-        }
-        if let Some(r) = rest.strip_prefix('+') {
-            out.serial = Some(r.to_string());
-            return Ok(());
-        }
-        let ymd = |yy: u32, mm: u32, dd: u32| {
-            days(full_year(yy as i32, reference_year), mm, dd)
-                .ok_or_else(|| format!("expiry in {seg:?} does not exist"))
-        };
-        let digits = |r: &str, n: usize| -> Result<Vec<u32>, String> {
-            (0..n / 2)
-                .map(|k| r.get(2 * k..2 * k + 2).and_then(num))
-                .collect::<Option<Vec<u32>>>()
-                .ok_or_else(|| format!("expiry in {seg:?} is not {n} digits"))
-        };
-        let (expiry, used) = match rest.as_bytes().first() {
-            Some(b'0' | b'1') => {
-                let d = digits(rest, 4)?;
-                let year = full_year(d[1] as i32, reference_year);
-                let last = last_day(year, d[0]).ok_or_else(|| format!("month in {seg:?}"))?;
-                (Some(ymd(d[1], d[0], last)?), 4)
-            }
-            Some(b'2') => {
-                let d = digits(&rest[1..], 6)?;
-                (Some(ymd(d[2], d[0], d[1])?), 7)
-            }
-            Some(b'3') => {
-                let d = digits(&rest[1..], 6)?;
-                (Some(ymd(d[0], d[1], d[2])?), 7)
-            }
-            Some(b'4') => {
-                let d = digits(&rest[1..], 8)?;
-                (Some(ymd(d[0], d[1], d[2])?), 9)
-            }
-            Some(b'5') => (Some(julian(rest.get(1..6).unwrap_or(""))?), 6),
-            Some(b'6') => (Some(julian(rest.get(1..6).unwrap_or(""))?), 8),
-            Some(b'7') => (None, 1),
-            _ => return Err(format!("{seg:?}: unknown HIBC date format")),
-        };
-        out.expiry = expiry;
-        let lot = rest
-            .get(used..)
-            .ok_or_else(|| format!("{seg:?} is truncated"))?;
-        if !lot.is_empty() {
-            out.lot = Some(lot.to_string());
-        }
+        hibc_dollars(seg, rest, reference_year, out)?;
     } else if let Some(serial) = seg.strip_prefix("$+") {
         out.serial = Some(serial.to_string());
     } else if let Some(lot) = seg.strip_prefix('$') {
@@ -325,7 +304,7 @@ fn hibc_secondary(seg: &str, reference_year: i32, out: &mut Parsed) -> Result<()
     } else if let Some(serial) = seg.strip_prefix('S') {
         out.serial = Some(serial.to_string());
     } else if seg.len() >= 5 && seg.as_bytes()[..5].iter().all(u8::is_ascii_digit) {
-        out.expiry = Some(julian(&seg[..5])?);
+        out.expiry = Some(hibc_julian(&seg[..5], reference_year)?);
         if seg.len() > 5 {
             out.lot = Some(seg[5..].to_string());
         }
@@ -333,6 +312,80 @@ fn hibc_secondary(seg: &str, reference_year: i32, out: &mut Parsed) -> Result<()
         return Err(format!("{seg:?}: unknown HIBC secondary data"));
     }
     Ok(())
+}
+
+/// A `$$` segment (`rest` follows the `$$`): an optional quantity (`8` and
+/// 2 digits, `9` and 5), then a serial after `+`, or an expiry and the lot.
+fn hibc_dollars(
+    seg: &str,
+    rest: &str,
+    reference_year: i32,
+    out: &mut Parsed,
+) -> Result<(), String> {
+    let num = |s: &str| s.parse::<u32>().ok();
+    let mut rest = rest;
+    if let Some(q) = rest.strip_prefix('8') {
+        out.quantity = Some(q.get(..2).and_then(num).ok_or("quantity after $$8")?);
+        rest = &q[2..];
+    } else if let Some(q) = rest.strip_prefix('9') {
+        out.quantity = Some(q.get(..5).and_then(num).ok_or("quantity after $$9")?);
+        rest = &q[5..];
+    }
+    if let Some(r) = rest.strip_prefix('+') {
+        out.serial = Some(r.to_string());
+        return Ok(());
+    }
+    let (expiry, used) = hibc_expiry(seg, rest, reference_year)?;
+    out.expiry = expiry;
+    let lot = rest
+        .get(used..)
+        .ok_or_else(|| format!("{seg:?} is truncated"))?;
+    if !lot.is_empty() {
+        out.lot = Some(lot.to_string());
+    }
+    Ok(())
+}
+
+/// The expiry at the start of `rest`, in the format its first digit names
+/// (0/1: MMYY, 2: MMDDYY, 3: YYMMDD, 4: YYMMDDHH, 5: YYJJJ, 6: YYJJJHH,
+/// 7: none), and how many characters it takes.
+fn hibc_expiry(seg: &str, rest: &str, reference_year: i32) -> Result<(Option<i32>, usize), String> {
+    let num = |s: &str| s.parse::<u32>().ok();
+    let julian = |v: &str| hibc_julian(v, reference_year);
+    let ymd = |yy: u32, mm: u32, dd: u32| {
+        days(full_year(yy as i32, reference_year), mm, dd)
+            .ok_or_else(|| format!("expiry in {seg:?} does not exist"))
+    };
+    let digits = |r: &str, n: usize| -> Result<Vec<u32>, String> {
+        (0..n / 2)
+            .map(|k| r.get(2 * k..2 * k + 2).and_then(num))
+            .collect::<Option<Vec<u32>>>()
+            .ok_or_else(|| format!("expiry in {seg:?} is not {n} digits"))
+    };
+    Ok(match rest.as_bytes().first() {
+        Some(b'0' | b'1') => {
+            let d = digits(rest, 4)?;
+            let year = full_year(d[1] as i32, reference_year);
+            let last = last_day(year, d[0]).ok_or_else(|| format!("month in {seg:?}"))?;
+            (Some(ymd(d[1], d[0], last)?), 4)
+        }
+        Some(b'2') => {
+            let d = digits(&rest[1..], 6)?;
+            (Some(ymd(d[2], d[0], d[1])?), 7)
+        }
+        Some(b'3') => {
+            let d = digits(&rest[1..], 6)?;
+            (Some(ymd(d[0], d[1], d[2])?), 7)
+        }
+        Some(b'4') => {
+            let d = digits(&rest[1..], 8)?;
+            (Some(ymd(d[0], d[1], d[2])?), 9)
+        }
+        Some(b'5') => (Some(julian(rest.get(1..6).unwrap_or(""))?), 6),
+        Some(b'6') => (Some(julian(rest.get(1..6).unwrap_or(""))?), 8),
+        Some(b'7') => (None, 1),
+        _ => return Err(format!("{seg:?}: unknown HIBC date format")),
+    })
 }
 
 /// Parse an HIBC LIC bar code: a primary (`+LIC PCN U/M check`) or a
