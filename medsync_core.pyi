@@ -80,7 +80,7 @@ def match_bills(
     duplicate_amount_pct: Number | None = None,
     duplicate_days: int = 45,
 ) -> dict[str, Any]:
-    """Three-way matching; see README "Three-way matching" for the columns and rules."""
+    """Three-way matching; see docs/engines.md "Three-way matching" for the columns and rules."""
 
 NO_DATE: int
 """Day number meaning "no date" in reconcile_stock's date columns."""
@@ -110,7 +110,7 @@ def reconcile_stock(
     moves: [location_id, location_dest_id, product_id, lot_id, qty, date (epoch seconds)];
     rules: [rule_id, location_id, category_id, risk_class, auto_qty, auto_pct, auto_value, four_eyes_value].
     as_of is the count time in epoch seconds (UTC). Returns rows (status, location_id, product_id,
-    lot_id, qty, key) and keys (one per location, product and lot; see README) as columns, and stats."""
+    lot_id, qty, key) and keys (one per location, product and lot; see docs/engines.md) as columns, and stats."""
 
 def parse_barcode(text: str, kind: str = "gs1", reference_year: int | None = None) -> dict[str, Any]:
     """GS1 element string or HIBC LIC bar code -> product, lot, expiry, serial, quantity."""

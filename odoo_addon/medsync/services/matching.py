@@ -213,7 +213,7 @@ def _fetch(bills):
         """, po_ids)), ["po_line_id", "qty", "date", "receiver"])
     receiver = dict(zip(R["po_line_id"], R.pop("receiver"), strict=True))
     # consumption lines are matched against what was used; for bill-only and consigned
-    # stock MedSync counts the receipt recorded at use (see README)
+    # stock MedSync counts the receipt recorded at use (see docs/engines.md)
     received = dict(zip(R["po_line_id"], R["qty"], strict=True))
     P["qty_consumed"] = [received.get(p, 0.0) for p in P["po_line_id"]]
 

@@ -1,6 +1,7 @@
-"""The README's curl examples, run as written against the demo database.
+"""The documentation's curl examples, run as written against the demo database.
 
-Every ``curl`` command of README.md's shell blocks is parsed (method, path,
+Every ``curl`` command of the shell blocks of README.md and docs/api.md (where
+the API examples live) is parsed (method, path,
 headers, body) and sent to this server, with ``$KEY`` an API key of the
 system the URL names, issued as the demo's integration admin would; the
 comment line that follows the command says the status it answers
@@ -17,7 +18,8 @@ from odoo.tests import HttpCase, tagged
 
 from ..services import hub
 
-README = Path(__file__).resolve().parents[3] / "README.md"
+ROOT = Path(__file__).resolve().parents[3]
+EXAMPLE_FILES = (ROOT / "README.md", ROOT / "docs" / "api.md")
 EXPECTED = re.compile(r"^#\s*(\d{3})\b")
 SHELL_BLOCK = re.compile(r"^```(?:sh|bash|shell)\n(.*?)^```", re.S | re.M)
 
@@ -73,8 +75,8 @@ class TestReadmeExamples(HttpCase):
     def test_readme_curl_examples_answer_what_the_readme_says(self):
         if not self.env.ref("medsync.hub_system_medline", raise_if_not_found=False):
             self.skipTest("the README's examples run against the demo data (install with demo)")
-        examples = curl_examples(README.read_text(encoding="utf-8"))
-        self.assertTrue(examples, "README.md shows how to call the API with curl")
+        examples = [ex for doc in EXAMPLE_FILES for ex in curl_examples(doc.read_text(encoding="utf-8"))]
+        self.assertTrue(examples, "docs/api.md shows how to call the API with curl")
         admin = self.env.ref("medsync.user_integration")
         keys = {}
         for argv, expected in examples:
