@@ -149,124 +149,153 @@ fn object(
 /// optional empty string) or wrong (then a problem was added).
 fn value(v: &Value, f: &Field, path: &str, p: &mut Problems) -> Option<Value> {
     match f.kind {
-        Kind::List(item, max) => {
-            let Value::Array(items) = v else {
-                p.add(path, "type", "must be a list");
-                return None;
-            };
-            if items.is_empty() || items.len() > max {
-                p.add(
-                    path,
-                    "length",
-                    format!("must hold 1 to {max} items, not {}", items.len()),
-                );
-                return None;
-            }
-            let mut out = Vec::with_capacity(items.len());
-            for (i, it) in items.iter().enumerate() {
-                let ipath = format!("{path}[{i}]");
-                match it {
-                    Value::Object(o) => out.push(Value::Object(object(o, item, &ipath, p))),
-                    _ => p.add(&ipath, "type", "must be an object"),
-                }
-            }
-            Some(Value::Array(out))
-        }
-        Kind::Int(lo, hi) => {
-            let Value::Number(n) = v else {
-                p.add(path, "type", "must be an integer");
-                return None;
-            };
-            let text = n.to_string();
-            let digits = text.strip_prefix('-').unwrap_or(&text);
-            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                p.add(path, "type", "must be an integer");
-                return None;
-            }
-            let Ok(i) = text.parse::<i64>() else {
-                p.add(path, "range", format!("must be between {lo} and {hi}"));
-                return None;
-            };
-            if i < lo {
-                p.add(path, "min", format!("must be at least {lo}"));
-                return None;
-            }
-            if i > hi {
-                p.add(path, "max", format!("must be at most {hi}"));
-                return None;
-            }
-            Some(Value::from(i))
-        }
-        Kind::Dec(sign, int_digits, frac_digits) => {
-            let text = match v {
-                Value::Number(n) => n.to_string(),
-                Value::String(s) => {
-                    let t = s.trim_matches(' ');
-                    if !plain_decimal(t) {
-                        p.add(path, "number", "must be a decimal number like 12.5");
-                        return None;
-                    }
-                    t.to_string()
-                }
-                _ => {
-                    p.add(path, "type", "must be a number");
-                    return None;
-                }
-            };
-            let Some(d) = canonical_decimal(&text) else {
-                p.add(path, "number", "must be a decimal number like 12.5");
-                return None;
-            };
-            if d.frac_digits > frac_digits {
-                p.add(
-                    path,
-                    "decimals",
-                    format!("at most {frac_digits} decimal places"),
-                );
-                return None;
-            }
-            if d.int_digits > int_digits {
-                p.add(
-                    path,
-                    "range",
-                    format!("at most {int_digits} digits before the decimal point"),
-                );
-                return None;
-            }
-            let bad_sign = match sign {
-                Sign::Positive => d.negative || d.zero,
-                Sign::NonNegative => d.negative,
-            };
-            if bad_sign {
-                let what = if sign == Sign::Positive {
-                    "must be greater than 0"
-                } else {
-                    "must not be negative"
-                };
-                p.add(path, "min", what);
-                return None;
-            }
-            Some(Value::String(d.text))
-        }
-        _ => {
-            let Value::String(s) = v else {
-                p.add(path, "type", "must be a string");
-                return None;
-            };
-            if s.chars().any(|c| c < ' ') {
-                p.add(path, "chars", "must not hold control characters");
-                return None;
-            }
-            let t = s.trim_matches(' ');
-            if t.is_empty() {
-                if f.required {
-                    p.add(path, "required", "is required");
-                }
-                return None;
-            }
-            string_kind(f.kind, t, path, p).map(Value::String)
+        Kind::List(item, max) => list(v, item, max, path, p),
+        Kind::Int(lo, hi) => int(v, lo, hi, path, p),
+        Kind::Dec(sign, int_digits, frac_digits) => dec(v, sign, int_digits, frac_digits, path, p),
+        _ => string(v, f, path, p),
+    }
+}
+
+/// A list of 1 to `max` objects, each checked against `item`.
+fn list(
+    v: &Value,
+    item: &'static [Field],
+    max: usize,
+    path: &str,
+    p: &mut Problems,
+) -> Option<Value> {
+    let Value::Array(items) = v else {
+        p.add(path, "type", "must be a list");
+        return None;
+    };
+    if items.is_empty() || items.len() > max {
+        p.add(
+            path,
+            "length",
+            format!("must hold 1 to {max} items, not {}", items.len()),
+        );
+        return None;
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for (i, it) in items.iter().enumerate() {
+        let ipath = format!("{path}[{i}]");
+        match it {
+            Value::Object(o) => out.push(Value::Object(object(o, item, &ipath, p))),
+            _ => p.add(&ipath, "type", "must be an object"),
         }
     }
+    Some(Value::Array(out))
+}
+
+/// A whole number between `lo` and `hi`.
+fn int(v: &Value, lo: i64, hi: i64, path: &str, p: &mut Problems) -> Option<Value> {
+    let Value::Number(n) = v else {
+        p.add(path, "type", "must be an integer");
+        return None;
+    };
+    let text = n.to_string();
+    let digits = text.strip_prefix('-').unwrap_or(&text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        p.add(path, "type", "must be an integer");
+        return None;
+    }
+    let Ok(i) = text.parse::<i64>() else {
+        p.add(path, "range", format!("must be between {lo} and {hi}"));
+        return None;
+    };
+    if i < lo {
+        p.add(path, "min", format!("must be at least {lo}"));
+        return None;
+    }
+    if i > hi {
+        p.add(path, "max", format!("must be at most {hi}"));
+        return None;
+    }
+    Some(Value::from(i))
+}
+
+/// A decimal (number or string) within its digits and sign, kept as text.
+fn dec(
+    v: &Value,
+    sign: Sign,
+    int_digits: u32,
+    frac_digits: u32,
+    path: &str,
+    p: &mut Problems,
+) -> Option<Value> {
+    let text = decimal_text(v, path, p)?;
+    let Some(d) = canonical_decimal(&text) else {
+        p.add(path, "number", "must be a decimal number like 12.5");
+        return None;
+    };
+    if d.frac_digits > frac_digits {
+        p.add(
+            path,
+            "decimals",
+            format!("at most {frac_digits} decimal places"),
+        );
+        return None;
+    }
+    if d.int_digits > int_digits {
+        p.add(
+            path,
+            "range",
+            format!("at most {int_digits} digits before the decimal point"),
+        );
+        return None;
+    }
+    let bad_sign = match sign {
+        Sign::Positive => d.negative || d.zero,
+        Sign::NonNegative => d.negative,
+    };
+    if bad_sign {
+        let what = if sign == Sign::Positive {
+            "must be greater than 0"
+        } else {
+            "must not be negative"
+        };
+        p.add(path, "min", what);
+        return None;
+    }
+    Some(Value::String(d.text))
+}
+
+fn decimal_text(v: &Value, path: &str, p: &mut Problems) -> Option<String> {
+    match v {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) => {
+            let t = s.trim_matches(' ');
+            if !plain_decimal(t) {
+                p.add(path, "number", "must be a decimal number like 12.5");
+                return None;
+            }
+            Some(t.to_string())
+        }
+        _ => {
+            p.add(path, "type", "must be a number");
+            None
+        }
+    }
+}
+
+/// A string without control characters; empty is absent (or required).
+fn string(v: &Value, f: &Field, path: &str, p: &mut Problems) -> Option<Value> {
+    let Value::String(s) = v else {
+        p.add(path, "type", "must be a string");
+        return None;
+    };
+    if s.chars().any(|c| c < ' ') {
+        p.add(path, "chars", "must not hold control characters");
+        return None;
+    }
+    let t = s.trim_matches(' ');
+    if t.is_empty() {
+        if f.required {
+            p.add(path, "required", "is required");
+        }
+        return None;
+    }
+    string_kind(f.kind, t, path, p).map(Value::String)
 }
 
 fn string_kind(kind: Kind, t: &str, path: &str, p: &mut Problems) -> Option<String> {
