@@ -125,17 +125,22 @@ def valid_gln(code: str) -> bool: ...
 def dedupe_vendors(
     records: Mapping[str, Sequence[Any]],
     *,
-    likely: float = 12.0,
-    possible: float = 7.0,
+    likely: float = 0.5,
+    possible: float = 0.1,
     min_population: int = 10_000,
     max_cluster: int = 25,
     min_density: float = 0.5,
     spend_threshold: Number | None = None,
     keep_all: bool = False,
+    model: Mapping[str, Any] | None = None,
+    labels: Mapping[str, Sequence[Any]] | None = None,
 ) -> dict[str, Any]:
     """Columns in (id, name, trade_name, street, city, zip, country, phones,
-    email, website, ids, banks, kind, spend, changed); tables out: pairs,
-    evidence, records, invalid, signals, stats."""
+    email, website, ids, banks, kind, spend, changed); tables out: pairs
+    (with score in bits and probability), evidence, records, invalid,
+    signals, the model (learned from the records and ``labels`` =
+    left_id/right_id/duplicate, unless ``model`` is given) and stats.
+    ``likely``/``possible`` are match probabilities."""
 
 def normalize_vendor(name: str) -> dict[str, str]: ...
 def check_identifier(scheme: str, value: str) -> tuple[str, Literal["valid", "format", "invalid"]]: ...
@@ -143,14 +148,16 @@ def normalize_phone(text: str, country: str = "") -> str: ...
 
 class DedupeIndex:
     def __init__(
-        self, records: Mapping[str, Sequence[Any]], *, likely: float = 12.0, possible: float = 7.0,
-        min_population: int = 10_000,
+        self, records: Mapping[str, Sequence[Any]], *, likely: float = 0.5, possible: float = 0.1,
+        min_population: int = 10_000, model: Mapping[str, Any] | None = None,
     ) -> None: ...
+    def set_model(self, model: Mapping[str, Any]) -> None: ...
+    def model(self) -> dict[str, Any]: ...
     def __len__(self) -> int: ...
     def upsert(self, records: Mapping[str, Sequence[Any]]) -> int: ...
     def remove(self, ids: Iterable[int]) -> int: ...
     def query(
-        self, record: Mapping[str, Any], *, limit: int = 10, min_score: float | None = None
+        self, record: Mapping[str, Any], *, limit: int = 10, min_probability: float | None = None
     ) -> list[dict[str, Any]]: ...
 
 # ---------------------------------------------------------------- hub documents

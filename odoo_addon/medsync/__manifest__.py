@@ -28,6 +28,7 @@ scheduled actions and the integration API.
         "views/medsync_run_views.xml",
         "views/medsync_exception_views.xml",
         "views/medsync_team_views.xml",
+        "views/medsync_dedupe_model_views.xml",
         "views/res_config_settings_views.xml",
         "views/medsync_menus.xml",
         "views/account_move_views.xml",

@@ -1,9 +1,7 @@
-//! Pair scoring, Fellegi-Sunter style: each field compared gives an
-//! agreement level, and each level a weight in bits (log2 of m/u). Name
-//! agreement is adjusted by term frequency: the weight is scaled by how rare
-//! the shared words are, so "Medical Supply" matching "Medical Supply" counts
-//! little. Weights and thresholds are constants here, twinned in
-//! `tests/reference/dedupe.py`.
+//! What a pair is scored with: the normalised record ([`Rec`]), the fields
+//! and levels of the evidence, word frequencies ([`Freq`]) and the name
+//! similarity. The comparisons themselves are in [`super::compare`], their
+//! learned weights in [`super::model`]. Twinned in `tests/reference/dedupe.py`.
 
 use hashbrown::HashMap;
 
@@ -44,9 +42,9 @@ pub enum Field {
     Bank,
     Phone,
     Email,
-    Domain,
     Website,
     Address,
+    Zip,
     City,
     Country,
 }
@@ -68,9 +66,9 @@ impl Field {
             Field::Bank => "bank",
             Field::Phone => "phone",
             Field::Email => "email",
-            Field::Domain => "domain",
             Field::Website => "website",
             Field::Address => "address",
+            Field::Zip => "zip",
             Field::City => "city",
             Field::Country => "country",
         }
@@ -83,6 +81,8 @@ pub enum Level {
     Exact,
     High,
     Medium,
+    /// One name's words all found in the other ("Lulu" / "Lulu Restaurant").
+    Contained,
     Low,
     Agree,
     /// Agreeing on a value many records share (a switchboard, a big domain).
@@ -101,6 +101,7 @@ impl Level {
             Level::Exact => "exact",
             Level::High => "high",
             Level::Medium => "medium",
+            Level::Contained => "contained",
             Level::Low => "low",
             Level::Agree => "agree",
             Level::Common => "common",
@@ -145,34 +146,16 @@ impl Band {
     }
 }
 
-pub const NAME_EXACT: f64 = 9.0;
-pub const NAME_HIGH: f64 = 7.0;
-pub const NAME_MEDIUM: f64 = 4.0;
-pub const NAME_DIFFERENT: f64 = -4.0;
 /// Shared name information (bits) at which name agreement counts in full.
 pub const NAME_FULL_BITS: f64 = 12.0;
-pub const BANK_AGREE: f64 = 10.0;
-pub const BANK_DIFFERENT: f64 = -1.0;
-pub const PHONE_AGREE: f64 = 6.0;
-pub const PHONE_COMMON: f64 = 1.0;
-pub const PHONE_DIFFERENT: f64 = -1.0;
 /// A phone, domain shared by more records than this is "common".
 pub const PHONE_COMMON_DF: u32 = 3;
 pub const DOMAIN_COMMON_DF: u32 = 20;
-pub const EMAIL_EXACT: f64 = 8.0;
-pub const DOMAIN_AGREE: f64 = 5.0;
-pub const DOMAIN_COMMON: f64 = 2.0;
-pub const DOMAIN_DIFFERENT: f64 = -2.0;
-pub const WEBSITE_AGREE: f64 = 5.0;
-pub const WEBSITE_DIFFERENT: f64 = -1.0;
-pub const ADDRESS_EXACT: f64 = 6.0;
-pub const ADDRESS_HIGH: f64 = 4.0;
-pub const ADDRESS_PARTIAL: f64 = 1.0;
-pub const ADDRESS_DIFFERENT: f64 = -2.0;
-pub const CITY_AGREE: f64 = 1.0;
-pub const CITY_DIFFERENT: f64 = -1.0;
-pub const COUNTRY_DIFFERENT: f64 = -4.0;
+/// Identifiers and bank accounts keep fixed weights (bits): they are strong
+/// evidence, and too rare in most vendor masters to learn from.
 pub const ID_INVALID_AGREE: f64 = 4.0;
+pub const BANK_AGREE: f64 = 10.0;
+pub const BANK_DIFFERENT: f64 = -1.0;
 
 /// (agree, against) weights of an identifier scheme.
 pub fn id_weights(s: Scheme) -> (f64, f64) {
@@ -188,10 +171,12 @@ pub fn id_weights(s: Scheme) -> (f64, f64) {
     }
 }
 
-/// Decision thresholds and frequency settings.
+/// Decision thresholds (match probabilities) and frequency settings.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// A pair is "likely" at or above this match probability.
     pub likely: f64,
+    /// ... and "possible" at or above this one.
     pub possible: f64,
     /// Frequencies are estimated over at least this many records (a small
     /// list does not make every word look common).
@@ -205,8 +190,8 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            likely: 12.0,
-            possible: 7.0,
+            likely: 0.5,
+            possible: 0.1,
             min_population: 10_000,
             max_cluster: 25,
             min_density: 0.5,
@@ -350,6 +335,21 @@ fn jw<T: PartialEq>(a: &[T], b: &[T]) -> f64 {
 /// Word similarity at or above which two words are taken as the same word.
 pub const WORD_SAME: f64 = 0.9;
 
+/// Similarity of two name words: Jaro-Winkler, and a word of three letters
+/// or more that begins the other ("deli" / "delicatessen") counts as the
+/// same word.
+pub fn word_similarity(t: &str, u: &str) -> f64 {
+    let s = jaro_winkler(t, u);
+    if s < WORD_SAME
+        && t.chars().nth(2).is_some()
+        && u.chars().nth(2).is_some()
+        && (t.starts_with(u) || u.starts_with(t))
+    {
+        return WORD_SAME;
+    }
+    s
+}
+
 fn directed(a: &Name, b: &Name, f: &Freq, o: &Options) -> (f64, f64, f64) {
     let (mut num, mut den, mut shared) = (0.0, 0.0, 0.0);
     for (i, t) in a.tokens.iter().enumerate() {
@@ -358,13 +358,11 @@ fn directed(a: &Name, b: &Name, f: &Freq, o: &Options) -> (f64, f64, f64) {
             _ => f.bits(t, o.min_population),
         };
         den += w;
-        let mut best = 0.0f64;
-        for u in &b.tokens {
-            let s = jaro_winkler(t, u);
-            if s > best {
-                best = s;
-            }
-        }
+        let best = b
+            .tokens
+            .iter()
+            .map(|u| word_similarity(t, u))
+            .fold(0.0f64, f64::max);
         if best >= WORD_SAME {
             num += w * best;
             shared += w;
@@ -373,340 +371,51 @@ fn directed(a: &Name, b: &Name, f: &Freq, o: &Options) -> (f64, f64, f64) {
     (num, den, shared)
 }
 
-/// Similarity of two names (0..1) and the information they share in bits:
-/// each word weighted by its information, matched to its best counterpart
-/// (Jaro-Winkler ≥ 0.9), averaged over both directions. The same letters
-/// with the spaces removed count as the same name.
-pub fn name_similarity(a: &Name, b: &Name, f: &Freq, o: &Options) -> (f64, f64) {
+/// How two names compare: each word weighted by its information, matched
+/// to its best counterpart. `sim` averages both directions, `contained` is
+/// the better direction (one name's words all in the other), `bits` the
+/// information both share. The same letters without spaces are the same name.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct NameSim {
+    pub sim: f64,
+    pub contained: f64,
+    pub bits: f64,
+}
+
+pub fn name_similarity(a: &Name, b: &Name, f: &Freq, o: &Options) -> NameSim {
     if a.is_empty() || b.is_empty() {
-        return (0.0, 0.0);
+        return NameSim::default();
     }
     let (n1, d1, s1) = directed(a, b, f, o);
     let (n2, d2, s2) = directed(b, a, f, o);
     if !a.nospace.is_empty() && a.nospace == b.nospace {
-        return (1.0, d1.min(d2));
+        return NameSim {
+            sim: 1.0,
+            contained: 1.0,
+            bits: d1.min(d2),
+        };
     }
     let r1 = if d1 > 0.0 { n1 / d1 } else { 0.0 };
     let r2 = if d2 > 0.0 { n2 / d2 } else { 0.0 };
-    ((r1 + r2) / 2.0, s1.min(s2))
+    NameSim {
+        sim: (r1 + r2) / 2.0,
+        contained: r1.max(r2),
+        bits: s1.min(s2),
+    }
 }
 
-/// Compare two records: the evidence and its total weight.
-pub fn compare(a: &Rec, b: &Rec, f: &Freq, o: &Options) -> (f64, Vec<Evidence>) {
-    let mut ev: Vec<Evidence> = Vec::with_capacity(8);
-    let mut push = |field, level, weight, sim, tf, value: String, via| {
-        ev.push(Evidence {
-            field,
-            level,
-            weight,
-            sim,
-            tf,
-            value,
-            via,
-        })
-    };
-
-    // name (with trade names)
-    let pairs = [
-        (&a.name, &b.name),
-        (&a.name, &b.trade),
-        (&a.trade, &b.name),
-        (&a.trade, &b.trade),
-    ];
-    let mut best: Option<(f64, f64, u8)> = None;
-    for (k, (x, y)) in pairs.iter().enumerate() {
-        if x.is_empty() || y.is_empty() {
-            continue;
-        }
-        let (s, bits) = name_similarity(x, y, f, o);
-        if best.is_none_or(|(bs, _, _)| s > bs) {
-            best = Some((s, bits, k as u8));
-        }
-    }
-    if let Some((s, bits, via)) = best {
-        let (level, base) = if s >= 0.99 {
-            (Level::Exact, NAME_EXACT)
-        } else if s >= 0.92 {
-            (Level::High, NAME_HIGH)
-        } else if s >= 0.85 {
-            (Level::Medium, NAME_MEDIUM)
-        } else if s >= 0.70 {
-            (Level::Low, 0.0)
-        } else {
-            (Level::Different, NAME_DIFFERENT)
-        };
-        let tf = if base > 0.0 {
-            (bits / NAME_FULL_BITS).min(1.0)
-        } else {
-            1.0
-        };
-        push(Field::Name, level, base * tf, s, tf, String::new(), via);
-    }
-
-    // identifiers, scheme by scheme
-    // (most pairs have none on one side: no per-scheme work then)
-    let schemes = if a.ids.is_empty() || b.ids.is_empty() {
-        &[][..]
-    } else {
-        &Scheme::ALL[..]
-    };
-    for &scheme in schemes {
-        let xs = || a.ids.iter().filter(move |i| i.0 == scheme);
-        let ys = || b.ids.iter().filter(move |i| i.0 == scheme);
-        if xs().next().is_none() || ys().next().is_none() {
-            continue;
-        }
-        let (agree, against) = id_weights(scheme);
-        if let Some(x) = xs().find(|x| ys().any(|y| y.1 == x.1)) {
-            if x.2.usable() {
-                push(
-                    Field::Id(scheme),
-                    Level::Agree,
-                    agree,
-                    0.0,
-                    1.0,
-                    x.1.clone(),
-                    0,
-                );
-            } else {
-                push(
-                    Field::Id(scheme),
-                    Level::InvalidAgree,
-                    ID_INVALID_AGREE,
-                    0.0,
-                    1.0,
-                    x.1.clone(),
-                    0,
-                );
-            }
-        } else if against != 0.0 && xs().any(|x| x.2.usable()) && ys().any(|y| y.2.usable()) {
-            push(
-                Field::Id(scheme),
-                Level::Against,
-                against,
-                0.0,
-                1.0,
-                String::new(),
-                0,
-            );
-        }
-    }
-
-    // bank accounts
-    if !a.banks.is_empty() && !b.banks.is_empty() {
-        match a.banks.iter().find(|x| b.banks.iter().any(|y| y.0 == x.0)) {
-            Some(x) => push(
-                Field::Bank,
-                Level::Agree,
-                BANK_AGREE,
-                0.0,
-                1.0,
-                x.0.clone(),
-                0,
-            ),
-            None => push(
-                Field::Bank,
-                Level::Different,
-                BANK_DIFFERENT,
-                0.0,
-                1.0,
-                String::new(),
-                0,
-            ),
-        }
-    }
-
-    // phones
-    if !a.phones.is_empty() && !b.phones.is_empty() {
-        match a.phones.iter().find(|x| b.phones.contains(x)) {
-            Some(p) => {
-                let df = f.phones.get(p).copied().unwrap_or(0);
-                if df > PHONE_COMMON_DF {
-                    push(
-                        Field::Phone,
-                        Level::Common,
-                        PHONE_COMMON,
-                        0.0,
-                        1.0,
-                        p.clone(),
-                        0,
-                    );
-                } else {
-                    push(
-                        Field::Phone,
-                        Level::Agree,
-                        PHONE_AGREE,
-                        0.0,
-                        1.0,
-                        p.clone(),
-                        0,
-                    );
-                }
-            }
-            None => push(
-                Field::Phone,
-                Level::Different,
-                PHONE_DIFFERENT,
-                0.0,
-                1.0,
-                String::new(),
-                0,
-            ),
-        }
-    }
-
-    // e-mail
-    if !a.email.is_empty() && a.email == b.email {
-        push(
-            Field::Email,
-            Level::Exact,
-            EMAIL_EXACT,
-            0.0,
-            1.0,
-            a.email.clone(),
-            0,
-        );
-    } else if !a.domain.is_empty() && !b.domain.is_empty() && !a.free_mail && !b.free_mail {
-        if a.domain == b.domain {
-            let df = f.domains.get(&a.domain).copied().unwrap_or(0);
-            let (level, weight) = if df > DOMAIN_COMMON_DF {
-                (Level::Common, DOMAIN_COMMON)
-            } else {
-                (Level::Agree, DOMAIN_AGREE)
-            };
-            push(Field::Domain, level, weight, 0.0, 1.0, a.domain.clone(), 0);
-        } else {
-            push(
-                Field::Domain,
-                Level::Different,
-                DOMAIN_DIFFERENT,
-                0.0,
-                1.0,
-                String::new(),
-                0,
-            );
-        }
-    }
-
-    // web site
-    if !a.website.is_empty() && !b.website.is_empty() {
-        if a.website == b.website {
-            push(
-                Field::Website,
-                Level::Agree,
-                WEBSITE_AGREE,
-                0.0,
-                1.0,
-                a.website.clone(),
-                0,
-            );
-        } else {
-            push(
-                Field::Website,
-                Level::Different,
-                WEBSITE_DIFFERENT,
-                0.0,
-                1.0,
-                String::new(),
-                0,
-            );
-        }
-    }
-
-    // address
-    let same_country = a.country.is_empty() || b.country.is_empty() || a.country == b.country;
-    if !a.zip.is_empty() && !b.zip.is_empty() {
-        if a.zip == b.zip {
-            if !a.house.is_empty() && a.house == b.house {
-                let s = jaro_winkler(&a.street, &b.street);
-                if s >= 0.85 {
-                    push(
-                        Field::Address,
-                        Level::Exact,
-                        ADDRESS_EXACT,
-                        s,
-                        1.0,
-                        String::new(),
-                        0,
-                    );
-                } else {
-                    push(
-                        Field::Address,
-                        Level::High,
-                        ADDRESS_HIGH,
-                        s,
-                        1.0,
-                        String::new(),
-                        0,
-                    );
-                }
-            } else {
-                push(
-                    Field::Address,
-                    Level::Partial,
-                    ADDRESS_PARTIAL,
-                    0.0,
-                    1.0,
-                    String::new(),
-                    0,
-                );
-            }
-        } else if same_country {
-            push(
-                Field::Address,
-                Level::Different,
-                ADDRESS_DIFFERENT,
-                0.0,
-                1.0,
-                String::new(),
-                0,
-            );
-        }
-    } else if !a.city.is_empty() && !b.city.is_empty() {
-        if a.city == b.city {
-            push(
-                Field::City,
-                Level::Agree,
-                CITY_AGREE,
-                0.0,
-                1.0,
-                String::new(),
-                0,
-            );
-        } else {
-            push(
-                Field::City,
-                Level::Different,
-                CITY_DIFFERENT,
-                0.0,
-                1.0,
-                String::new(),
-                0,
-            );
-        }
-    }
-    if !same_country {
-        push(
-            Field::Country,
-            Level::Different,
-            COUNTRY_DIFFERENT,
-            0.0,
-            1.0,
-            String::new(),
-            0,
-        );
-    }
-
-    let total = ev.iter().map(|e| e.weight).sum();
-    (total, ev)
-}
-
-pub fn band(total: f64, o: &Options) -> Band {
-    if total >= o.likely {
+/// The band of a match probability.
+pub fn band(probability: f64, o: &Options) -> Band {
+    if probability >= o.likely {
         Band::Likely
-    } else if total >= o.possible {
+    } else if probability >= o.possible {
         Band::Possible
     } else {
         Band::None
     }
+}
+
+/// Match probability of a total weight in bits (log2 odds).
+pub fn probability(total: f64) -> f64 {
+    1.0 / (1.0 + (-total).exp2())
 }

@@ -1,6 +1,8 @@
 use super::ids::{self, Scheme, Validity};
 use super::normalize as n;
 use super::*;
+use rust_decimal::Decimal;
+use score::{band, probability, Field, Level};
 
 /// (id, name, zip, phone, ids, banks)
 type Row<'a> = (i64, &'a str, &'a str, &'a str, &'a [&'a str], &'a [&'a str]);
@@ -163,18 +165,20 @@ fn identifiers_weigh_for_and_against() {
     ]);
     let (recs, _, freq) = prepare(&inp, None).unwrap();
     let o = Options::default();
-    let (same, ev) = score::compare(&recs[0], &recs[1], &freq, &o);
+    let m = Model::default();
+    let (same, ev) = compare(&recs[0], &recs[1], &freq, &o, &m);
     assert!(ev
         .iter()
-        .any(|e| e.field == score::Field::Id(Scheme::Ein) && e.level == Level::Agree));
-    assert_eq!(band(same, &o), Band::Likely);
-    let (diff, ev) = score::compare(&recs[0], &recs[2], &freq, &o);
+        .any(|e| e.field == Field::Id(Scheme::Ein) && e.level == Level::Agree));
+    assert_eq!(band(probability(same), &o), Band::Likely);
+    let (diff, ev) = compare(&recs[0], &recs[2], &freq, &o, &m);
     assert!(ev
         .iter()
         .any(|e| e.level == Level::Against && e.weight < 0.0));
+    // the same name, zip and country: only the identifiers differ
     assert!(
-        diff < o.possible,
-        "different valid EINs outweigh the same name: {diff}"
+        diff <= same - 26.0 + 1e-9,
+        "agreeing EINs +14, different valid EINs -12: {same} {diff}"
     );
 }
 
@@ -188,8 +192,9 @@ fn common_words_count_little() {
     ]);
     let (recs, _, freq) = prepare(&inp, None).unwrap();
     let o = Options::default();
-    let (common, ev1) = score::compare(&recs[0], &recs[1], &freq, &o);
-    let (rare, ev2) = score::compare(&recs[2], &recs[3], &freq, &o);
+    let m = Model::default();
+    let (common, ev1) = compare(&recs[0], &recs[1], &freq, &o, &m);
+    let (rare, ev2) = compare(&recs[2], &recs[3], &freq, &o, &m);
     assert_eq!(ev1[0].level, Level::Exact);
     assert_eq!(ev2[0].level, Level::Exact);
     assert!(
@@ -259,7 +264,12 @@ fn blocking_finds_typos_and_batch_run_explains() {
         String::new(),
         String::new(),
     ];
-    let out = run(&inp, &RunOptions::default()).unwrap();
+    // five records teach nothing: the prior model scores them
+    let o = RunOptions {
+        model: Some(Model::default()),
+        ..RunOptions::default()
+    };
+    let out = run(&inp, &o).unwrap();
     let p = out
         .pairs
         .iter()
@@ -284,7 +294,7 @@ fn index_query_upsert_remove() {
         ),
         (2, "Halcyon Dental", "10001", "", &[], &[]),
     ]);
-    let mut ix = Index::build(&inp, Options::default()).unwrap();
+    let mut ix = Index::build(&inp, Options::default(), None).unwrap();
     let q = input(&[(
         99,
         "Zorbexion Surgical LLC",
@@ -309,4 +319,154 @@ fn bad_input_is_refused() {
     let inp = input(&[(1, "A", "", "", &[], &[]), (1, "B", "", "", &[], &[])]);
     let e = run(&inp, &RunOptions::default()).unwrap_err();
     assert!(e.to_string().contains("records.id[1]"), "{e}");
+}
+
+/// A small world: pairs of one vendor typed twice (typos, abbreviations,
+/// a missing phone) among distinct vendors.
+fn small_world(n: usize) -> Input {
+    let words = [
+        "zorbex", "halcyon", "quartz", "medline", "orbit", "pioneer", "summit", "vertex", "nimbus",
+        "cobalt", "sierra", "aurora", "beacon", "cascade", "delta", "ember",
+    ];
+    let mut rows = Vec::new();
+    for k in 0..n {
+        let a = words[k % words.len()];
+        let b = words[(k * 7 + 3) % words.len()];
+        let name = format!("{a} {b} {k} surgical");
+        let zip = format!("{:05}", 10000 + k * 37);
+        let phone = format!("312-555-{:04}", k);
+        rows.push((name, zip, phone, format!("{} Main St", k + 1)));
+    }
+    let mut inp = Input::default();
+    let mut id = 1;
+    for (k, (name, zip, phone, street)) in rows.iter().enumerate() {
+        let copies = if k % 3 == 0 { 2 } else { 1 };
+        for c in 0..copies {
+            inp.id.push(id);
+            id += 1;
+            let typo = if c == 1 {
+                name.replacen("surgical", "surgicl", 1)
+            } else {
+                name.clone()
+            };
+            inp.name.push(typo);
+            inp.trade_name.push(String::new());
+            inp.street.push(street.clone());
+            inp.city.push("Chicago".into());
+            inp.zip.push(zip.clone());
+            inp.country.push("US".into());
+            inp.phones
+                .push(if c == 1 { vec![] } else { vec![phone.clone()] });
+            inp.email.push(String::new());
+            inp.website.push(String::new());
+            inp.ids.push(vec![]);
+            inp.banks.push(vec![]);
+            inp.employee.push(false);
+            inp.spend.push(Decimal::ZERO);
+            inp.changed.push(false);
+        }
+    }
+    inp
+}
+
+#[test]
+fn the_model_is_learned_and_bounded() {
+    let out = run(&small_world(90), &RunOptions::default()).unwrap();
+    let m = &out.model;
+    assert!(m.iterations > 0 && m.records == 120, "{m:?}");
+    for c in Cmp::ALL {
+        for k in 0..c.levels().len() {
+            let w = m.weight_at(c, k);
+            assert!((model::W_MIN..=model::W_MAX).contains(&w), "{c:?} {k} {w}");
+        }
+    }
+    // agreeing names weigh for, different names against
+    assert!(m.weight(Cmp::Name, Level::Exact) > 0.0);
+    assert!(m.weight(Cmp::Name, Level::Different) < 0.0);
+    // the 30 planted pairs are found
+    let found = out
+        .pairs
+        .iter()
+        .filter(|p| p.band == Band::Likely && out.recs[p.right].id == out.recs[p.left].id + 1)
+        .count();
+    assert_eq!(found, 30, "{:?}", out.pairs.len());
+}
+
+#[test]
+fn a_given_model_is_used_as_it_is() {
+    let inp = small_world(60);
+    let learned = run(&inp, &RunOptions::default()).unwrap().model;
+    let mut o = RunOptions {
+        model: Some(Model::default()),
+        ..RunOptions::default()
+    };
+    let out = run(&inp, &o).unwrap();
+    assert_eq!(out.model, Model::default());
+    assert_eq!(out.estimate_s, 0.0);
+    o.model = Some(learned.clone());
+    assert_eq!(run(&inp, &o).unwrap().model, learned);
+}
+
+#[test]
+fn labels_move_the_model() {
+    let inp = small_world(60);
+    let plain = run(&inp, &RunOptions::default()).unwrap();
+    // the steward says the typo pairs are not duplicates
+    let labels: Vec<Label> = (0..20)
+        .map(|k| Label {
+            left: 3 * k,
+            right: 3 * k + 1,
+            duplicate: false,
+        })
+        .collect();
+    let o = RunOptions {
+        labels,
+        ..RunOptions::default()
+    };
+    let taught = run(&inp, &o).unwrap();
+    assert_eq!(taught.model.labels, 20);
+    let p = |out: &Output| {
+        out.pairs
+            .iter()
+            .find(|p| out.recs[p.left].id == 61 && out.recs[p.right].id == 62)
+            .map_or(0.0, |p| p.probability)
+    };
+    assert!(
+        p(&taught) < p(&plain),
+        "an unlabelled pair like the labelled ones falls: {} -> {}",
+        p(&plain),
+        p(&taught)
+    );
+}
+
+#[test]
+fn estimation_is_the_same_with_any_number_of_threads() {
+    let inp = small_world(200);
+    let run_with = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let (mut recs, _, freq) = prepare(&inp, None).unwrap();
+            for r in recs.iter_mut() {
+                freq.assign(r, 10_000);
+            }
+            let (packed, _, _) = candidate_pairs(&recs, false);
+            let o = Options::default();
+            let cands: Vec<Compared> = packed
+                .iter()
+                .map(|p| {
+                    compare_levels(
+                        &recs[(p >> 32) as usize],
+                        &recs[(p & 0xffff_ffff) as usize],
+                        &freq,
+                        &o,
+                    )
+                })
+                .collect();
+            model::estimate(&recs, &freq, &o, &cands, &[], &Learn::default())
+        })
+    };
+    assert_eq!(run_with(1), run_with(4));
 }

@@ -12,7 +12,9 @@ use rust_decimal::Decimal;
 use super::convert::{detached, f64_array, i64_array};
 use super::errors::to_py;
 use super::table::{RawColumn, Table};
-use crate::dedupe::{self, ids, normalize, score, Evidence, Input, RunOptions};
+use hashbrown::HashMap;
+
+use crate::dedupe::{self, ids, normalize, score, Cmp, Evidence, Input, Label, Model, RunOptions};
 use crate::error::{Error, Location};
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -60,17 +62,22 @@ fn read_records(obj: &Bound<'_, PyAny>) -> PyResult<(Input, RawColumn)> {
     Ok((i, spend))
 }
 
+fn bad(field: &str, message: &str) -> PyErr {
+    Python::attach(|py| {
+        to_py(
+            py,
+            Error::input(Location::field(field.to_string()), message),
+        )
+    })
+}
+
 fn options(likely: f64, possible: f64, min_population: usize) -> PyResult<score::Options> {
-    if !(likely.is_finite() && possible.is_finite()) || possible > likely {
-        return Python::attach(|py| {
-            Err(to_py(
-                py,
-                Error::input(
-                    Location::field("possible"),
-                    "thresholds must be finite with possible <= likely",
-                ),
-            ))
-        });
+    let ok = |p: f64| p.is_finite() && p > 0.0 && p < 1.0;
+    if !(ok(likely) && ok(possible)) || possible > likely {
+        return Err(bad(
+            "possible",
+            "thresholds are match probabilities in (0, 1) with possible <= likely",
+        ));
     }
     Ok(score::Options {
         likely,
@@ -80,6 +87,128 @@ fn options(likely: f64, possible: f64, min_population: usize) -> PyResult<score:
     })
 }
 
+/// The steward's decisions: columns `left_id`, `right_id`, `duplicate`;
+/// pairs naming a record not in the batch are left out.
+fn read_labels(obj: Option<&Bound<'_, PyAny>>, ids: &[i64]) -> PyResult<Vec<Label>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(Vec::new());
+    };
+    let mut t = Table::new("labels", Some(obj))?;
+    let left = t.ints("left_id", None)?;
+    let right = t.ints("right_id", None)?;
+    let dup = t.bools("duplicate", None)?;
+    t.finish()?;
+    let pos: HashMap<i64, usize> = ids.iter().enumerate().map(|(k, i)| (*i, k)).collect();
+    Ok((0..left.len())
+        .filter_map(|k| {
+            Some(Label {
+                left: *pos.get(&left[k])?,
+                right: *pos.get(&right[k])?,
+                duplicate: dup[k],
+            })
+        })
+        .collect())
+}
+
+/// A model as a dict: per comparison its levels, m, u and weights; the
+/// prior, lambda and the counters.
+fn model_to_py<'py>(py: Python<'py>, m: &Model) -> PyResult<Bound<'py, PyDict>> {
+    let comps = PyDict::new(py);
+    for c in Cmp::ALL {
+        let d = PyDict::new(py);
+        let levels: Vec<&str> = c.levels().iter().map(|l| l.code()).collect();
+        d.set_item("levels", levels)?;
+        d.set_item("m", m.m[c as usize].clone())?;
+        d.set_item("u", m.u[c as usize].clone())?;
+        let w: Vec<f64> = (0..c.levels().len()).map(|k| m.weight_at(c, k)).collect();
+        d.set_item("weight", w)?;
+        comps.set_item(c.code(), d)?;
+    }
+    let out = PyDict::new(py);
+    out.set_item("comparisons", comps)?;
+    out.set_item("prior", m.prior)?;
+    out.set_item("lambda", m.lambda)?;
+    for (k, v) in [
+        ("records", m.records),
+        ("candidates", m.candidates),
+        ("labels", m.labels),
+        ("sampled", m.sampled),
+        ("iterations", m.iterations),
+    ] {
+        out.set_item(k, v)?;
+    }
+    out.set_item("converged", m.converged)?;
+    Ok(out)
+}
+
+fn item<'py>(d: &Bound<'py, PyDict>, key: &str, field: &str) -> PyResult<Bound<'py, PyAny>> {
+    d.get_item(key)?
+        .ok_or_else(|| bad(field, &format!("{key} is missing")))
+}
+
+/// A model from the dict [`model_to_py`] gives (counters optional).
+fn model_from_py(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Model>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(None);
+    };
+    let d = obj
+        .cast::<PyDict>()
+        .map_err(|_| bad("model", "expected a dict"))?;
+    let comps = item(d, "comparisons", "model")?;
+    let comps = comps
+        .cast::<PyDict>()
+        .map_err(|_| bad("model.comparisons", "expected a dict"))?;
+    let mut m = Model::default();
+    for c in Cmp::ALL {
+        let field = format!("model.{}", c.code());
+        let Some(x) = comps.get_item(c.code())? else {
+            continue;
+        };
+        let x = x
+            .cast::<PyDict>()
+            .map_err(|_| bad(&field, "expected a dict"))?;
+        m.m[c as usize] = item(x, "m", &field)?
+            .extract()
+            .map_err(|_| bad(&field, "m: expected numbers"))?;
+        m.u[c as usize] = item(x, "u", &field)?
+            .extract()
+            .map_err(|_| bad(&field, "u: expected numbers"))?;
+    }
+    m.prior = item(d, "prior", "model")?
+        .extract()
+        .map_err(|_| bad("model.prior", "expected a number"))?;
+    if let Some(l) = d.get_item("lambda")? {
+        m.lambda = l
+            .extract()
+            .map_err(|_| bad("model.lambda", "expected a number"))?;
+    }
+    Python::attach(|py| m.check().map_err(|e| to_py(py, e)))?;
+    Ok(Some(m))
+}
+
+fn stats<'py>(
+    py: Python<'py>,
+    out: &dedupe::Output,
+    times: [(&str, f64); 3],
+) -> PyResult<Bound<'py, PyDict>> {
+    let stats = PyDict::new(py);
+    stats.set_item("records", out.recs.len())?;
+    stats.set_item("candidates", out.candidates)?;
+    stats.set_item("skipped_groups", out.skipped_groups)?;
+    stats.set_item("pairs", out.pairs.len())?;
+    let by_pass = PyDict::new(py);
+    for pass in dedupe::Pass::ALL {
+        by_pass.set_item(pass.code(), out.by_pass[pass as usize])?;
+    }
+    stats.set_item("by_pass", by_pass)?;
+    for (k, v) in times {
+        stats.set_item(k, v)?;
+    }
+    stats.set_item("estimate_s", out.estimate_s)?;
+    stats.set_item("threads", crate::pool::configured_threads())?;
+    Ok(stats)
+}
+
 /// Deduplicate vendor records in one call. `records` is a dict of columns:
 /// `id` (required, unique, positive), `name`, `trade_name`, `street`,
 /// `city`, `zip`, `country` (ISO alpha-2), `phones` (list of strings per
@@ -87,12 +216,15 @@ fn options(likely: f64, possible: f64, min_population: usize) -> PyResult<score:
 /// strings: ein, npi, dea, uei, duns, gln, vat), `banks` (IBAN,
 /// "routing:account" or account), `kind` ("vendor" or "employee"),
 /// `spend`, `changed` (when any is true only pairs touching a changed
-/// record are scored). Returns a dict of tables (dicts of columns): `pairs`,
-/// `evidence` (rows point at `pairs` by position), `records`, `invalid`,
-/// `signals`, and `stats`.
+/// record are scored). The comparisons' weights are learned from the
+/// records (and `labels`: the steward's decisions, columns `left_id`,
+/// `right_id`, `duplicate`) unless a `model` (the dict a run returns) is
+/// given. `likely` and `possible` are match probabilities. Returns a dict
+/// of tables (dicts of columns): `pairs`, `evidence` (rows point at `pairs`
+/// by position), `records`, `invalid`, `signals`, the `model` and `stats`.
 #[pyfunction]
-#[pyo3(signature = (records, *, likely=12.0, possible=7.0, min_population=10_000, max_cluster=25,
-                    min_density=0.5, spend_threshold=None, keep_all=false))]
+#[pyo3(signature = (records, *, likely=0.5, possible=0.1, min_population=10_000, max_cluster=25,
+                    min_density=0.5, spend_threshold=None, keep_all=false, model=None, labels=None))]
 #[allow(clippy::too_many_arguments)]
 fn dedupe_vendors<'py>(
     py: Python<'py>,
@@ -104,13 +236,21 @@ fn dedupe_vendors<'py>(
     min_density: f64,
     spend_threshold: Option<&Bound<'py, PyAny>>,
     keep_all: bool,
+    model: Option<&Bound<'py, PyAny>>,
+    labels: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let started = Instant::now();
     let (mut input, spend) = read_records(records)?;
-    let mut score = options(likely, possible, min_population)?;
-    score.max_cluster = max_cluster.max(2);
-    score.min_density = min_density;
-    let spend_threshold = spend_threshold
+    let mut o = RunOptions {
+        score: options(likely, possible, min_population)?,
+        keep_all,
+        model: model_from_py(model)?,
+        labels: read_labels(labels, &input.id)?,
+        ..RunOptions::default()
+    };
+    o.score.max_cluster = max_cluster.max(2);
+    o.score.min_density = min_density;
+    o.spend_threshold = spend_threshold
         .filter(|v| !v.is_none())
         .map(|v| super::convert::scalar(v, "spend_threshold"))
         .transpose()?;
@@ -118,31 +258,18 @@ fn dedupe_vendors<'py>(
     let (out, engine_s) = detached(py, move || {
         let t = Instant::now();
         input.spend = spend.decimals()?;
-        let o = RunOptions {
-            score,
-            spend_threshold,
-            keep_all,
-        };
         let out = dedupe::run(&input, &o)?;
         Ok((out, t.elapsed().as_secs_f64()))
     })?;
     let t_build = Instant::now();
     let result = build(py, &out)?;
-    let stats = PyDict::new(py);
-    stats.set_item("records", out.recs.len())?;
-    stats.set_item("candidates", out.candidates)?;
-    stats.set_item("skipped_groups", out.skipped_groups)?;
-    stats.set_item("pairs", out.pairs.len())?;
-    let by_pass = PyDict::new(py);
-    for pass in dedupe::Pass::ALL {
-        by_pass.set_item(pass.code(), out.by_pass[pass as usize])?;
-    }
-    stats.set_item("by_pass", by_pass)?;
-    stats.set_item("read_s", read_s)?;
-    stats.set_item("engine_s", engine_s)?;
-    stats.set_item("build_s", t_build.elapsed().as_secs_f64())?;
-    stats.set_item("threads", crate::pool::configured_threads())?;
-    result.set_item("stats", stats)?;
+    result.set_item("model", model_to_py(py, &out.model)?)?;
+    let times = [
+        ("read_s", read_s),
+        ("engine_s", engine_s),
+        ("build_s", t_build.elapsed().as_secs_f64()),
+    ];
+    result.set_item("stats", stats(py, &out, times)?)?;
     Ok(result)
 }
 
@@ -175,7 +302,7 @@ fn evidence_table<'py>(
     Ok(d)
 }
 
-fn build<'py>(py: Python<'py>, out: &dedupe::Output) -> PyResult<Bound<'py, PyDict>> {
+fn pairs_table<'py>(py: Python<'py>, out: &dedupe::Output) -> PyResult<Bound<'py, PyDict>> {
     let c = codes(py);
     let id = |i: usize| out.recs[i].id;
     let pairs = PyDict::new(py);
@@ -185,6 +312,8 @@ fn build<'py>(py: Python<'py>, out: &dedupe::Output) -> PyResult<Bound<'py, PyDi
     pairs.set_item("right_id", i64_array(py, &right)?)?;
     let score: Vec<f64> = out.pairs.iter().map(|p| p.score).collect();
     pairs.set_item("score", f64_array(py, &score)?)?;
+    let prob: Vec<f64> = out.pairs.iter().map(|p| p.probability).collect();
+    pairs.set_item("probability", f64_array(py, &prob)?)?;
     let band: Vec<_> = out.pairs.iter().map(|p| c(p.band.code())).collect();
     pairs.set_item("band", band)?;
     let cluster: Vec<i64> = out
@@ -207,15 +336,10 @@ fn build<'py>(py: Python<'py>, out: &dedupe::Output) -> PyResult<Bound<'py, PyDi
         .map(|p| normalize::fnv(&[&fp(p.left).to_le_bytes(), &fp(p.right).to_le_bytes()]) as i64)
         .collect();
     pairs.set_item("hash", i64_array(py, &hash)?)?;
+    Ok(pairs)
+}
 
-    let ev: Vec<(usize, &Evidence)> = out
-        .pairs
-        .iter()
-        .enumerate()
-        .flat_map(|(k, p)| p.evidence.iter().map(move |e| (k, e)))
-        .collect();
-    let evidence = evidence_table(py, &ev)?;
-
+fn records_table<'py>(py: Python<'py>, out: &dedupe::Output) -> PyResult<Bound<'py, PyDict>> {
     let records = PyDict::new(py);
     let rid: Vec<i64> = out.recs.iter().map(|r| r.id).collect();
     records.set_item("id", i64_array(py, &rid)?)?;
@@ -228,15 +352,24 @@ fn build<'py>(py: Python<'py>, out: &dedupe::Output) -> PyResult<Bound<'py, PyDi
     records.set_item("trade_name", trades)?;
     let removed: Vec<String> = out.recs.iter().map(|r| r.name.removed.join(" ")).collect();
     records.set_item("removed", removed)?;
+    Ok(records)
+}
 
+fn invalid_table<'py>(py: Python<'py>, out: &dedupe::Output) -> PyResult<Bound<'py, PyDict>> {
+    let c = codes(py);
     let invalid = PyDict::new(py);
-    let iid: Vec<i64> = out.invalid.iter().map(|x| id(x.record)).collect();
+    let iid: Vec<i64> = out.invalid.iter().map(|x| out.recs[x.record].id).collect();
     invalid.set_item("id", i64_array(py, &iid)?)?;
     let f: Vec<_> = out.invalid.iter().map(|x| c(x.field)).collect();
     invalid.set_item("field", f)?;
     let v: Vec<&str> = out.invalid.iter().map(|x| x.value.as_str()).collect();
     invalid.set_item("value", v)?;
+    Ok(invalid)
+}
 
+fn signals_table<'py>(py: Python<'py>, out: &dedupe::Output) -> PyResult<Bound<'py, PyDict>> {
+    let c = codes(py);
+    let id = |i: usize| out.recs[i].id;
     let signals = PyDict::new(py);
     let k: Vec<_> = out.signals.iter().map(|s| c(s.kind.code())).collect();
     signals.set_item("kind", k)?;
@@ -246,13 +379,22 @@ fn build<'py>(py: Python<'py>, out: &dedupe::Output) -> PyResult<Bound<'py, PyDi
     signals.set_item("right_id", i64_array(py, &r)?)?;
     let v: Vec<&str> = out.signals.iter().map(|s| s.value.as_str()).collect();
     signals.set_item("value", v)?;
+    Ok(signals)
+}
 
+fn build<'py>(py: Python<'py>, out: &dedupe::Output) -> PyResult<Bound<'py, PyDict>> {
+    let ev: Vec<(usize, &Evidence)> = out
+        .pairs
+        .iter()
+        .enumerate()
+        .flat_map(|(k, p)| p.evidence.iter().map(move |e| (k, e)))
+        .collect();
     let result = PyDict::new(py);
-    result.set_item("pairs", pairs)?;
-    result.set_item("evidence", evidence)?;
-    result.set_item("records", records)?;
-    result.set_item("invalid", invalid)?;
-    result.set_item("signals", signals)?;
+    result.set_item("pairs", pairs_table(py, out)?)?;
+    result.set_item("evidence", evidence_table(py, &ev)?)?;
+    result.set_item("records", records_table(py, out)?)?;
+    result.set_item("invalid", invalid_table(py, out)?)?;
+    result.set_item("signals", signals_table(py, out)?)?;
     Ok(result)
 }
 
@@ -293,18 +435,22 @@ fn locked<'a>(m: &'a Mutex<dedupe::Index>) -> std::sync::MutexGuard<'a, dedupe::
 
 #[pymethods]
 impl DedupeIndex {
+    /// `model`: the dict a `dedupe_vendors` run returns (learned from
+    /// these records when not given).
     #[new]
-    #[pyo3(signature = (records, *, likely=12.0, possible=7.0, min_population=10_000))]
+    #[pyo3(signature = (records, *, likely=0.5, possible=0.1, min_population=10_000, model=None))]
     fn new(
         py: Python<'_>,
         records: &Bound<'_, PyAny>,
         likely: f64,
         possible: f64,
         min_population: usize,
+        model: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let (input, _) = read_records(records)?;
         let o = options(likely, possible, min_population)?;
-        let ix = detached(py, move || dedupe::Index::build(&input, o))?;
+        let model = model_from_py(model)?;
+        let ix = detached(py, move || dedupe::Index::build(&input, o, model))?;
         Ok(DedupeIndex {
             inner: Mutex::new(ix),
         })
@@ -321,6 +467,18 @@ impl DedupeIndex {
         detached(py, move || locked(inner).upsert(&input))
     }
 
+    /// Score with another model from now on (a new version).
+    fn set_model(&self, model: &Bound<'_, PyAny>) -> PyResult<()> {
+        let m = model_from_py(Some(model))?.ok_or_else(|| bad("model", "is required"))?;
+        locked(&self.inner).set_model(m);
+        Ok(())
+    }
+
+    /// The model the index scores with.
+    fn model<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        model_to_py(py, &locked(&self.inner).model)
+    }
+
     /// Remove records by id; returns how many were in the index.
     fn remove(&self, ids: Vec<i64>) -> usize {
         locked(&self.inner).remove(&ids)
@@ -328,22 +486,23 @@ impl DedupeIndex {
 
     /// Likely matches of one record (a dict of field values; `id` optional,
     /// the record itself is never its own match): a list of dicts `id`,
-    /// `score`, `band`, `evidence` (list of dicts), best first, scoring at
-    /// least `min_score` (default: the "possible" threshold).
-    #[pyo3(signature = (record, *, limit=10, min_score=None))]
+    /// `score` (bits), `probability`, `band`, `evidence` (list of dicts),
+    /// best first, with a match probability of at least `min_probability`
+    /// (default: the "possible" threshold).
+    #[pyo3(signature = (record, *, limit=10, min_probability=None))]
     fn query<'py>(
         &self,
         py: Python<'py>,
         record: &Bound<'py, PyAny>,
         limit: usize,
-        min_score: Option<f64>,
+        min_probability: Option<f64>,
     ) -> PyResult<Bound<'py, PyList>> {
         let cols = one_row(py, record, i64::MAX)?;
         let (input, _) = read_records(cols.as_any())?;
         let inner = &self.inner;
         let (hits, _) = detached(py, move || {
             let ix = locked(inner);
-            let min = min_score.unwrap_or(ix.options.possible);
+            let min = min_probability.unwrap_or(ix.options.possible);
             ix.query(&input, min, limit)
         })?;
         let out = PyList::empty(py);
@@ -352,6 +511,7 @@ impl DedupeIndex {
             let d = PyDict::new(py);
             d.set_item("id", h.id)?;
             d.set_item("score", h.score)?;
+            d.set_item("probability", h.probability)?;
             d.set_item("band", c(h.band.code()))?;
             let ev = PyList::empty(py);
             for e in &h.evidence {

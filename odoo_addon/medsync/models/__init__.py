@@ -25,6 +25,7 @@ from . import res_partner
 from . import base_partner_merge
 from . import res_partner_bank
 from . import medsync_vendor_duplicate
+from . import medsync_dedupe_model
 from . import medsync_hub
 from . import medsync_message
 from . import purchase_order

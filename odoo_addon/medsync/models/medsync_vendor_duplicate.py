@@ -3,16 +3,33 @@ import json
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..services import bulk, guard
+from ..services import bulk, dedupe_view, guard
 from ..services import dedupe as svc
 
 STATES = [("new", "New"), ("duplicate", "Duplicate"), ("not_duplicate", "Not a duplicate"), ("merged", "Merged")]
 BANDS = [("likely", "Likely"), ("possible", "Possible")]
 # what a re-scan refreshes on a known pair (column, SQL type)
-REFRESH_COLUMNS = [("id", "int4"), ("score", "float8"), ("band", "varchar"), ("cluster_key", "int4"),
-                   ("evidence_json", "text"), ("evidence_fields", "varchar"), ("compared_hash", "varchar"),
-                   ("spend_exposure", "numeric"), ("priority", "float8"), ("run_id", "int4"),
-                   ("write_uid", "int4"), ("write_date", "timestamp")]
+REFRESH_COLUMNS = [("id", "int4"), ("score", "float8"), ("probability", "float8"), ("uncertainty", "float8"),
+                   ("band", "varchar"), ("cluster_key", "int4"), ("evidence_json", "text"),
+                   ("evidence_fields", "varchar"), ("compared_hash", "varchar"), ("spend_exposure", "numeric"),
+                   ("priority", "float8"), ("model_version", "int4"), ("run_id", "int4"), ("write_uid", "int4"),
+                   ("write_date", "timestamp")]
+
+
+def pair_uncertainty(probability):
+    """1 at a match probability of 50 %, 0 at 0 or 100 %: how unsure the
+    model is, for the steward's "uncertain first" questions."""
+    return 1.0 - 2.0 * abs(probability - 0.5)
+
+
+def queue_priority(probability, exposure):
+    """Where a pair stands in the queue: its match probability × the spend at
+    stake (both vendors' bills over a year, plus one so that pairs without
+    spend are ranked by probability). The score in log2 odds is not used: it
+    is negative for unlikely pairs, and a negative score × a large spend
+    would rank the biggest vendors' unlikely pairs last, or, if negated,
+    first."""
+    return probability * (1.0 + exposure)
 
 
 class MedsyncVendorDuplicate(models.Model):
@@ -23,12 +40,14 @@ class MedsyncVendorDuplicate(models.Model):
     _name = "medsync.vendor.duplicate"
     _description = "MedSync duplicate vendor candidate"
     _inherit = ["medsync.chatter", "medsync.guarded"]
+    # probability × spend, then the score: probabilities of very sure pairs
+    # round to 1 where their log2 odds still tell them apart
     _order = "priority desc, score desc, id"
     # the engine's evidence and the steward's decision on it
     _medsync_protected = frozenset({
-        "left_id", "right_id", "cluster_key", "score", "band", "state", "evidence_json", "evidence_fields",
-        "compared_hash", "decided_hash", "decided_by_id", "decided_on", "company_id", "spend_exposure", "priority",
-        "run_id", "merge_log_id"})
+        "left_id", "right_id", "cluster_key", "score", "probability", "uncertainty", "band", "state",
+        "evidence_json", "evidence_fields", "compared_hash", "decided_hash", "decided_by_id", "decided_on",
+        "company_id", "spend_exposure", "priority", "model_version", "run_id", "merge_log_id"})
 
     name = fields.Char(compute="_compute_name", store=True)
     left_id = fields.Many2one("res.partner", "Vendor", required=True, index=True, ondelete="cascade", readonly=True)
@@ -37,11 +56,24 @@ class MedsyncVendorDuplicate(models.Model):
     partner_ids = fields.Many2many("res.partner", compute="_compute_partner_ids", string="Vendors")
     cluster_key = fields.Integer("Cluster", index=True, readonly=True,
                                  help="Smallest vendor id of the cluster of likely duplicates (0: none).")
-    score = fields.Float(readonly=True, digits=(16, 2), help="Sum of the evidence weights, in bits.")
+    score = fields.Float("Score (bits)", readonly=True, digits=(16, 2),
+                         help="log2 odds that the two are the same vendor: the model's prior plus the learned "
+                              "weights of the evidence.")
+    probability = fields.Float("Match probability", readonly=True, digits=(16, 4), aggregator="avg",
+                               help="Chance that the two are the same vendor, from the score.")
+    uncertainty = fields.Float(readonly=True, index=True, digits=(16, 4), aggregator="avg",
+                               help="1 - 2 × |probability - 0.5|: 1 when the model cannot tell, 0 when it is sure. "
+                                    "\"Uncertain first\" asks the steward about these: each answer teaches the "
+                                    "model most.")
+    model_version = fields.Integer(readonly=True, help="Version of the company's duplicate-vendor model that "
+                                                       "scored the pair.")
     band = fields.Selection(BANDS, readonly=True, index=True)
     state = fields.Selection(STATES, default="new", required=True, index=True, tracking=True, readonly=True)
     evidence_json = fields.Text(readonly=True)
     explanation = fields.Text(compute="_compute_explanation")
+    waterfall_html = fields.Html("How the probability adds up", compute="_compute_views", sanitize=True,
+                                 sanitize_style=True)
+    comparison_html = fields.Html("Side by side", compute="_compute_views", sanitize=True, sanitize_style=True)
     evidence_fields = fields.Char(readonly=True, index=True, help="Fields that agreed, for filtering.")
     compared_hash = fields.Char(readonly=True, help="Hash of the compared fields when last scored.")
     decided_hash = fields.Char(readonly=True, help="Hash of the compared fields when a person decided.")
@@ -51,7 +83,9 @@ class MedsyncVendorDuplicate(models.Model):
                                  default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id")
     spend_exposure = fields.Monetary(readonly=True, help="Vendor bills of both vendors over the last 365 days.")
-    priority = fields.Float(readonly=True, index=True, help="Score × spend: what the queue is ranked by.")
+    priority = fields.Float(readonly=True, index=True,
+                            help="Match probability × (1 + spend of both vendors over a year): what the queue is "
+                                 "ranked by.")
     run_id = fields.Many2one("medsync.run", readonly=True, index="btree_not_null")
     merge_log_id = fields.Many2one("medsync.vendor.merge.log", readonly=True,
                                    groups="medsync.group_medsync_steward,base.group_system")
@@ -69,15 +103,37 @@ class MedsyncVendorDuplicate(models.Model):
         for d in self:
             d.partner_ids = d.left_id | d.right_id
 
-    @api.depends("evidence_json")
+    def _evidence(self):
+        self.ensure_one()
+        return json.loads(self.evidence_json or "[]")
+
+    @api.depends("evidence_json", "score", "probability")
     def _compute_explanation(self):
         for d in self:
-            d.explanation = svc.explain(self.env, json.loads(d.evidence_json or "[]"))
+            evidence = d._evidence()
+            head = self.env._("Match probability %(p)s (log2 odds %(s)s: prior %(prior)s and the evidence below)",
+                              p=dedupe_view.percent(d.probability), s=dedupe_view.bits(d.score),
+                              prior=dedupe_view.bits(d._prior(evidence)))
+            d.explanation = head + "\n" + svc.explain(self.env, evidence) if evidence else head
+
+    def _prior(self, evidence):
+        """The model's prior in bits: the score less the evidence weights."""
+        return self.score - sum(e["weight"] for e in evidence)
+
+    @api.depends("evidence_json", "score", "probability", "left_id", "right_id")
+    def _compute_views(self):
+        facts = dedupe_view.vendor_facts(self.env, self.left_id | self.right_id, self.company_id)
+        for d in self:
+            evidence = d._evidence()
+            d.waterfall_html = dedupe_view.waterfall(self.env, d._prior(evidence), evidence, d.score, d.probability)
+            d.comparison_html = dedupe_view.side_by_side(
+                self.env, facts.get((d.left_id.id, d.company_id.id), {}),
+                facts.get((d.right_id.id, d.company_id.id), {}), evidence)
 
     # ------------------------------------------------------------------ engine side
 
     @api.model
-    def _sync_pairs(self, company, cols, out, run):
+    def _sync_pairs(self, company, cols, out, run, version=0):
         """Write the engine's pairs: new pairs are created, known ones
         refreshed; a pair decided "not a duplicate" stays decided while its
         hash is the same, and is raised again (state new) when it changed."""
@@ -92,15 +148,19 @@ class MedsyncVendorDuplicate(models.Model):
                 continue
             evidence = ev.get(k, [])
             exposure = spend.get(left, 0.0) + spend.get(right, 0.0)
+            probability = float(p["probability"][k])
             vals = {
                 "score": p["score"][k],
+                "probability": probability,
+                "uncertainty": pair_uncertainty(probability),
+                "model_version": version,
                 "band": p["band"][k],
                 "cluster_key": p["cluster"][k],
                 "evidence_json": svc.dumps(evidence),
                 "evidence_fields": ",".join(e["field"] for e in evidence if e["weight"] > 0),
                 "compared_hash": format(p["hash"][k] & 0xFFFFFFFFFFFFFFFF, "016x"),
                 "spend_exposure": exposure,
-                "priority": p["score"][k] * (1.0 + exposure),
+                "priority": queue_priority(probability, exposure),
                 "run_id": run.id,
             }
             d = existing.get((left, right))
@@ -171,6 +231,8 @@ class MedsyncVendorDuplicate(models.Model):
 
     @api.model
     def action_find_duplicates(self):
+        # a complete scan stores a new version of the company's model
+        self._check_steward()
         run = svc.run_dedupe(self.env, self.env.company)
         return {
             "type": "ir.actions.client",

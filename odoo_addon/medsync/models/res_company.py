@@ -16,6 +16,16 @@ class ResCompany(models.Model):
         "High-spend vendor threshold", currency_field="currency_id", default=100000.0,
         help="Vendors billed at least this much over 365 days are protected against lookalike names.",
     )
+    # match probabilities (0..1), not bits: the model's weights are learned, the
+    # thresholds say how sure it must be (new fields; nothing stored in bits before)
+    medsync_dedupe_likely_probability = fields.Float(
+        "Likely duplicate from", default=0.5, digits=(16, 4),
+        help="Match probability from which a pair is a likely duplicate (clustered, shown first).",
+    )
+    medsync_dedupe_possible_probability = fields.Float(
+        "Possible duplicate from", default=0.1, digits=(16, 4),
+        help="Match probability from which a pair enters the review queue, and the check at vendor creation warns.",
+    )
     medsync_exception_sla_hours = fields.Integer(
         "Exception SLA (hours)", default=48,
         help="Time to resolve an exception when its reason code sets none.",
@@ -71,4 +81,8 @@ class ResCompany(models.Model):
     _sql_constraints = [
         ("medsync_chunk_size_positive", "CHECK(medsync_chunk_size > 0)", "The bulk chunk size must be positive."),
         ("medsync_sla_positive", "CHECK(medsync_exception_sla_hours > 0)", "The exception SLA must be positive."),
+        ("medsync_dedupe_probabilities",
+         "CHECK(medsync_dedupe_possible_probability > 0 AND medsync_dedupe_possible_probability "
+         "<= medsync_dedupe_likely_probability AND medsync_dedupe_likely_probability < 1)",
+         "Duplicate thresholds are match probabilities between 0 and 100 %, \"possible\" at most \"likely\"."),
     ]

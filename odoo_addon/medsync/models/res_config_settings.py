@@ -12,6 +12,10 @@ class ResConfigSettings(models.TransientModel):
     medsync_dedupe_block = fields.Boolean(related="company_id.medsync_dedupe_block", readonly=False)
     medsync_dedupe_spend_threshold = fields.Monetary(related="company_id.medsync_dedupe_spend_threshold",
                                                      readonly=False, currency_field="currency_id")
+    medsync_dedupe_likely_probability = fields.Float(related="company_id.medsync_dedupe_likely_probability",
+                                                     readonly=False)
+    medsync_dedupe_possible_probability = fields.Float(related="company_id.medsync_dedupe_possible_probability",
+                                                       readonly=False)
     medsync_run_retention_days = fields.Integer(related="company_id.medsync_run_retention_days", readonly=False)
     medsync_hold_blocks_posting = fields.Boolean(related="company_id.medsync_hold_blocks_posting", readonly=False)
     medsync_no_po_policy = fields.Selection(related="company_id.medsync_no_po_policy", readonly=False)

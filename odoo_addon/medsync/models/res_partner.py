@@ -39,7 +39,7 @@ class ResPartner(models.Model):
             hits = svc.check_vendor(p.env, p.env.company, p._medsync_values(), exclude_id=p._origin.id or None)
             if hits:
                 p.medsync_duplicate_warning = "\n\n".join(
-                    f"{h['partner'].display_name} ({h['band']}, {h['score']:.1f})\n{h['text']}" for h in hits)
+                    f"{h['partner'].display_name} ({h['band']}, {h['probability']:.0%})\n{h['text']}" for h in hits)
 
     @api.onchange("name", "vat", "email", "phone", "street", "zip", "medsync_npi")
     def _onchange_medsync_duplicates(self):

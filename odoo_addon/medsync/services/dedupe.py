@@ -12,12 +12,15 @@ from odoo.tools import SQL
 from . import engine
 
 EMPLOYEE_ID_OFFSET = 10**12
+EPOCH = dt.datetime(1970, 1, 1)
 FIELD_LABELS = {
     "name": "name", "id:ein": "EIN", "id:npi": "NPI", "id:dea": "DEA", "id:uei": "UEI", "id:duns": "DUNS",
     "id:gln": "GLN", "id:vat": "VAT", "id:other": "identifier", "bank": "bank account", "phone": "phone",
-    "email": "e-mail", "domain": "e-mail domain", "website": "web site", "address": "address", "city": "city",
+    "email": "e-mail", "website": "web site", "address": "address", "zip": "zip code", "city": "city",
     "country": "country",
 }  # fmt: skip
+# the comparisons whose weights are learned, in the engine's order
+LEARNED = ("name", "address", "zip", "city", "phone", "email", "website", "country")
 SIGNAL_REASONS = {
     "shared_bank": "VENDOR_SHARED_BANK",
     "employee_bank": "VENDOR_EMPLOYEE_MATCH",
@@ -119,58 +122,144 @@ def _add_employees(env, company, cols):
         cols["changed"].append(False)
 
 
+def level_text(env, field, level):
+    """A comparison level in words ("same house number, another street")."""
+    if field == "name":
+        return {
+            "exact": env._("the same name"), "high": env._("very similar names"), "medium": env._("similar names"),
+            "contained": env._("one name contains the other"), "low": env._("somewhat similar names"),
+            "different": env._("different names"),
+        }.get(level, level)
+    if field == "address":
+        return {
+            "exact": env._("same house number and street"), "high": env._("same house number, another street"),
+            "partial": env._("same street, a house number missing"), "different": env._("different address"),
+        }.get(level, level)
+    if field == "email":
+        return {
+            "exact": env._("same e-mail address"), "agree": env._("same company e-mail domain"),
+            "common": env._("same e-mail domain, shared by many vendors"),
+            "different": env._("different e-mail domains"),
+        }.get(level, level)
+    return {
+        "exact": env._("same"), "agree": env._("same"), "common": env._("same, shared by many vendors"),
+        "invalid_agree": env._("same, but it fails its check digit"), "high": env._("close"),
+        "partial": env._("partly the same"), "different": env._("different"),
+        "against": env._("different valid numbers"),
+    }.get(level, level)
+
+
+def sentence(env, e, names=None):
+    """One evidence row in words, without its weight."""
+    f, lv, value = e["field"], e["level"], e.get("value") or ""
+    label = FIELD_LABELS.get(f, f)
+    if f == "name":
+        via = {1: " (their trade name)", 2: " (our trade name)", 3: " (trade names)"}.get(e.get("via", 0), "")
+        text = env._("name %(sim).2f similar%(via)s", sim=e.get("sim", 0.0), via=via)
+        if lv in ("contained", "different"):
+            text += f" ({level_text(env, f, lv)})"
+        if names:
+            text += env._(" after normalising to “%(a)s” / “%(b)s”", a=names[0], b=names[1])
+        if e.get("tf", 1.0) < 1.0:
+            text += env._("; common words: weight ×%(tf).2f", tf=e["tf"])
+        return text
+    if f == "address":
+        return level_text(env, f, lv)
+    if f == "email":
+        text = level_text(env, f, lv)
+        return f"{text} {value}" if value and lv != "different" else text
+    if lv == "against":
+        return env._("different valid %(label)s numbers: strong evidence against", label=label)
+    if lv == "invalid_agree":
+        return env._("same %(label)s %(value)s, but it fails its check digit", label=label, value=value)
+    if lv in ("agree", "exact"):
+        return env._("same %(label)s %(value)s", label=label, value=value).strip()
+    if lv == "common":
+        return env._("same %(label)s %(value)s, shared by many vendors", label=label, value=value)
+    return env._("different %(label)s", label=label)
+
+
 def explain(env, evidence, names=None):
-    """Evidence rows (dicts) as sentences, strongest first."""
-    lines = []
-    for e in sorted(evidence, key=lambda e: -abs(e["weight"])):
-        f, lv, w = e["field"], e["level"], e["weight"]
-        label = FIELD_LABELS.get(f, f)
-        sign = f"{w:+.1f}"
-        if f == "name":
-            via = {1: " (their trade name)", 2: " (our trade name)", 3: " (trade names)"}.get(e.get("via", 0), "")
-            text = env._("name %(sim).2f%(via)s", sim=e["sim"], via=via)
-            if names:
-                text += env._(" after normalising to “%(a)s” / “%(b)s”", a=names[0], b=names[1])
-            if e["tf"] < 1.0:
-                text += env._("; common words: weight ×%(tf).2f", tf=e["tf"])
-        elif lv == "against":
-            text = env._("different valid %(label)s numbers: strong evidence against", label=label)
-        elif lv == "invalid_agree":
-            text = env._("same %(label)s %(value)s, but it fails its check digit", label=label, value=e["value"])
-        elif lv in ("agree", "exact"):
-            text = env._("same %(label)s %(value)s", label=label, value=e["value"]).strip()
-        elif lv == "common":
-            text = env._("same %(label)s %(value)s, shared by many vendors", label=label, value=e["value"])
-        elif lv == "high":
-            text = env._("same %(label)s number and zip, street differs", label=label)
-        elif lv == "partial":
-            text = env._("same zip code")
-        else:
-            text = env._("different %(label)s", label=label)
-        lines.append(f"{sign}  {text}")
-    return "\n".join(lines)
+    """Evidence rows (dicts) as sentences with their learned weight in bits,
+    strongest first ("name 0.93 similar: +6.1")."""
+    return "\n".join(f"{sentence(env, e, names)}: {e['weight'] if abs(e['weight']) >= 0.05 else 0.0:+.1f}"
+                      for e in sorted(evidence, key=lambda e: -abs(e["weight"])))
+
+
+def steward_labels(env, company, since=None):
+    """The steward's decisions as the engine's labels: a pair decided a
+    duplicate (or merged) is a match, "not a duplicate" and a merge undone are
+    not; the latest decision on a pair counts, none before ``since`` (a reset).
+    A merged pair whose archived vendor is not scanned any more is left out by
+    the engine."""
+    Dup = env["medsync.vendor.duplicate"]
+    decided = {}
+
+    def put(left, right, when, duplicate):
+        key = (min(left, right), max(left, right))
+        when = when or EPOCH
+        if since and when < since:
+            return
+        if key not in decided or when >= decided[key][0]:
+            decided[key] = (when, duplicate)
+
+    # sudo: the decisions and merge logs are read to learn from them, whoever
+    # runs the scan; nothing of them is shown or written
+    for d in Dup.sudo().search([("company_id", "=", company.id),
+                                ("state", "in", ("duplicate", "merged", "not_duplicate"))]):
+        when = d.decided_on or d.merge_log_id.create_date or d.write_date
+        put(d.left_id.id, d.right_id.id, when, d.state != "not_duplicate")
+    undone = env["medsync.vendor.merge.log"].sudo().with_context(active_test=False).search(
+        [("company_id", "=", company.id), ("state", "=", "undone")])
+    for log in undone:
+        for loser in log.loser_ids:
+            put(log.winner_id.id, loser.id, log.write_date, False)
+    keys = sorted(decided)
+    return {"left_id": [k[0] for k in keys], "right_id": [k[1] for k in keys],
+            "duplicate": [decided[k][1] for k in keys]}
+
+
+def thresholds(company):
+    """The company's "likely" and "possible" match probabilities."""
+    likely = company.medsync_dedupe_likely_probability or 0.5
+    possible = company.medsync_dedupe_possible_probability or 0.1
+    return {"likely": likely, "possible": min(possible, likely)}
 
 
 def run_dedupe(env, company, trigger="button", changed_only=False):
     """Find duplicates among the company's vendors: the review queue and the
-    fraud signals. ``changed_only`` scores only pairs touching a vendor
-    changed since the last complete run."""
+    fraud signals. A complete run learns the weights from the vendors and the
+    steward's decisions and stores them as the company's new model version;
+    ``changed_only`` scores only pairs touching a vendor changed since the last
+    complete run, with the active version (a complete run when there is none
+    to use). Vendors shared by every company are scored with the model of the
+    company that scans."""
     Dup = env["medsync.vendor.duplicate"]
+    Model = env["medsync.dedupe.model"]
+    active = Model._active_for(company)
+    params = active.params() if active else None
     last = env["medsync.run"].search([("engine", "=", "dedupe"), ("company_id", "=", company.id),
                                       ("state", "=", "done")], limit=1)
-    since = last.date_start if (changed_only and last) else None
+    since = last.date_start if (changed_only and last and params) else None
     with env["medsync.run"]._track("dedupe", trigger=trigger, company=company,
                                    scope="changed vendors" if since else "all vendors") as run:
         with run.phase("fetch"):
             cols = fetch(env, company, changed_since=since)
+            if since:
+                learn = {"model": params}
+            else:
+                reset = Model.sudo().with_context(active_test=False).search(
+                    [("company_id", "=", company.id), ("note", "=", "reset")], limit=1)
+                learn = {"labels": steward_labels(env, company, since=reset.learned_on or None)}
         if since and not any(cols["changed"]):
             run.count(input=len(cols["id"]))
             return run.run
         with run.phase("compute"):
-            out = engine.call(env, "dedupe_vendors", cols,
+            out = engine.call(env, "dedupe_vendors", cols, **thresholds(company), **learn,
                               spend_threshold=company.medsync_dedupe_spend_threshold or None)
         with run.phase("write"):
-            n = Dup._sync_pairs(company, cols, out, run.run)
+            version = active if since else Model._store(company, out["model"], run.run)
+            n = Dup._sync_pairs(company, cols, out, run.run, version=version.version)
             n_sig = _raise_signals(env, company, out, run.run) + _dormant_bank_changes(env, company, run.run)
         run.count(input=len(cols["id"]), output=n, exceptions=n_sig)
     env["medsync.kpi.fact"]._refresh_after("dedupe", company)
@@ -268,43 +357,76 @@ def _changed_vendor_ids(env, company, since):
         vendor_sql(company.id), since))]
 
 
+def _index_model(env, company):
+    """(id, version) of the company's active model, (0, 0) when there is none
+    (one indexed query, on every check: a new version is seen at once)."""
+    env["medsync.dedupe.model"].flush_model(["company_id", "active", "version"])
+    rows = env.execute_query(SQL(
+        "SELECT id, version FROM medsync_dedupe_model WHERE company_id = %s AND active", company.id))
+    return rows[0] if rows else (0, 0)
+
+
+def _index_records(env, company, partner_ids=None):
+    cols = fetch(env, company, partner_ids=partner_ids, with_employees=False)
+    cols.pop("spend")
+    cols.pop("changed")
+    return cols
+
+
+def _build_index(env, company, model_id, options):
+    cols = _index_records(env, company)
+    # sudo: the check at creation scores with the company's model whoever types
+    # a vendor; its parameters are read, never shown
+    model = env["medsync.dedupe.model"].sudo().browse(model_id).params() if model_id else None
+    return engine.call(env, "DedupeIndex", cols, model=model, **options)
+
+
 def vendor_index(env, company):
     """This process's index of the company's vendors, brought up to date:
     vendors changed since it was built are upserted; when vendors went away
-    it is rebuilt."""
+    it is rebuilt. It scores with the company's active model version: a new
+    version (a complete scan elsewhere, in any worker) is set on it; after a
+    reset, or when the thresholds change, it is rebuilt."""
     count, mark = _watermark(env, company)
+    model_id, version = _index_model(env, company)
+    options = thresholds(company)
     key = (env.cr.dbname, company.id)
     with _LOCK:
         entry = _INDEXES.get(key)
+        if entry and entry["options"] != options:
+            entry = None
+        if entry and (entry["model_id"], entry["version"]) != (model_id, version):
+            # sudo: as in _build_index
+            params = env["medsync.dedupe.model"].sudo().browse(model_id).params() if model_id else None
+            if params is None:
+                entry = None  # a reset: the index learns its own from the vendors
+            else:
+                entry["index"].set_model(params)
+                entry.update(model_id=model_id, version=version)
         if entry and entry["mark"] == mark and entry["count"] == count:
             return entry["index"]
         if entry and mark and entry["mark"] and mark >= entry["mark"]:
             ids = _changed_vendor_ids(env, company, entry["mark"])
             if len(entry["index"]) + len(ids) >= count:
-                sub = fetch(env, company, partner_ids=ids, with_employees=False)
-                sub.pop("spend")
-                sub.pop("changed")
-                entry["index"].upsert(sub)
+                entry["index"].upsert(_index_records(env, company, partner_ids=ids))
                 if len(entry["index"]) == count:
                     entry.update(mark=mark, count=count)
                     return entry["index"]
-        cols = fetch(env, company, with_employees=False)
-        cols.pop("spend")
-        cols.pop("changed")
-        index = engine.core(env).DedupeIndex(cols)
-        _INDEXES[key] = {"index": index, "mark": mark, "count": count}
+        index = _build_index(env, company, model_id, options)
+        _INDEXES[key] = {"index": index, "mark": mark, "count": count, "model_id": model_id, "version": version,
+                         "options": options}
         return index
 
 
 def check_vendor(env, company, values, exclude_id=None, limit=5):
     """Likely existing vendors for ``values`` (name, street, city, zip,
-    country, phones, email, website, ids, banks): dicts id, score, band,
-    evidence, text."""
+    country, phones, email, website, ids, banks): dicts id, score (log2
+    odds), probability, band, evidence, text."""
     index = vendor_index(env, company)
     record = {k: v for k, v in values.items() if v}
     if exclude_id:
         record["id"] = exclude_id
-    hits = index.query(record, limit=limit)
+    hits = index.query(record, limit=limit, min_probability=thresholds(company)["possible"])
     partners = env["res.partner"].browse([h["id"] for h in hits]).exists()
     by_id = {p.id: p for p in partners}
     out = []

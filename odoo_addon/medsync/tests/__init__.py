@@ -5,6 +5,7 @@ from . import test_run
 from . import test_matching
 from . import test_reconcile
 from . import test_dedupe
+from . import test_dedupe_model
 from . import test_hub
 from . import test_api_fuzz
 from . import test_hold_paths

@@ -88,10 +88,12 @@ class TestRoleMatrix(HttpCase):
         log = P(env["medsync.vendor.merge.log"]).create({"name": "matrix", "winner_id": vendor.id})
         result = P(env["medsync.match.result"]).create({"move_id": bill.id, "run_id": run.id})
         audit = env["medsync.audit"]._log("settings", env.company, "matrix")
+        dedupe_model = env["medsync.dedupe.model"]._store(env.company, {"prior": -3.0, "comparisons": {}})
         records = {"account.move": bill, "medsync.run": run, "medsync.exception": exc,
                    "medsync.stock.snapshot": snapshot, "medsync.stock.snapshot.row": row,
                    "medsync.stock.recon.line": line, "medsync.vendor.duplicate": pair,
-                   "medsync.vendor.merge.log": log, "medsync.match.result": result, "medsync.audit": audit}
+                   "medsync.vendor.merge.log": log, "medsync.match.result": result, "medsync.audit": audit,
+                   "medsync.dedupe.model": dedupe_model}
         records.update(cls._more_fixtures(env, records, vendor, product))
         return {model: rec.with_env(env) for model, rec in records.items()}
 
@@ -221,6 +223,7 @@ class TestRoleMatrix(HttpCase):
             "first approval": {"medsync.group_medsync_inventory"},
             "decide on a duplicate": {"medsync.group_medsync_steward"},
             "waive a billing exception": {"medsync.group_medsync_ap_manager"},
+            "reset the duplicate-vendor model": {"medsync.group_medsync_steward"},
         }
         table = []
         for role, user in sorted(self.roles.items()):
@@ -258,7 +261,21 @@ class TestRoleMatrix(HttpCase):
             table.append((role, "waive a billing exception", not error,
                           exc.state == "waived" and exc.closed_by_id == user))
 
-            for _role, action, done, effect in table[-4:]:
+            # Reset of the duplicate-vendor model: its wizard is the only door
+            Model = self.env["medsync.dedupe.model"]
+            before = Model._active_for(self.env.company)
+            wizard, error = rpc(self, "medsync.dedupe.model.reset", "create",
+                                [{"company_id": self.env.company.id, "reason": f"reset by {role}"}])
+            if not error:
+                _r, error = rpc(self, "medsync.dedupe.model.reset", "action_confirm", [[wizard]])
+            if error:  # a private method is no way round it either
+                _r, error2 = rpc(self, "medsync.dedupe.model", "_reset", [[], self.env.company.id, "forged"])
+                self.assertTrue(error2, f"{role}: _reset through RPC")
+            after = Model._active_for(self.env.company)
+            table.append((role, "reset the duplicate-vendor model", not error,
+                          after != before and after.note == "reset" and after.create_uid == user))
+
+            for _role, action, done, effect in table[-5:]:
                 allowed = bool(may[action] & groups)
                 self.assertEqual(done, allowed, f"{role}: {action}")
                 self.assertEqual(effect, allowed, f"{role}: {action} (effect)")

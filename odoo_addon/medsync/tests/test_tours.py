@@ -153,6 +153,17 @@ class TestTours(HttpCase):
         self.assertEqual(log.state, "undone")
         self.assertTrue(log.loser_ids.active, "the merged vendor is back")
 
+    def test_steward_reads_and_resets_the_model(self):
+        steward = self.env.ref("medsync.user_steward")
+        Model = self.env["medsync.dedupe.model"]
+        learned = Model._active_for(self.env.company)
+        self.assertEqual(learned.note, "learned", "the demo's scan learned a model")
+        self.tour("medsync_steward_model_tour", "steward", "/odoo/action-medsync.medsync_dedupe_model_action")
+        reset = Model._active_for(self.env.company)
+        self.assertRecordValues(reset, [{"note": "reset", "version": learned.version + 1, "create_uid": steward.id,
+                                         "reason": "Vendor master imported again from the old ERP"}])
+        self.assertFalse(learned.active)
+
     # ------------------------------------------------------------------ integration admin
 
     def test_integration(self):

@@ -2,7 +2,7 @@
 /* Vendor data steward (no e-mail address): merges a likely duplicate vendor
    through the merge wizard, then undoes the merge from its log. */
 import { registry } from "@web/core/registry";
-import { clickButton, confirmDialog, noError, openRow, screenshot } from "./medsync_tour_utils";
+import { clickButton, confirmDialog, noError, openRow, screenshot, wizard } from "./medsync_tour_utils";
 
 registry.category("web_tour.tours").add("medsync_steward_tour", {
     url: "/odoo/action-medsync.medsync_vendor_duplicate_action",
@@ -12,6 +12,15 @@ registry.category("web_tour.tours").add("medsync_steward_tour", {
             content: "the pair shows its evidence",
             trigger: ".o_form_view .o_field_widget[name=explanation]:not(:empty)",
         },
+        {
+            content: "the two vendors side by side, each comparison with its learned weight",
+            trigger: ".o_form_view .o_field_widget[name=comparison_html] table:contains(Paxtrizor Labs LLC):contains(Phones)",
+        },
+        {
+            content: "the waterfall goes from the prior to the match probability",
+            trigger: ".o_form_view .o_field_widget[name=waterfall_html] table:contains(Prior):contains(match probability)",
+        },
+        screenshot("steward_pair_side_by_side"),
         clickButton("action_merge", "Merge"),
         {
             content: "the merge wizard proposes a survivor",
@@ -43,5 +52,30 @@ registry.category("web_tour.tours").add("medsync_steward_tour", {
         },
         screenshot("steward_merge_undone"),
         noError("after the undo"),
+    ],
+});
+
+/* The steward reads what the duplicate-vendor model learned (each comparison's weights per level),
+   then resets it with a reason. */
+registry.category("web_tour.tours").add("medsync_steward_model_tour", {
+    url: "/odoo/action-medsync.medsync_dedupe_model_action",
+    steps: () => [
+        ...openRow("Learned"),
+        {
+            content: "the weights of each comparison, per level",
+            trigger: ".o_form_view .o_field_widget[name=weights_chart]:contains(Prior) table:contains(same house number and street)",
+        },
+        screenshot("steward_dedupe_model"),
+        clickButton("action_open_reset", "Reset the model"),
+        ...wizard("Vendor master imported again from the old ERP", { field: "reason" }),
+        {
+            content: "the new version is a reset: no learned weights until the next scan",
+            trigger: ".o_form_view .o_field_widget[name=weights_chart]:contains(No learned weights)",
+        },
+        {
+            content: "the reason is kept",
+            trigger: ".o_form_view .o_field_widget[name=reason]:contains(old ERP)",
+        },
+        noError("after the reset"),
     ],
 });
