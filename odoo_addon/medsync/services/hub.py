@@ -294,10 +294,9 @@ def accept_batch(env, info, doc_type, body, version_header):
     mc = engine.core(env)
     try:
         items = mc.validate_envelope(doc_type, body, version=version)
-    except mc.InputError as exc:
-        rule, _sep, message = str(exc).split(": ", 1)[-1].partition(": ")
+    except mc.InputError as exc:  # the envelope itself: its path, rule and message are attributes
         refusal = HubError("VALIDATION_FAILED", "The batch envelope is not valid.", 422,
-                           problems=[(exc.field or "$", rule, message)])
+                           problems=[(exc.field or "$", exc.rule, exc.message)])
         _reject_many(_user_env(env, info), info, flow, doc_type, version,
                      [(None, body, refusal.code, refusal.message)])  # kept for the record, as a refused document
         raise refusal from exc
