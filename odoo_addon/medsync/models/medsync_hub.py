@@ -13,7 +13,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from ..services import guard, hub
+from ..services import guard, hub, hub_base
 
 SYSTEM_KINDS = [("supplier", "Supplier portal / EDI"), ("distributor", "Distributor"),
                 ("warehouse", "Warehouse tool / supply cabinet"), ("payment", "Payment gateway"),
@@ -294,7 +294,7 @@ class MedsyncFlow(models.Model):
     @api.depends("criticality")
     def _compute_channel(self):
         for flow in self:
-            flow.channel = hub.CHANNELS[flow.criticality or "batch"]
+            flow.channel = hub_base.CHANNELS[flow.criticality or "batch"]
 
     @api.constrains("schema_version", "doc_type", "direction")
     def _check_schema(self):

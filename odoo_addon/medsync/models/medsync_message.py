@@ -18,7 +18,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..services import guard, hub
+from ..services import guard, hub, hub_base
 
 STATES = [("received", "Received"), ("queued", "Queued"), ("processing", "Processing"), ("done", "Done"),
           ("failed", "Failed"), ("retrying", "Retrying"), ("dead", "Dead letter"), ("rejected", "Rejected"),
@@ -141,7 +141,7 @@ class MedsyncMessage(models.Model):
             label = (f"{len(group)} messages" if len(group) > 1
                      else f"{group.doc_type} {group.external_ref or group.id}")
             job = group.with_delay(
-                channel=hub.CHANNELS[crit], eta=eta, priority=hub.PRIORITY[crit], max_retries=1,
+                channel=hub_base.CHANNELS[crit], eta=eta, priority=hub_base.PRIORITY[crit], max_retries=1,
                 description=f"MedSync hub: {label}",
             )._hub_process()
             uuids += [(mid, job.uuid) for mid in group.ids]
