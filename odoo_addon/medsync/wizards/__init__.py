@@ -5,3 +5,4 @@ from . import medsync_snapshot_import
 from . import medsync_system_key
 from . import medsync_system_key_show
 from . import medsync_vendor_merge
+from . import medsync_vendor_merge_line
