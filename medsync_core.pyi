@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 __version__: str
 
@@ -10,14 +10,22 @@ Number = float | int | str | Decimal
 RoundingMethod = Literal["HALF-UP", "HALF-DOWN", "HALF-EVEN", "UP", "DOWN"]
 
 class MedsyncError(Exception):
-    """Base class of every medsync_core error."""
+    """Base class of every medsync_core error. Read the attributes, never
+    parse ``str(exc)`` (which puts the location before the message)."""
 
     code: str
+    """A stable code: invalid_input, numeric_overflow, internal_error."""
     field: str | None
+    """The input field at fault, or a document's path (``documents``, ``$``)."""
     row: int | None
+    """The row of a column input, where there is one."""
+    rule: str | None
+    """The rule broken, where the error names one (a document's ``required``...)."""
+    message: str
+    """What is wrong, without the location."""
 
 class InputError(MedsyncError, ValueError):
-    """Bad input; ``field`` and ``row`` say where."""
+    """Bad input; ``field`` and ``row`` say where, ``rule`` which rule."""
 
 class EngineError(MedsyncError, RuntimeError):
     """A bug in the engine (never the caller's fault)."""
@@ -162,7 +170,14 @@ class DedupeIndex:
 
 # ---------------------------------------------------------------- hub documents
 
-Problem = tuple[str, str, str]  # (path, rule, message)
+class Problem(NamedTuple):
+    """A document's problem (a named tuple: it unpacks as three values)."""
+
+    path: str
+    """``lines[2].qty``; ``$`` for the document itself."""
+    rule: str
+    """A stable code: json, type, required, unknown_field, min, decimals..."""
+    message: str
 
 def validate_documents(
     doc_type: str, bodies: Sequence[bytes], version: int = 1
@@ -175,7 +190,7 @@ def validate_envelope(
 ) -> list[tuple[str | None, str | None, str | None, list[Problem]]]:
     """Validate a batch envelope ``{"documents": [{"idempotency_key", "document"}]}``:
     per document ``(key, canonical_json, sha256_hex, problems)``. A bad
-    envelope raises InputError (``field`` is the path)."""
+    envelope raises InputError (``field`` is the path, ``rule`` the rule)."""
 
 def document_types() -> dict[str, list[int]]:
     """Document types and their schema versions."""

@@ -57,6 +57,19 @@ def test_bad_input_raises_input_error_with_location(call, code, field, row):
     assert str(err)
 
 
+def test_errors_carry_rule_and_message_apart_from_the_location():
+    with pytest.raises(mc.InputError) as info:
+        mc.convert_uom([1, 2], 1.0, [1.0, 0.0])
+    err = info.value
+    assert (err.field, err.row, err.rule) == ("quantities", 1, None)
+    assert err.message and not err.message.startswith("quantities")
+    assert str(err) == f"quantities[1]: {err.message}"
+    with pytest.raises(mc.InputError) as info:
+        mc.float_round("79228162514264337593543950335", precision_rounding="0.0001")
+    assert (info.value.code, info.value.rule, info.value.message) == (
+        "numeric_overflow", None, "value out of the decimal range")
+
+
 def test_first_bad_row_is_reported_whatever_the_parallelism():
     values = [1.0] * 200_000
     values[150_001] = float("nan")

@@ -121,6 +121,29 @@ def test_messages_say_what_is_wrong():
     assert problems == [("lines[0].qty", "decimals", "at most 4 decimal places")]
 
 
+def test_problems_carry_their_parts_as_attributes():
+    body = b'{"po":"P1","lines":[{"line_no":1,"product":"A","status":"backordered","qty":"2.123456"}]}'
+    (_, _, (p,)), = mc.validate_documents("po_ack", [body])
+    assert isinstance(p, mc.Problem)
+    assert (p.path, p.rule, p.message) == ("lines[0].qty", "decimals", "at most 4 decimal places")
+    (_, _, _, (q,)), = mc.validate_envelope("po_ack", b'{"documents":[{"idempotency_key":"k","document":%s}]}' % body)
+    assert q == p
+
+
+def test_bad_envelopes_carry_rule_and_path_as_attributes():
+    cases = [(b'{"docs": []}', "documents", "required", "a list of documents is required"),
+             (b'{"documents": [], "x": 1}', "x", "unknown_field", "unknown field (known: documents)"),
+             (b"[", "$", "json", None)]
+    for body, field, rule, message in cases:
+        with pytest.raises(mc.InputError) as err:
+            mc.validate_envelope("invoice", body)
+        exc = err.value
+        assert (exc.code, exc.field, exc.row, exc.rule) == ("invalid_input", field, None, rule), body
+        assert exc.message == message or (message is None and exc.message.startswith("not valid JSON"))
+        assert not exc.message.startswith(f"{rule}:"), "the rule is an attribute, not part of the text"
+        assert str(exc) == f"{field}: {exc.message}"
+
+
 def test_unknown_type_or_version_is_an_input_error():
     with pytest.raises(mc.InputError, match="unknown document type"):
         mc.validate_documents("order_of_pizza", [b"{}"])

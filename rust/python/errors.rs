@@ -6,6 +6,11 @@
 //! ├── InputError(MedsyncError, ValueError)   bad input: field, row, code
 //! └── EngineError(MedsyncError, RuntimeError) a bug in the engine (never a panic)
 //! ```
+//!
+//! Every instance carries its parts as attributes: `code`, `field`, `row`,
+//! `rule` (the rule broken, where one is named) and `message` (what is
+//! wrong, without the location). `str(exc)` is for people; callers read the
+//! attributes and never parse the text.
 
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyRuntimeError, PyValueError};
@@ -19,7 +24,7 @@ create_exception!(
     medsync_core,
     MedsyncError,
     PyException,
-    "Base class of every error raised by medsync_core. Instances carry `code` (a stable string), and `field` / `row` where the input was at fault."
+    "Base class of every error raised by medsync_core. Instances carry `code` (a stable string), `message` (without the location), and `field` / `row` / `rule` where the input was at fault."
 );
 
 static INPUT_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -47,7 +52,7 @@ fn input_error(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
                 py,
                 "InputError",
                 py.get_type::<PyValueError>(),
-                "Bad input: `field` and `row` say where, `code` what kind.",
+                "Bad input: `field` (or a document's path) and `row` say where, `code` what kind, `rule` which rule (or None), `message` what is wrong.",
             )
         })
         .map(|c| c.bind(py))
@@ -73,19 +78,23 @@ pub fn register(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-/// Map an engine error to its Python exception, with `code`, `field`, `row`.
+/// Map an engine error to its Python exception, with `code`, `field`, `row`,
+/// `rule` and `message`.
 pub fn to_py(py: Python<'_>, err: Error) -> PyErr {
     build(py, &err).unwrap_or_else(|e| e)
 }
 
 fn build(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
-    let (cls, at) = match err {
-        Error::Input { at, .. } | Error::Overflow { at } => (input_error(py)?, Some(at)),
-        Error::Internal(_) => (engine_error(py)?, None),
+    let cls = match err {
+        Error::Input { .. } | Error::Overflow { .. } => input_error(py)?,
+        Error::Internal(_) => engine_error(py)?,
     };
+    let at = err.location();
     let inst = cls.call1((err.to_string(),))?;
     inst.setattr("code", err.code())?;
     inst.setattr("field", at.map(|a| a.field.as_str()))?;
     inst.setattr("row", at.and_then(|a| a.row))?;
+    inst.setattr("rule", err.rule())?;
+    inst.setattr("message", err.message())?;
     Ok(PyErr::from_value(inst))
 }

@@ -22,6 +22,7 @@ from odoo import http
 from odoo.http import request
 
 from ..services import hub, hub_metrics
+from ..services.hub_base import HubError
 
 _logger = logging.getLogger(__name__)
 OPENAPI = Path(__file__).resolve().parent.parent / "static" / "api" / "openapi.json"
@@ -49,10 +50,10 @@ def _read_body(limit):
     """The body, refused before it is read when it is larger than the limit."""
     req = request.httprequest
     if req.content_length is not None and req.content_length > limit:
-        raise hub.HubError("BODY_TOO_LARGE", f"The body is larger than {limit // 1024} KiB.", 413)
+        raise HubError("BODY_TOO_LARGE", f"The body is larger than {limit // 1024} KiB.", 413)
     data = req.get_data(cache=True)  # bounded by the route's max_content_length when no length was sent
     if len(data) > limit:
-        raise hub.HubError("BODY_TOO_LARGE", f"The body is larger than {limit // 1024} KiB.", 413)
+        raise HubError("BODY_TOO_LARGE", f"The body is larger than {limit // 1024} KiB.", 413)
     return data
 
 
@@ -83,12 +84,12 @@ class MedsyncApi(http.Controller):
             hub.check_rate(env, info)
             mimetype = request.httprequest.mimetype
             if mimetype != "application/json":
-                raise hub.HubError("UNSUPPORTED_MEDIA_TYPE", "Send the document as application/json.", 415)
+                raise HubError("UNSUPPORTED_MEDIA_TYPE", "Send the document as application/json.", 415)
             body = _read_body(min(info["max_body"], hub.HARD_BODY_LIMIT))
             headers = request.httprequest.headers
             status, out, extra = hub.accept(env, info, doc_type, body, headers.get("Idempotency-Key"),
                                             headers.get("X-Schema-Version"))
-        except hub.HubError as exc:
+        except HubError as exc:
             _logger.info("hub: %s %r/%r refused: %s", _address(), system[:40], doc_type[:40], exc.code)
             return _error(exc)
         return _response(status, out, extra)
@@ -102,10 +103,10 @@ class MedsyncApi(http.Controller):
             info = hub.authenticate(env, request.httprequest.headers.get("Authorization"), system, _address())
             hub.check_rate(env, info)
             if request.httprequest.mimetype != "application/json":
-                raise hub.HubError("UNSUPPORTED_MEDIA_TYPE", "Send the batch as application/json.", 415)
+                raise HubError("UNSUPPORTED_MEDIA_TYPE", "Send the batch as application/json.", 415)
             body = _read_body(min(info["max_body"] * 8, hub.HARD_BODY_LIMIT))
             results = hub.accept_batch(env, info, doc_type, body, request.httprequest.headers.get("X-Schema-Version"))
-        except hub.HubError as exc:
+        except HubError as exc:
             _logger.info("hub: %s %r/%r batch refused: %s", _address(), system[:40], doc_type[:40], exc.code)
             return _error(exc)
         return _response(200, {"results": results})
@@ -119,7 +120,7 @@ class MedsyncApi(http.Controller):
             info = hub.authenticate(env, request.httprequest.headers.get("Authorization"), system, _address())
             hub.check_rate(env, info)
             return _response(200, hub.status_of(env, info, key))
-        except hub.HubError as exc:
+        except HubError as exc:
             return _error(exc)
 
     @route("/medsync/api/v1/openapi.json", type="http", auth="none", methods=["GET"], csrf=False,
@@ -139,14 +140,14 @@ class MedsyncApi(http.Controller):
                 info = hub.authenticate(env, request.httprequest.headers.get("Authorization"), system or "",
                                         _address())
                 if not info["metrics"]:
-                    raise hub.HubError("FORBIDDEN", "This system may not read metrics.", 403)
+                    raise HubError("FORBIDDEN", "This system may not read metrics.", 403)
                 company_ids = [info["company_id"]]
             elif uid and env(user=uid).user.has_group("medsync.group_medsync_integration"):
                 company_ids = env(user=uid).user.company_ids.ids
             else:
-                raise hub.auth_failed(env, _address(), hub.HubError(
+                raise hub.auth_failed(env, _address(), HubError(
                     "AUTH_MISSING", "Send a key of a system allowed to read metrics.", 401))
-        except hub.HubError as exc:
+        except HubError as exc:
             return _error(exc)
         text = hub_metrics.prometheus(env, company_ids)
         return request.make_response(text, headers=[("Content-Type", "text/plain; version=0.0.4; charset=utf-8")])

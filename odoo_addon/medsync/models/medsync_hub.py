@@ -11,9 +11,8 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
 
-from ..services import guard, hub
+from ..services import guard, hub, hub_base
 
 SYSTEM_KINDS = [("supplier", "Supplier portal / EDI"), ("distributor", "Distributor"),
                 ("warehouse", "Warehouse tool / supply cabinet"), ("payment", "Payment gateway"),
@@ -294,7 +293,7 @@ class MedsyncFlow(models.Model):
     @api.depends("criticality")
     def _compute_channel(self):
         for flow in self:
-            flow.channel = hub.CHANNELS[flow.criticality or "batch"]
+            flow.channel = hub_base.CHANNELS[flow.criticality or "batch"]
 
     @api.constrains("schema_version", "doc_type", "direction")
     def _check_schema(self):
@@ -353,49 +352,3 @@ class MedsyncFlow(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("medsync.action_medsync_message")
         action["domain"] = [("flow_id", "=", self.id)]
         return action
-
-
-class MedsyncSystemKey(models.TransientModel):
-    """New API key for a system. The key itself is never written to a table
-    (not even this wizard's): it goes to the admin's screen only through the
-    context of the action that opens ``medsync.system.key.show``, as Odoo's
-    own ``res.users.apikeys.description.make_key`` does; only its hash is kept."""
-
-    _name = "medsync.system.key"
-    _description = "New MedSync API key"
-
-    system_id = fields.Many2one("medsync.system", required=True, readonly=True)
-    days = fields.Integer("Valid for (days)", default=365, required=True)
-    rotate = fields.Boolean("Retire the current keys", default=True)
-    overlap_days = fields.Integer("...after (days)", default=7,
-                                  help="The old keys keep working this long, so the system can switch over.")
-
-    def init(self):
-        # this wizard once kept the clear key in a column: drop it, with whatever it still holds
-        self.env.cr.execute(SQL("ALTER TABLE medsync_system_key DROP COLUMN IF EXISTS key"))
-
-    def action_generate(self):
-        self.ensure_one()
-        key = self.system_id._generate_key(self.days, self.overlap_days if self.rotate else None)
-        return {"type": "ir.actions.act_window", "res_model": "medsync.system.key.show",
-                "name": self.env._("API key for %s", self.system_id.display_name), "views": [(False, "form")],
-                "target": "new", "context": {"default_key": key, "default_system_name": self.system_id.display_name,
-                                             "default_expires": fields.Datetime.to_string(
-                                                 fields.Datetime.now() + timedelta(days=self.days))}}
-
-
-class MedsyncSystemKeyShow(models.AbstractModel):
-    """The new key on screen, once: a model without a table, whose record is
-    never saved (its only button closes the dialog)."""
-
-    _name = "medsync.system.key.show"
-    _description = "New MedSync API key (shown once)"
-
-    id = fields.Id()  # the form's onchange returns the defaults, the key among them
-
-    @api.model
-    def search_fetch(self, domain, field_names, offset=0, limit=None, order=None):
-        return self.browse()  # nothing is ever stored: every search finds nothing
-    key = fields.Char(readonly=True)
-    system_name = fields.Char("System", readonly=True)
-    expires = fields.Datetime(readonly=True)

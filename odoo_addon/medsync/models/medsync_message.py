@@ -18,7 +18,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..services import guard, hub
+from ..services import guard, hub, hub_base
 
 STATES = [("received", "Received"), ("queued", "Queued"), ("processing", "Processing"), ("done", "Done"),
           ("failed", "Failed"), ("retrying", "Retrying"), ("dead", "Dead letter"), ("rejected", "Rejected"),
@@ -141,7 +141,7 @@ class MedsyncMessage(models.Model):
             label = (f"{len(group)} messages" if len(group) > 1
                      else f"{group.doc_type} {group.external_ref or group.id}")
             job = group.with_delay(
-                channel=hub.CHANNELS[crit], eta=eta, priority=hub.PRIORITY[crit], max_retries=1,
+                channel=hub_base.CHANNELS[crit], eta=eta, priority=hub_base.PRIORITY[crit], max_retries=1,
                 description=f"MedSync hub: {label}",
             )._hub_process()
             uuids += [(mid, job.uuid) for mid in group.ids]
@@ -291,22 +291,3 @@ class MedsyncMessageLink(models.Model):
         return {"type": "ir.actions.act_window", "res_model": record._name, "res_id": record.id,
                 "view_mode": "form", "views": [(False, "form")], "target": "current",
                 "name": record.display_name}
-
-
-class MedsyncMessageOperation(models.TransientModel):
-    _name = "medsync.message.operation"
-    _description = "Replay, requeue or cancel MedSync messages"
-
-    message_ids = fields.Many2many("medsync.message", required=True)
-    operation = fields.Selection([("requeue", "Requeue"), ("replay", "Replay (new message)"),
-                                  ("cancel", "Cancel"), ("dead", "Move to dead letters")], required=True)
-    reason = fields.Text(required=True)
-
-    def action_apply(self):
-        self.ensure_one()
-        result = self.message_ids._operate(self.operation, self.reason)
-        if self.operation == "replay":
-            action = self.env["ir.actions.act_window"]._for_xml_id("medsync.action_medsync_message")
-            action["domain"] = [("id", "in", result.ids)]
-            return action
-        return {"type": "ir.actions.act_window_close"}

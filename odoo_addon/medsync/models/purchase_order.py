@@ -3,7 +3,7 @@ system through the outbox; the vendor's acknowledgement is kept per line."""
 
 from odoo import fields, models
 
-from ..services import hub_handlers
+from ..services import hub, hub_handlers
 
 ACK_STATES = [("none", "Not sent"), ("waiting", "Waiting for acknowledgement"), ("acknowledged", "Acknowledged"),
               ("exceptions", "Acknowledged with exceptions"), ("rejected", "Rejected")]
@@ -56,7 +56,5 @@ class ResUsersApikeys(models.Model):
     def _remove(self):
         res = super()._remove()
         # a removed key stops working in every worker at once, not after the auth cache's minute
-        from ..services import hub
-
         hub.bump_key_generation(self.env)
         return res

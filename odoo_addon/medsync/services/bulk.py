@@ -47,9 +47,7 @@ def insert(cr, table, columns, values, constants=()):
     names = [n for n, _t in columns]
     if not names or not len(values[names[0]]):
         return
-    core = engine.medsync_core
-    if core is None:
-        raise RuntimeError("medsync_core (the MedSync engine package) is not installed on this server")
+    core = engine.module()
     # the constants once, in the same form, as a suffix of every row
     fixed = core.copy_text([n for n, _v in constants], [_kind("bool" if isinstance(v, bool) else "")
                                                        for _n, v in constants], [[v] for _n, v in constants])

@@ -28,6 +28,14 @@ def core(env):
     return medsync_core
 
 
+def module():
+    """The engine module for code that has no environment to word a user's
+    error in (the bulk writes, given a cursor): a RuntimeError when it is missing."""
+    if medsync_core is None:
+        raise RuntimeError("The MedSync engine (Python package medsync_core) is not installed on this server.")
+    return medsync_core
+
+
 def describe(env):
     if medsync_core is None:
         return env._("not installed")

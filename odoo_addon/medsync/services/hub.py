@@ -1,13 +1,14 @@
 """The integration hub's mechanics: authentication, rate limits, acceptance
 with idempotency, processing with retries and dead letters, recovery,
-housekeeping and figures. The document handlers are in ``hub_handlers``.
+housekeeping and figures. The document handlers are in ``hub_handlers``;
+the refusal (``HubError``), signing and channels in the leaf ``hub_base``,
+which both import.
 
 Acceptance writes the message and its job in the request's transaction; the
 effect of a message and its ``done`` state are written in the job's
 transaction. Nothing here commits."""
 
 import hashlib
-import hmac
 import json
 import logging
 import random
@@ -22,15 +23,13 @@ from odoo import SUPERUSER_ID, fields
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from . import engine, guard
+from . import engine, guard, hub_handlers
+from .hub_base import HubError, Problem
 
 _logger = logging.getLogger(__name__)
 
 KEY_SCOPE_PREFIX = "medsync.hub."
 KEY_GEN_PARAM = "medsync.hub.key_generation"
-CHANNELS = {"procurement": "root.medsync.hub.procurement", "billing": "root.medsync.hub.billing",
-            "batch": "root.medsync.hub.batch"}
-PRIORITY = {"procurement": 5, "billing": 10, "batch": 20}
 INLINE_PAYLOAD_BYTES = 64 * 1024
 HARD_BODY_LIMIT = 64 * 1024 * 1024
 KEY_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,255}$")
@@ -41,22 +40,6 @@ BUSY_BASE = 1.0  # a concurrent update clears in moments: retry soon
 STALE_JOB = timedelta(minutes=2)
 WAITING = ("received", "queued", "retrying", "failed")
 FINAL = ("done", "dead", "cancelled", "rejected")
-
-
-class HubError(Exception):
-    """A refusal with a stable code. At the door it becomes an HTTP answer;
-    in processing, ``permanent`` sends the message to the dead letters."""
-
-    def __init__(self, code, message, status=422, problems=None, permanent=True, retry_after=None):
-        super().__init__(message)
-        self.code, self.message, self.status = code, message, status
-        self.problems, self.permanent, self.retry_after = problems or [], permanent, retry_after
-
-    def body(self):
-        err = {"code": self.code, "message": self.message}
-        if self.problems:
-            err["problems"] = [{"path": p, "rule": r, "message": m} for p, r, m in self.problems]
-        return {"error": err}
 
 
 def document_types(env):
@@ -230,8 +213,6 @@ def accept(env, info, doc_type, body, idem_key, version_header):
     """Accept one document for a system (already authenticated and within its
     rate). Returns ``(status, body dict, extra headers)``; raises HubError
     for refusals."""
-    from . import hub_handlers
-
     flow, version = _flow(info, doc_type, version_header)
     if not idem_key or not KEY_RE.match(idem_key):
         raise HubError("IDEMPOTENCY_KEY_MISSING",
@@ -288,16 +269,13 @@ def accept_batch(env, info, doc_type, body, version_header):
     one request: one engine call validates them all, one statement stores the
     new ones, one job per 50 processes them. Each document gets exactly the
     answer it would have got alone; the request answers 200 with the list."""
-    from . import hub_handlers
-
     flow, version = _flow(info, doc_type, version_header)
     mc = engine.core(env)
     try:
         items = mc.validate_envelope(doc_type, body, version=version)
-    except mc.InputError as exc:
-        rule, _sep, message = str(exc).split(": ", 1)[-1].partition(": ")
+    except mc.InputError as exc:  # the envelope itself: its path, rule and message are attributes
         refusal = HubError("VALIDATION_FAILED", "The batch envelope is not valid.", 422,
-                           problems=[(exc.field or "$", rule, message)])
+                           problems=[Problem(exc.field or "$", exc.rule, exc.message)])
         _reject_many(_user_env(env, info), info, flow, doc_type, version,
                      [(None, body, refusal.code, refusal.message)])  # kept for the record, as a refused document
         raise refusal from exc
@@ -449,8 +427,6 @@ def process(msgs):
     """Process these messages, each in a savepoint: its effect and its
     ``done`` commit together. A message locked by another worker, or no
     longer waiting, is skipped: a job run twice does nothing twice."""
-    from . import hub_handlers
-
     env = msgs.env
     cr = env.cr
     done = 0
@@ -598,21 +574,10 @@ def housekeeping(env):
     stale = exc.search([("reason_code", "=", "HUB_SLA_BREACH"), ("state", "in", ("open", "in_progress")),
                         ("key", "not in", list(open_keys))])
     stale._auto_resolve(env._("No message of the flow is past its SLA any more."))
-    from . import hub_handlers
-
     overdue = hub_handlers.raise_overdue_acks(env)
     buckets = env["medsync.rate.limit"]._purge()
     return {"released_keys": released, "sla_breaches": len(breaches), "overdue_acks": overdue,
             "rate_buckets_purged": buckets}
-
-
-# ---------------------------------------------------------------------------- outbound
-
-def sign(secret, timestamp, body):
-    """``t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">``: the receiver checks
-    the time (replays) and the body (tampering) with the shared secret."""
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={mac}"
 
 
 # ---------------------------------------------------------------------------- figures

@@ -19,7 +19,7 @@ from odoo import Command, fields
 from odoo.tools import float_compare
 
 from . import guard
-from .hub import HubError, sign
+from .hub_base import HubError, sign
 
 OPEN_PO = ("purchase",)
 

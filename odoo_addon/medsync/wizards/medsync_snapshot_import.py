@@ -228,7 +228,7 @@ class MedsyncSnapshotImport(models.TransientModel):
                                    as_of=int(dt.datetime.now().timestamp()))
                 break
             except mc.InputError as exc:
-                detail = str(exc).split(": ", 1)[-1]
+                detail = exc.message  # the location is in exc.field and exc.row
                 col = ENGINE_FIELDS.get(exc.field, exc.field or "")
                 col = names.get(col, col.removesuffix("_code") if col else "")
                 if exc.row is None or not 0 <= exc.row < len(part):
