@@ -59,7 +59,8 @@ def main():
     found = len({(a, b) for a, b in zip(sp["left_id"], sp["right_id"], strict=True)} & set(expected))
 
     # the check at creation: one record against the index of all others
-    ix_s, ix = best_of(1, lambda: mc.DedupeIndex(records))
+    # as in Odoo: the index scores with the model the batch run stored
+    ix_s, ix = best_of(1, lambda: mc.DedupeIndex(records, model=out["model"]))
     cols = [c for c in records if c != "id"]
     lat = []
     for k in range(200):
