@@ -713,3 +713,24 @@ def test_a_pair_scores_the_same_whichever_record_comes_first():
         rows = [i for i in range(len(ev["pair"])) if ev["pair"][i] == pair and ev["field"][i] == "phone"]
         return ev["level"][rows[0]]
     assert phone_level(a) == phone_level(b) == "agree"
+
+
+def test_a_merged_vendor_teaches_without_being_scored():
+    """An archived vendor of a merge comes back as kind "merged": its label
+    (winner, loser, duplicate) teaches the model, like the reference, while
+    it is never blocked, sampled, paired or signalled."""
+    records, truth = world(300, seed=31)
+    n = len(records["id"])
+    records["kind"] = ["vendor"] * n
+    left, right = sorted(truth)[0]
+    at = records["id"].index(right)
+    records["kind"][at] = "merged"
+    labels = {"left_id": [left], "right_id": [right], "duplicate": [True]}
+    out = mc.dedupe_vendors(records, labels=labels, keep_all=True)
+    assert right not in set(out["pairs"]["left_id"]) | set(out["pairs"]["right_id"])
+    assert right not in set(out["signals"]["left_id"]) | set(out["signals"]["right_id"])
+    assert out["model"]["labels"] == 1 and out["model"]["records"] == n - 1
+    expected, _, _ = ref.model_of_batch(records, _pairs(out), labels=labels)
+    assert_same_model(out["model"], expected)
+    plain = mc.dedupe_vendors(records, keep_all=True)["model"]
+    assert plain["labels"] == 0 and plain != out["model"]

@@ -166,7 +166,12 @@ pub fn candidate_pairs(recs: &[Rec], focus: bool) -> (Vec<u64>, usize, [usize; 9
     let mut keyed: Vec<(u64, u32)> = recs
         .par_iter()
         .enumerate()
-        .flat_map_iter(|(i, r)| blocking_keys(r).into_iter().map(move |k| (k, i as u32)))
+        .flat_map_iter(|(i, r)| {
+            blocking_keys(r)
+                .into_iter()
+                .filter(|_| !r.label_only)
+                .map(move |k| (k, i as u32))
+        })
         .collect();
     keyed.par_sort_unstable();
     // group boundaries

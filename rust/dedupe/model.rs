@@ -412,7 +412,9 @@ pub fn estimate(
     labelled: &[(Compared, bool)],
     learn: &Learn,
 ) -> Model {
-    let vendors: Vec<usize> = (0..recs.len()).filter(|i| !recs[*i].employee).collect();
+    let vendors: Vec<usize> = (0..recs.len())
+        .filter(|i| !recs[*i].employee && !recs[*i].label_only)
+        .collect();
     let sample = sample_pairs(&vendors, learn.sample, learn.seed);
     let mut model = Model {
         u: estimate_u(recs, &sample, f, o),

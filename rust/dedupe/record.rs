@@ -29,6 +29,9 @@ pub struct Input {
     pub ids: Vec<Vec<String>>,
     pub banks: Vec<Vec<String>>,
     pub employee: Vec<bool>,
+    /// Archived vendors kept only for the steward's labels (a merge): never
+    /// blocked, sampled or scored.
+    pub label_only: Vec<bool>,
     pub spend: Vec<Decimal>,
     pub changed: Vec<bool>,
 }
@@ -53,6 +56,7 @@ pub fn normalise(input: &Input, i: usize, spend_threshold: Option<Decimal>) -> (
     let mut r = Rec {
         id: input.id[i],
         employee: input.employee[i],
+        label_only: input.label_only.get(i).copied().unwrap_or(false),
         name,
         trade,
         city: normalize::city(&input.city[i]),
@@ -213,7 +217,13 @@ impl Input {
             ("spend", self.spend.len()),
             ("changed", self.changed.len()),
         ];
-        for (f, l) in lens {
+        // label_only may be left empty: no record is there only for a label
+        let label_only = if self.label_only.is_empty() {
+            n
+        } else {
+            self.label_only.len()
+        };
+        for (f, l) in lens.into_iter().chain([("kind", label_only)]) {
             if l != n {
                 return Err(Error::input(
                     Location::field(format!("records.{f}")),

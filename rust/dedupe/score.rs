@@ -13,6 +13,8 @@ use super::normalize::{Name, COMMON};
 pub struct Rec {
     pub id: i64,
     pub employee: bool,
+    /// Only there for a label (see `Input::label_only`).
+    pub label_only: bool,
     pub name: Name,
     pub trade: Name,
     pub country: String,

@@ -38,6 +38,7 @@ fn input(rows: &[Row]) -> Input {
             .map(|r| r.5.iter().map(|s| s.to_string()).collect())
             .collect(),
         employee: vec![false; k],
+        label_only: vec![false; k],
         spend: vec![Decimal::ZERO; k],
         changed: vec![false; k],
     }

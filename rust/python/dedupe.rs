@@ -44,16 +44,19 @@ fn read_records(obj: &Bound<'_, PyAny>) -> PyResult<(Input, RawColumn)> {
     i.website = s(&mut t, "website")?;
     i.ids = t.str_lists("ids")?;
     i.banks = t.str_lists("banks")?;
-    i.employee = t.enums(
+    // (employee, label only): "merged" is an archived vendor kept for the steward's labels
+    let kinds = t.enums(
         "kind",
-        Some(false),
+        Some((false, false)),
         |k| match k {
-            "vendor" => Some(false),
-            "employee" => Some(true),
+            "vendor" => Some((false, false)),
+            "employee" => Some((true, false)),
+            "merged" => Some((false, true)),
             _ => None,
         },
-        "vendor or employee",
+        "vendor, employee or merged",
     )?;
+    (i.employee, i.label_only) = kinds.into_iter().unzip();
     let spend = t.decimals("spend", Some(Decimal::ZERO))?;
     i.changed = t.bools("changed", Some(false))?;
     t.finish()?;
@@ -214,7 +217,8 @@ fn stats<'py>(
 /// `city`, `zip`, `country` (ISO alpha-2), `phones` (list of strings per
 /// record, or one string), `email`, `website`, `ids` ("scheme:value"
 /// strings: ein, npi, dea, uei, duns, gln, vat), `banks` (IBAN,
-/// "routing:account" or account), `kind` ("vendor" or "employee"),
+/// "routing:account" or account), `kind` ("vendor", "employee", or
+/// "merged": an archived vendor only there for a label),
 /// `spend`, `changed` (when any is true only pairs touching a changed
 /// record are scored). The comparisons' weights are learned from the
 /// records (and `labels`: the steward's decisions, columns `left_id`,

@@ -397,6 +397,7 @@ def vat(v: str) -> int:
 class Rec:
     id: int
     employee: bool
+    label_only: bool
     name: Name
     trade: Name
     country: str
@@ -480,6 +481,8 @@ def normalise(records: dict, i: int, spend_threshold=None) -> tuple[Rec, list[tu
     r = Rec(
         id=records["id"][i],
         employee=_col(records, "kind", i, "vendor") == "employee",
+        # an archived vendor kept only for the steward's labels: never blocked, sampled or scored
+        label_only=_col(records, "kind", i, "vendor") == "merged",
         name=name,
         trade=trade,
         country=country,
@@ -1031,7 +1034,7 @@ def estimate(
     towards its start (m: ``M_PRIOR``, u: the sample's) by ``alpha`` pseudo-pairs."""
     learn = learn or Learn()
     labelled = list(labelled)
-    vendors = [i for i, r in enumerate(recs) if not r.employee]
+    vendors = [i for i, r in enumerate(recs) if not r.employee and not r.label_only]
     sample = sample_pairs(vendors, learn.sample, learn.seed)
     model = Model(
         u=estimate_u(recs, sample, f, o), records=len(vendors), candidates=len(candidates) + len(labelled),
@@ -1270,7 +1273,8 @@ def oriented(recs: list[Rec], i: int, j: int) -> tuple[int, int]:
 
 
 def every_pair(recs: list[Rec]) -> list[tuple[int, int]]:
-    return [oriented(recs, i, j) for i in range(len(recs)) for j in range(i + 1, len(recs))]
+    live = [i for i, r in enumerate(recs) if not r.label_only]
+    return [oriented(recs, i, j) for x, i in enumerate(live) for j in live[x + 1:]]
 
 
 def model_of_batch(records: dict, pairs, labels=None, o: Options | None = None, learn: Learn | None = None):

@@ -36,9 +36,14 @@ def _empty():
     return {c: [] for c in COLUMNS}
 
 
-def vendor_sql(company_id, partner_ids=None, since=None):
+def vendor_sql(company_id, partner_ids=None, since=None, archived=False):
     """Vendors of a company: commercial partners (no parent), active, with a
-    supplier rank or a purchase order, shared or of this company."""
+    supplier rank or a purchase order, shared or of this company. With
+    ``archived``, the given partners whether active or not (the losers of
+    merges, for the steward's labels)."""
+    if archived:
+        return SQL("p.id = ANY(%s) AND (p.company_id IS NULL OR p.company_id = %s)", list(partner_ids or []),
+                   company_id)
     where = [SQL("p.active AND p.parent_id IS NULL AND (p.company_id IS NULL OR p.company_id = %s)", company_id),
              SQL("(p.supplier_rank > 0 OR EXISTS (SELECT 1 FROM purchase_order po WHERE po.partner_id = p.id))")]
     if partner_ids is not None:
@@ -46,9 +51,11 @@ def vendor_sql(company_id, partner_ids=None, since=None):
     return SQL(" AND ").join(where)
 
 
-def fetch(env, company, partner_ids=None, changed_since=None, with_employees=True):
+def fetch(env, company, partner_ids=None, changed_since=None, with_employees=True, merged=False):
     """Vendor records as columns for the engine (one query), plus spend over
-    the last 365 days (posted vendor bills, company currency)."""
+    the last 365 days (posted vendor bills, company currency). With
+    ``merged``, the given archived vendors as kind "merged": only there for
+    the labels of their merges, never paired or signalled."""
     env.flush_all()
     year_ago = fields.Date.today() - dt.timedelta(days=365)
     rows = env.execute_query(SQL(
@@ -64,7 +71,7 @@ def fetch(env, company, partner_ids=None, changed_since=None, with_employees=Tru
              FROM res_partner p LEFT JOIN res_country c ON c.id = p.country_id
             WHERE %(where)s ORDER BY p.id""",
         company=company.id, since=year_ago, changed=changed_since or dt.datetime(1970, 1, 1),
-        where=vendor_sql(company.id, partner_ids)))
+        where=vendor_sql(company.id, partner_ids, archived=merged)))
     cols = _empty()
     for (pid, name, street, city, zip_, country, phone, mobile, email, website, vat, npi, dea, uei, duns, gln,
          banks, spend, changed) in rows:
@@ -79,10 +86,10 @@ def fetch(env, company, partner_ids=None, changed_since=None, with_employees=Tru
         cols["website"].append(website or "")
         cols["ids"].append(identifiers(vat, country, npi=npi, dea=dea, uei=uei, duns=duns, gln=gln))
         cols["banks"].append(list(banks or []))
-        cols["kind"].append("vendor")
+        cols["kind"].append("merged" if merged else "vendor")
         cols["spend"].append(float(spend or 0))
         cols["changed"].append(bool(changed) if changed_since else False)
-    if with_employees and partner_ids is None and "hr.employee" in env:
+    if with_employees and partner_ids is None and not merged and "hr.employee" in env:
         _add_employees(env, company, cols)
     return cols
 
@@ -219,6 +226,18 @@ def steward_labels(env, company, since=None):
             "duplicate": [decided[k][1] for k in keys]}
 
 
+def _add_merged(env, company, cols, labels):
+    """The vendors a label names that the scan no longer holds (archived by
+    a merge) come back as kind "merged", so that the merge still teaches."""
+    have = set(cols["id"])
+    missing = sorted({i for i in labels["left_id"] + labels["right_id"] if i not in have})
+    if not missing:
+        return
+    extra = fetch(env, company, partner_ids=missing, with_employees=False, merged=True)
+    for c in cols:
+        cols[c].extend(extra[c])
+
+
 def thresholds(company):
     """The company's "likely" and "possible" match probabilities."""
     likely = company.medsync_dedupe_likely_probability or 0.5
@@ -251,6 +270,7 @@ def run_dedupe(env, company, trigger="button", changed_only=False):
                 reset = Model.sudo().with_context(active_test=False).search(
                     [("company_id", "=", company.id), ("note", "=", "reset")], limit=1)
                 learn = {"labels": steward_labels(env, company, since=reset.learned_on or None)}
+                _add_merged(env, company, cols, learn["labels"])
         if since and not any(cols["changed"]):
             run.count(input=len(cols["id"]))
             return run.run

@@ -386,3 +386,21 @@ class TestDedupeModel(MedsyncCase):
         self._find()
         self.assertEqual(self.Model._active_for(self.company).labels, 1)
         self.assertEqual(self._pair(self.a, self.b).state, "new")
+
+    def test_a_merge_teaches_the_next_scan(self):
+        """The archived vendor of a merge comes back to the scan only for its
+        label: the model learns from the merge, and no pair or signal names
+        the archived vendor."""
+        self._find()
+        wizard = Form(self.env["medsync.vendor.merge"].with_user(self.steward).with_context(
+            default_partner_ids=(self.a | self.b).ids))
+        wizard.winner_id = self.a
+        wizard.save().action_merge()
+        self.assertFalse(self.b.active)
+        self._age()
+        self._find()
+        model = self.Model._active_for(self.company)
+        self.assertEqual(model.labels, 1, "the merge is a label although its loser is archived")
+        pairs = self.env["medsync.vendor.duplicate"].search([("run_id", "=", model.run_id.id)])
+        self.assertTrue(pairs, "the scan found pairs")
+        self.assertNotIn(self.b, pairs.left_id | pairs.right_id)
