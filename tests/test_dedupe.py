@@ -375,9 +375,11 @@ def test_a_pair_marked_not_a_duplicate_lowers_its_pattern():
 
 def test_blocking_keeps_what_all_pairs_finds():
     """On a labelled world small enough for the all-pairs reference, the
-    engine finds (nearly) every pair the reference, scoring every pair with
-    the engine's model, puts in a band, with the same scores, and its F1
-    against the truth is >= 0.95."""
+    engine finds (nearly) every true duplicate the reference, scoring every
+    pair with the engine's model, puts in a band, with the same scores, and
+    its F1 against the truth is >= 0.95. (Pairs blocking never proposes and
+    all-pairs bands are neighbours with little in common: with the bounded
+    weights a few reach "possible" when every pair is scored.)"""
     records, truth = world(500, seed=7)
     out = mc.dedupe_vendors(records)
     ref_pairs, _, _ = ref.all_pairs(records, model=out["model"])
@@ -387,8 +389,11 @@ def test_blocking_keeps_what_all_pairs_finds():
         assert _close(p["score"][k], ref_pairs[key][0])
         assert _close(p["probability"][k], ref_pairs[key][3])
         assert p["band"][k] == ref_pairs[key][1]
-    found = len(set(got) & set(ref_pairs)) / len(ref_pairs)
+    banded_true = {k for k in ref_pairs if k in truth}
+    found = len(set(got) & banded_true) / len(banded_true)
     assert found >= 0.97, found
+    missed_likely = [k for k in ref_pairs if k not in got and ref_pairs[k][1] == "likely"]
+    assert len(missed_likely) <= 0.02 * len(ref_pairs), missed_likely
     likely = {k: [v for v, b in zip(p[k], p["band"], strict=True) if b == "likely"] for k in ("left_id", "right_id")}
     assert quality(likely, truth)["f1"] >= 0.95
 

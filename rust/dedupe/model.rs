@@ -15,8 +15,10 @@
 //!   steward's decisions are labels: their pairs keep their answer
 //!   (duplicate or not) through the iterations and count `label_weight`
 //!   times.
-//! - a level's weight is log2(m/u), bounded to [`W_MIN`, `W_MAX`] bits;
-//!   the prior is the log2 odds that a candidate pair is the same vendor.
+//! - a level's weight is log2(m/u), bounded to [`W_MIN`, `W_MAX`] bits, the
+//!   best level never counting against and the worst never for
+//!   ([`bounded`]); pairs are scored with the bounded weights. The prior
+//!   is the log2 odds that a candidate pair is the same vendor.
 //!
 //! EM runs over the counts of distinct patterns (the levels of all
 //! comparisons of a pair), in a fixed order: the same answer with any
@@ -109,6 +111,36 @@ pub struct Model {
     pub sampled: usize,
     pub iterations: usize,
     pub converged: bool,
+    /// The bounded weights of m and u (see [`Model::finish`]).
+    pub weights: [Vec<f64>; CMPS],
+}
+
+/// Weights in bits of one comparison's levels (best first): log2(m/u)
+/// clamped to [`W_MIN`, `W_MAX`], the best level at least 0 and the worst
+/// at most 0: a small or skewed population cannot count a different
+/// country for a duplicate, or the same name against one.
+pub fn bounded(m: &[f64], u: &[f64]) -> Vec<f64> {
+    let mut w: Vec<f64> = m
+        .iter()
+        .zip(u)
+        .map(|(m, u)| (m / u).log2().clamp(W_MIN, W_MAX))
+        .collect();
+    signs(&mut w);
+    w
+}
+
+/// The best level never counts against, the worst never for.
+fn signs(w: &mut [f64]) {
+    if let Some(first) = w.first_mut() {
+        *first = first.max(0.0);
+    }
+    if let Some(last) = w.last_mut() {
+        *last = last.min(0.0);
+    }
+}
+
+fn bounded_table(m: &Table, u: &Table) -> Table {
+    std::array::from_fn(|c| bounded(&m[c], &u[c]))
 }
 
 fn table(rows: [&[f64]; CMPS]) -> [Vec<f64>; CMPS] {
@@ -128,11 +160,17 @@ impl Default for Model {
             sampled: 0,
             iterations: 0,
             converged: false,
+            weights: bounded_table(&table(M_PRIOR), &table(U_PRIOR)),
         }
     }
 }
 
 impl Model {
+    /// Compute the bounded weights after m or u changed.
+    pub fn finish(&mut self) {
+        self.weights = bounded_table(&self.m, &self.u);
+    }
+
     /// Weight in bits of a comparison's level.
     pub fn weight(&self, c: Cmp, level: Level) -> f64 {
         match c.levels().iter().position(|l| *l == level) {
@@ -142,8 +180,7 @@ impl Model {
     }
 
     pub fn weight_at(&self, c: Cmp, k: usize) -> f64 {
-        let (m, u) = (self.m[c as usize][k], self.u[c as usize][k]);
-        (m / u).log2().clamp(W_MIN, W_MAX)
+        self.weights[c as usize][k]
     }
 
     /// Weight of a compared pair's level of `c`, a name's positive weight
@@ -427,5 +464,6 @@ pub fn estimate(
     let rows = rows(candidates, labelled, learn.label_weight);
     estimate_mu(&mut model, &rows, learn);
     model.prior = prior(model.lambda);
+    model.finish();
     model
 }

@@ -381,8 +381,13 @@ fn the_model_is_learned_and_bounded() {
             assert!((model::W_MIN..=model::W_MAX).contains(&w), "{c:?} {k} {w}");
         }
     }
-    // agreeing names weigh for, different names against
+    // agreeing names weigh for, different names against; no best level
+    // counts against, no worst level for
     assert!(m.weight(Cmp::Name, Level::Exact) > 0.0);
+    for c in Cmp::ALL {
+        let w = &m.weights[c as usize];
+        assert!(w[0] >= 0.0 && w[w.len() - 1] <= 0.0, "{c:?} {w:?}");
+    }
     assert!(m.weight(Cmp::Name, Level::Different) < 0.0);
     // the 30 planted pairs are found
     let found = out
@@ -470,4 +475,17 @@ fn estimation_is_the_same_with_any_number_of_threads() {
         })
     };
     assert_eq!(run_with(1), run_with(4));
+}
+
+#[test]
+fn bounded_weights_keep_their_signs() {
+    // a different country counting for a duplicate, the same one against
+    let c = model::bounded(&[0.9, 0.1], &[0.99, 0.01]);
+    assert_eq!(c, vec![0.0, 0.0], "country: neither for nor against");
+    let w = model::bounded(&[0.5, 0.3, 0.2], &[0.001, 0.01, 0.989]);
+    assert!(w[0] > 8.9 && w[1] > 4.9 && w[2] < 0.0, "{w:?}");
+    assert_eq!(
+        model::bounded(&[0.999_999, 0.000_001], &[1e-9, 1.0 - 1e-9])[0],
+        model::W_MAX
+    );
 }

@@ -850,6 +850,21 @@ class Learn:
     seed: int = SEED
 
 
+
+def _signs(w: list[float]) -> None:
+    if w:
+        w[0] = max(w[0], 0.0)
+        w[-1] = min(w[-1], 0.0)
+
+
+def bounded(m: list[float], u: list[float]) -> list[float]:
+    """A comparison's level weights (bits, best level first): log2(m/u)
+    clamped, the best level at least 0 and the worst at most 0."""
+    w = [min(max(math.log2(x / y), W_MIN), W_MAX) for x, y in zip(m, u, strict=True)]
+    _signs(w)
+    return w
+
+
 @dataclass
 class Model:
     m: list[list[float]] = field(default_factory=lambda: [list(r) for r in M_PRIOR])
@@ -882,7 +897,7 @@ class Model:
         return out
 
     def weight_at(self, c: int, k: int) -> float:
-        return min(max(math.log2(self.m[c][k] / self.u[c][k]), W_MIN), W_MAX)
+        return bounded(self.m[c], self.u[c])[k]
 
     def weight(self, c: int, level: str) -> float:
         levels = LEVELS[CMPS[c]]

@@ -45,7 +45,7 @@ class MedsyncVendorDuplicate(models.Model):
     _order = "priority desc, score desc, id"
     # the engine's evidence and the steward's decision on it
     _medsync_protected = frozenset({
-        "left_id", "right_id", "cluster_key", "score", "probability", "uncertainty", "band", "state",
+        "name", "left_id", "right_id", "cluster_key", "score", "probability", "uncertainty", "band", "state",
         "evidence_json", "evidence_fields", "compared_hash", "decided_hash", "decided_by_id", "decided_on",
         "company_id", "spend_exposure", "priority", "model_version", "run_id", "merge_log_id"})
 
@@ -194,8 +194,15 @@ class MedsyncVendorDuplicate(models.Model):
         if not self.env.user.has_group("medsync.group_medsync_steward"):
             raise UserError(self.env._("Only a vendor data steward can decide on duplicates."))
 
+    def _check_not_merged(self):
+        merged = self.filtered(lambda d: d.state == "merged")
+        if merged:
+            raise UserError(self.env._("%(pairs)s: merged; undo the merge from its log first.",
+                                       pairs=", ".join(merged.mapped("display_name"))))
+
     def action_not_duplicate(self):
         self._check_steward()
+        self._check_not_merged()
         for d in self:
             guard.privileged(d).write({"state": "not_duplicate", "decided_hash": d.compared_hash,
                                        "decided_by_id": self.env.uid, "decided_on": fields.Datetime.now()})
@@ -203,6 +210,7 @@ class MedsyncVendorDuplicate(models.Model):
 
     def action_duplicate(self):
         self._check_steward()
+        self._check_not_merged()
         guard.privileged(self).write({"state": "duplicate", "decided_hash": False, "decided_by_id": self.env.uid,
                                       "decided_on": fields.Datetime.now()})
         self._log_decision(self.env._("Duplicate"))

@@ -404,3 +404,30 @@ class TestDedupeModel(MedsyncCase):
         pairs = self.env["medsync.vendor.duplicate"].search([("run_id", "=", model.run_id.id)])
         self.assertTrue(pairs, "the scan found pairs")
         self.assertNotIn(self.b, pairs.left_id | pairs.right_id)
+
+    def test_a_merge_keeps_other_decisions_and_merged_pairs_stay_merged(self):
+        """Merging A and B marks only their pair merged: B's pair with C keeps
+        the steward's "not a duplicate" (it teaches nothing else), and a merged
+        pair cannot be re-decided until its merge is undone."""
+        self.c.write({"name": "Quilvex Orthopedic Holdings", "zip": "60601", "phone": "(312) 555-0101"})
+        self._find()
+        bc = self._pair(self.b, self.c)
+        self.assertTrue(bc, "the scan pairs B and C")
+        bc.with_user(self.steward).action_not_duplicate()
+        wizard = Form(self.env["medsync.vendor.merge"].with_user(self.steward).with_context(
+            default_partner_ids=(self.a | self.b).ids))
+        wizard.winner_id = self.a
+        wizard.save().action_merge()
+        self.assertEqual(self._pair(self.a, self.b).state, "merged")
+        self.assertEqual(bc.state, "not_duplicate", "a pair with an outsider keeps its decision")
+        labels = svc.steward_labels(self.env, self.company)
+        decided = dict(zip(zip(labels["left_id"], labels["right_id"], strict=True), labels["duplicate"], strict=True))
+        self.assertEqual(decided[tuple(sorted((self.b.id, self.c.id)))], False)
+        ab = self._pair(self.a, self.b)
+        for action in ("action_not_duplicate", "action_duplicate"):
+            with self.assertRaises(UserError):
+                getattr(ab.with_user(self.steward), action)()
+        self.assertEqual(ab.state, "merged")
+        with self.assertRaises(UserError):
+            self.env["medsync.vendor.merge"].with_user(self.steward).create(
+                {"partner_ids": [(6, 0, (self.a | self.c).ids)]}).action_merge()

@@ -153,6 +153,8 @@ class MedsyncVendorMerge(models.TransientModel):
     def action_merge(self):
         self.ensure_one()
         winner = self.winner_id
+        if not winner or winner not in self.partner_ids:
+            raise UserError(self.env._("Choose the surviving vendor among the vendors to merge."))
         losers = self.partner_ids - winner
         self._check(winner, losers)
         env = self.env
@@ -190,8 +192,12 @@ class MedsyncVendorMerge(models.TransientModel):
                             + sum(len(x[4]) for x in moved["rel"])),
             "company_id": (winner.company_id or env.company).id,
         })
+        # the pairs inside the merged set are merged; a pair of a merged
+        # vendor with an outsider keeps its own decision
+        merged = (losers | winner).ids
         dups = env["medsync.vendor.duplicate"].search([
-            "|", ("left_id", "in", losers.ids), ("right_id", "in", losers.ids)])
+            "|", ("left_id", "in", losers.ids), ("right_id", "in", losers.ids),
+            ("left_id", "in", merged), ("right_id", "in", merged)])
         guard.privileged(dups).write({"state": "merged", "merge_log_id": log.id})
         dups._log_decision(env._("Merged (%s)", log.name))
         winner._message_log(body=env._("Merged %(n)s vendors into this one by %(user)s (MedSync merge log %(log)s).",
