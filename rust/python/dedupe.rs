@@ -186,6 +186,7 @@ fn model_from_py(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Model>> {
             .map_err(|_| bad("model.lambda", "expected a number"))?;
     }
     Python::attach(|py| m.check().map_err(|e| to_py(py, e)))?;
+    m.finish();
     Ok(Some(m))
 }
 
