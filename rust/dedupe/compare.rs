@@ -341,8 +341,12 @@ pub fn learned(a: &Rec, b: &Rec, f: &Freq, cmp: &Compared, model: &Model) -> Vec
 /// Compare two records: the total weight in bits (the model's prior
 /// included) and the evidence.
 pub fn compare(a: &Rec, b: &Rec, f: &Freq, o: &Options, model: &Model) -> (f64, Vec<Evidence>) {
-    let cmp = compare_levels(a, b, f, o);
-    let mut ev = learned(a, b, f, &cmp, model);
+    scored(a, b, f, &compare_levels(a, b, f, o), model)
+}
+
+/// The total weight and evidence of a pair already compared.
+pub fn scored(a: &Rec, b: &Rec, f: &Freq, cmp: &Compared, model: &Model) -> (f64, Vec<Evidence>) {
+    let mut ev = learned(a, b, f, cmp, model);
     ev.extend(identity(a, b));
     let total = model.prior + ev.iter().map(|e| e.weight).sum::<f64>();
     (total, ev)

@@ -3,7 +3,7 @@
 use hashbrown::HashMap;
 
 use super::blocking::{blocking_keys, candidate_pairs, Pass};
-use super::compare::{compare, compare_levels, name_gate};
+use super::compare::{compare_levels, name_gate, scored};
 use super::model::{estimate, Learn, Model};
 use super::record::{normalise, prepare, Input, Invalid};
 use super::run::gated;
@@ -150,7 +150,7 @@ impl Index {
             .filter(|o| o.id != r.id && !o.employee)
             .filter_map(|o| {
                 let cmp = compare_levels(&r, o, &self.freq, &self.options);
-                let (total, ev) = compare(&r, o, &self.freq, &self.options, &self.model);
+                let (total, ev) = scored(&r, o, &self.freq, &cmp, &self.model);
                 let p = probability(total);
                 (p >= min_probability).then(|| Hit {
                     id: o.id,

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use super::blocking::candidate_pairs;
 use super::cluster::cluster;
-use super::compare::{compare_levels, identity, learned, name_gate, Compared};
+use super::compare::{compare_levels, name_gate, scored, Compared};
 use super::model::{estimate, Label, Learn, Model};
 use super::record::{prepare, Input, Invalid};
 use super::score::{band, probability, Band, Evidence, Freq, Options, Rec};
@@ -144,9 +144,7 @@ fn score_one(
     o: &RunOptions,
 ) -> Option<Scored> {
     let (a, b) = (&recs[c.left], &recs[c.right]);
-    let mut ev = learned(a, b, freq, &c.cmp, model);
-    ev.extend(identity(a, b));
-    let total = model.prior + ev.iter().map(|e| e.weight).sum::<f64>();
+    let (total, ev) = scored(a, b, freq, &c.cmp, model);
     let p = probability(total);
     let sig = signals(a, b, p, &ev, &o.score);
     let bd = if a.employee || b.employee {
