@@ -8,10 +8,17 @@ from . import res_config_settings
 from . import medsync_match_tolerance
 from . import medsync_match_result
 from . import medsync_no_po_approver
+from . import medsync_compliance_overridable
+from . import medsync_compliance_profile
+from . import medsync_vendor_credential
+from . import medsync_screening_list
+from . import medsync_screening_entry
+from . import medsync_screening_hit
 from . import account_move
 from . import account_payment_register
 from . import purchase_order_line
 from . import stock_picking
+from . import stock_rule
 from . import product_supplierinfo
 from . import medsync_stock_tolerance
 from . import product_template

@@ -1,7 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..services import guard, matching
+from ..services import compliance, guard, matching
+from .medsync_compliance_overridable import OVERRIDE_FIELDS
 
 MATCH_STATES = [
     ("none", "Not matched"),
@@ -21,13 +22,16 @@ PAYMENT_BLOCKING = ("hold", "to_approve")
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ["account.move", "medsync.compliance.overridable"]
     # the hold and its release, the no-PO approval: written by matching, the release and the approval actions
     # only (services/guard.py)
     _medsync_protected = frozenset({
         "medsync_match_state", "medsync_hold_reason", "medsync_hold_signature", "medsync_last_match",
         "medsync_hold_released_by_id", "medsync_hold_release_date", "medsync_hold_release_note",
-        "medsync_no_po_signature", "medsync_no_po_approved_by_id", "medsync_no_po_approval_date"})
+        "medsync_no_po_signature", "medsync_no_po_approved_by_id", "medsync_no_po_approval_date",
+        # the compliance hold (services/compliance.py) and the officer's override
+        "medsync_compliance_hold", "medsync_compliance_hold_reason", *OVERRIDE_FIELDS})
 
     medsync_match_state = fields.Selection(MATCH_STATES, "Match", default="none", copy=False, index=True,
                                            readonly=True, tracking=True)
@@ -53,6 +57,11 @@ class AccountMove(models.Model):
                                                domain=[("is_current", "=", True)], readonly=True,
                                                groups="medsync.group_medsync_user")
     medsync_on_hold = fields.Boolean(compute="_compute_medsync_on_hold", search="_search_medsync_on_hold")
+    # separate from the match state: a re-match never lifts it; lifted when the vendor is clear again or by a
+    # compliance officer's override of the bill
+    medsync_compliance_hold = fields.Boolean("Compliance hold", copy=False, readonly=True, index=True,
+                                             tracking=True)
+    medsync_compliance_hold_reason = fields.Char("Compliance hold reason", copy=False, readonly=True)
 
     @api.depends("medsync_match_state")
     def _compute_medsync_on_hold(self):
@@ -82,10 +91,20 @@ class AccountMove(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         guard.check_create(self, vals_list, {"medsync_match_state": "none"})
-        return super().create(vals_list)
+        moves = super().create(vals_list)
+        # a bill that arrives (by hand, import, the hub) for a suspended or blocked vendor is held at once
+        stopped = moves.filtered(lambda m: m.move_type == "in_invoice" and m.commercial_partner_id.sudo()
+                                 .medsync_compliance_state in compliance.STOPPED_STATES)
+        if stopped:
+            self._medsync_compliance_hold_vendors(stopped.commercial_partner_id, _("new bill"), stopped)
+        return moves
 
     def write(self, vals):
         guard.check(self, vals)
+        if vals.get("state") == "posted":
+            # the purchasing gate on every way a vendor bill is posted: the button, RPC, the hub, auto-post
+            compliance.enforce(self.filtered(lambda m: m.move_type == "in_invoice" and m.state == "draft"), "bill",
+                               "commercial_partner_id", stopped_only=True)
         if "matched_payment_ids" in vals:
             # a payment linked from the bill's side is a payment of it: the hold stops it too
             self._medsync_check_payable()
@@ -215,8 +234,25 @@ class AccountMove(models.Model):
 
     def _medsync_payment_blocked(self):
         """The bills MedSync stops from being paid: on hold, or waiting for the
-        approval a bill without a purchase order needs."""
-        return self.filtered(lambda m: m.medsync_match_state in PAYMENT_BLOCKING)
+        approval a bill without a purchase order needs, or stopped by vendor
+        compliance."""
+        return self.filtered(lambda m: m.medsync_match_state in PAYMENT_BLOCKING) | self._medsync_compliance_blocked()
+
+    def _medsync_compliance_blocked(self):
+        """Vendor bills compliance stops from being paid, unless a compliance
+        officer overrode them: a compliance hold, a suspended or blocked vendor,
+        or a vendor not approved where the company's gate blocks payments."""
+        bills = self.filtered(lambda m: m.move_type == "in_invoice" and not m.medsync_compliance_override_by_id)
+        if not bills:
+            return bills
+        found = compliance.problems(bills.commercial_partner_id)
+        out = bills.browse()
+        for m in bills:
+            vendor = m.commercial_partner_id.sudo()
+            if m.medsync_compliance_hold or vendor.medsync_compliance_state in compliance.STOPPED_STATES or (
+                    vendor.id in found and compliance.mode(m.company_id, "payment") == "block"):
+                out |= m
+        return out
 
     def _medsync_check_payable(self):
         # a company that matches before paying: a bill nobody matched yet is matched now
@@ -239,6 +275,50 @@ class AccountMove(models.Model):
                 "These bills have no purchase order and cannot be paid until they are approved (Approve without "
                 "PO, by an AP manager or the approver MedSync names on the bill): %s",
                 ", ".join(waiting.mapped("display_name"))))
+        stopped = self._medsync_compliance_blocked()
+        if stopped:
+            found = compliance.problems(stopped.commercial_partner_id)
+            raise UserError(_(
+                "MedSync compliance: these bills cannot be paid while their vendor is not cleared (a compliance "
+                "officer approves the vendor, or overrides one bill with a reason): %s",
+                ", ".join(f"{m.display_name} ({why})" for m, why in (
+                    (m, m.medsync_compliance_hold_reason or found.get(m.commercial_partner_id.id)
+                     or _("compliance hold")) for m in stopped))))
+        # a vendor not approved where the company only warns: paid, with a note and an exception
+        compliance.enforce(self._medsync_vendor_bills().filtered(lambda m: m.move_type == "in_invoice"),
+                           "payment", "commercial_partner_id")
+
+    def _medsync_compliance_hold_vendors(self, vendors, note, bills=None):
+        """Hold the open vendor bills of these (suspended or blocked) vendors
+        (or only ``bills`` of them)."""
+        domain = [("move_type", "=", "in_invoice"), ("commercial_partner_id", "in", vendors.ids),
+                  ("state", "!=", "cancel"), ("payment_state", "not in", ("paid", "in_payment", "reversed")),
+                  ("medsync_compliance_hold", "=", False), ("medsync_compliance_override_by_id", "=", False)]
+        if bills is not None:
+            domain.append(("id", "in", bills.ids))
+        bills = self.sudo().search(domain)  # sudo: the hold follows the vendor's state, whoever decided it
+        if bills:
+            state = dict(compliance.STATES)[vendors[:1].sudo().medsync_compliance_state]
+            reason = _("vendor %(state)s: %(note)s", state=state.lower(), note=note)
+            guard.privileged(bills).write({"medsync_compliance_hold": True,
+                                           "medsync_compliance_hold_reason": reason[:250]})
+            bills._message_log_batch({b.id: _("Compliance hold: %s", reason) for b in bills})
+        return bills
+
+    def _medsync_compliance_lift_vendors(self, vendors, note):
+        bills = self.sudo().search([  # sudo: see _medsync_compliance_hold_vendors
+            ("move_type", "=", "in_invoice"), ("commercial_partner_id", "in", vendors.ids),
+            ("medsync_compliance_hold", "=", True)])
+        if bills:
+            guard.privileged(bills).write({"medsync_compliance_hold": False, "medsync_compliance_hold_reason": False})
+            bills._message_log_batch({b.id: _("Compliance hold lifted: the vendor is cleared (%s).", note)
+                                      for b in bills})
+        return bills
+
+    def _medsync_after_override(self, note):
+        held = self.filtered("medsync_compliance_hold")
+        if held:
+            held.write({"medsync_compliance_hold": False, "medsync_compliance_hold_reason": False})
 
     def action_register_payment(self):
         self._medsync_check_payable()

@@ -16,8 +16,6 @@ lines. Payments, bank statement lines and any other entry are money.
 
 from odoo import api, models
 
-from .account_move import PAYMENT_BLOCKING
-
 # The plan was checked by _reconcile_plan: the partials, exchange difference
 # and cash basis entries Odoo builds inside it are not checked again (they
 # only follow what was allowed). A module-private object, which no RPC caller
@@ -48,7 +46,8 @@ class AccountMoveLine(models.Model):
         A held bill's lines may meet its other lines, vendor bills and credit
         notes, and reversals of (or reversed by) the held bill; any other
         counterpart is money."""
-        held_lines = self.filtered(lambda aml: aml.move_id.medsync_match_state in PAYMENT_BLOCKING)
+        blocked = self.move_id._medsync_payment_blocked()
+        held_lines = self.filtered(lambda aml: aml.move_id in blocked)
         if not held_lines:
             return self.env["account.move"]
         held_moves = held_lines.move_id
@@ -71,7 +70,7 @@ class AccountMoveLine(models.Model):
             items = [item for item in reconciliation_plan if item]
             all_amls = _flatten(items, self.browse())
             # most reconciliations touch no held bill: one look at the moves before going item by item
-            if any(state in PAYMENT_BLOCKING for state in all_amls.move_id.mapped("medsync_match_state")):
+            if all_amls.move_id._medsync_payment_blocked():
                 for item in items:
                     _flatten(item, self.browse())._medsync_check_reconcile()
         return super(AccountMoveLine, self.with_context(**{_CHECKED_KEY: _CHECKED}))._reconcile_plan(

@@ -1,6 +1,7 @@
 from odoo import api, models
 
 from ..services import guard
+from .res_partner import COMPLIANCE_FIELDS, STATE_RANK
 
 # MedSync's own records about vendors that must keep pointing at the merged
 # (archived) vendors: the review queue is the history of the merge.
@@ -18,3 +19,16 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         if table == "res_partner" and guard.is_privileged(self.env):
             relations = [(t, c) for t, c in relations if t not in KEEP_TABLES]
         return relations
+
+    def _update_values(self, src_partners, dst_partner):
+        """A merge keeps the worst compliance state of the vendors it merges
+        (a blocked vendor is not laundered by merging it into an approved one);
+        the decision record follows the vendor that had that state."""
+        merged = src_partners | dst_partner
+        worst = min(merged, key=lambda p: STATE_RANK.get(p.medsync_compliance_state, 9))
+        keep = {f: worst[f] for f in COMPLIANCE_FIELDS}
+        keep["medsync_compliance_by_id"] = worst.medsync_compliance_by_id.id
+        # privileged: the merged vendor takes the values Odoo's merge gathers, the compliance fields among them;
+        # they are set right just below
+        super()._update_values(src_partners, guard.privileged(dst_partner))
+        guard.privileged(dst_partner).write(keep)

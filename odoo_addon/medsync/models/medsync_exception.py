@@ -24,6 +24,7 @@ ENGINE_WORK_GROUPS = {
     "documents": ("medsync.group_medsync_buyer", "medsync.group_medsync_ap_clerk",
                   "medsync.group_medsync_integration"),
     "hub": ("medsync.group_medsync_integration", "medsync.group_medsync_buyer", "medsync.group_medsync_ap_clerk"),
+    "compliance": ("medsync.group_medsync_compliance",),
     "core": ("medsync.group_medsync_buyer", "medsync.group_medsync_ap_clerk", "medsync.group_medsync_inventory",
              "medsync.group_medsync_steward", "medsync.group_medsync_integration"),
 }

@@ -15,6 +15,7 @@ ENGINES = [
     ("dedupe", "Vendor duplicates"),
     ("documents", "Documents"),
     ("hub", "Integration hub"),
+    ("compliance", "Vendor compliance"),
     ("core", "MedSync core"),
 ]
 TRIGGERS = [("button", "Button"), ("cron", "Scheduled action"), ("api", "Integration API"), ("job", "Queued job")]

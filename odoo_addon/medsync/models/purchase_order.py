@@ -1,9 +1,11 @@
 """Purchase orders and the hub: confirmed orders go out to the vendor's
 system through the outbox; the vendor's acknowledgement is kept per line."""
 
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
-from ..services import hub, hub_handlers
+from ..services import compliance, hub, hub_handlers
+from .medsync_compliance_overridable import OVERRIDE_FIELDS
 
 ACK_STATES = [("none", "Not sent"), ("waiting", "Waiting for acknowledgement"), ("acknowledged", "Acknowledged"),
               ("exceptions", "Acknowledged with exceptions"), ("rejected", "Rejected")]
@@ -11,9 +13,10 @@ ACK_STATES = [("none", "Not sent"), ("waiting", "Waiting for acknowledgement"), 
 
 class PurchaseOrder(models.Model):
     _name = "purchase.order"
-    _inherit = ["purchase.order", "medsync.guarded"]
-    # the vendor's acknowledgement as the hub received it (services/guard.py)
-    _medsync_protected = frozenset({"medsync_ack_state", "medsync_ack_due", "medsync_ack_date", "medsync_ack_ref"})
+    _inherit = ["purchase.order", "medsync.guarded", "medsync.compliance.overridable"]
+    # the vendor's acknowledgement as the hub received it, and the compliance officer's override (services/guard.py)
+    _medsync_protected = frozenset({"medsync_ack_state", "medsync_ack_due", "medsync_ack_date", "medsync_ack_ref",
+                                    *OVERRIDE_FIELDS})
     _medsync_create_values = {"medsync_ack_state": "none"}
 
     medsync_ack_state = fields.Selection(ACK_STATES, "Vendor acknowledgement", default="none", copy=False,
@@ -35,10 +38,64 @@ class PurchaseOrder(models.Model):
         for po in self:
             po.medsync_message_count = counts.get(po.id, 0)
 
+    def _medsync_check_purchase_warn(self):
+        """Odoo's own "blocking" purchase warning, which Odoo checks only in the
+        form's onchange, holds at confirmation whoever confirms."""
+        blocked = self.filtered(lambda po: not po.medsync_compliance_override_by_id and "block" in (
+            po.partner_id.sudo().purchase_warn, po.partner_id.sudo().parent_id.purchase_warn))
+        if blocked:
+            def why(po):
+                partner = po.partner_id.sudo()
+                return partner.purchase_warn_msg or partner.parent_id.purchase_warn_msg or ""
+            raise UserError(_("These vendors are blocked for purchases (their purchase warning): %s",
+                              "; ".join(f"{po.display_name} ({po.partner_id.display_name}: {why(po)})"
+                                        for po in blocked)))
+
+    def _medsync_gate_confirm(self):
+        self._medsync_check_purchase_warn()
+        compliance.enforce(self, "po", "partner_id", stopped_only=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        orders = super().create(vals_list)
+        # an order imported or created already confirmed passes the gate as a confirmation does
+        orders.filtered(lambda po: po.state in ("purchase", "done"))._medsync_gate_confirm()
+        return orders
+
+    def write(self, vals):
+        # every way an order is confirmed ends here: the button, a second approval, RPC, an import, a script
+        if vals.get("state") in ("purchase", "done"):
+            self.filtered(lambda po: po.state not in ("purchase", "done"))._medsync_gate_confirm()
+        return super().write(vals)
+
     def button_approve(self, force=False):
         res = super().button_approve(force=force)
         hub_handlers.queue_purchase_orders(self.filtered(lambda po: po.state == "purchase"))
         return res
+
+    def _medsync_check_sendable(self):
+        """A suspended or blocked vendor's confirmed orders are not sent out."""
+        stopped = self.filtered(lambda po: po.state in ("purchase", "done") and not po.medsync_compliance_override_by_id
+                                and compliance.vendor_of(po.partner_id).sudo().medsync_compliance_state
+                                in compliance.STOPPED_STATES)
+        if stopped:
+            raise UserError(_("MedSync compliance: these orders are not sent while their vendor is suspended or "
+                              "blocked: %s", ", ".join(stopped.mapped("display_name"))))
+
+    def action_rfq_send(self):
+        self._medsync_check_sendable()
+        return super().action_rfq_send()
+
+    @api.model
+    def _medsync_replenishment_ok(self, sellers):
+        """The sellers Odoo's replenishment may pick: not those of vendors the gate would stop."""
+        if not sellers:
+            return sellers
+        found = compliance.problems(sellers.partner_id)
+        return sellers.filtered(lambda s: not (
+            s.partner_id.commercial_partner_id.id in found and (
+                s.partner_id.commercial_partner_id.sudo().medsync_compliance_state in compliance.STOPPED_STATES
+                or compliance.mode(s.company_id or self.env.company, "po") != "off")))
 
     def action_medsync_messages(self):
         self.ensure_one()

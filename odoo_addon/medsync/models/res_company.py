@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+GATE_MODES = [("warn", "Warn"), ("block", "Block")]
+
 
 def _shown(value):
     return value.display_name if isinstance(value, models.BaseModel) else repr(value)
@@ -64,6 +66,18 @@ class ResCompany(models.Model):
              "Hold: the bill is put on payment hold (MATCH_NO_PO, routed to the buyers) until a purchase order "
              "is linked or an AP manager releases the hold.",
     )
+
+    medsync_compliance_gate = fields.Boolean(
+        "Vendor compliance gate",
+        help="Stop (or warn about) orders, bills and payments for vendors that are not approved. Off when MedSync "
+             "is installed: existing vendors start approved (legacy) and nothing stops until a company switches "
+             "it on. Suspended and blocked vendors are stopped whatever this setting.")
+    medsync_gate_po = fields.Selection(
+        GATE_MODES, "Confirming a purchase order", default="block", required=True,
+        help="Block: refused for a vendor that is not approved. Warn: goes through with a note on the order and "
+             "an exception for compliance.")
+    medsync_gate_bill = fields.Selection(GATE_MODES, "Posting a vendor bill", default="block", required=True)
+    medsync_gate_payment = fields.Selection(GATE_MODES, "Paying a vendor bill", default="block", required=True)
 
     def write(self, vals):
         """A change of a MedSync setting (a control switched off, a threshold

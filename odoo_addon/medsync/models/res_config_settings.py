@@ -20,6 +20,10 @@ class ResConfigSettings(models.TransientModel):
     medsync_hold_blocks_posting = fields.Boolean(related="company_id.medsync_hold_blocks_posting", readonly=False)
     medsync_no_po_policy = fields.Selection(related="company_id.medsync_no_po_policy", readonly=False)
     medsync_match_before_payment = fields.Boolean(related="company_id.medsync_match_before_payment", readonly=False)
+    medsync_compliance_gate = fields.Boolean(related="company_id.medsync_compliance_gate", readonly=False)
+    medsync_gate_po = fields.Selection(related="company_id.medsync_gate_po", readonly=False)
+    medsync_gate_bill = fields.Selection(related="company_id.medsync_gate_bill", readonly=False)
+    medsync_gate_payment = fields.Selection(related="company_id.medsync_gate_payment", readonly=False)
     medsync_engine_version = fields.Char(compute="_compute_medsync_engine_version")
 
     def _compute_medsync_engine_version(self):

@@ -1,9 +1,10 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+from odoo.tools.sql import column_exists
 
+from ..services import compliance, guard
 from ..services import dedupe as svc
-from ..services import guard
 
 
 class ResPartner(models.Model):
@@ -133,3 +134,146 @@ class ResPartner(models.Model):
         if self._MEDSYNC_CHECK_KEYS & vals.keys() or vals.get("active"):
             self._medsync_check_unique_tax_id()
         return res
+
+
+# the compliance officer's decision and its record (services/compliance.py): written by the decision, screening
+# and onboarding methods only
+COMPLIANCE_FIELDS = frozenset({"medsync_compliance_state", "medsync_compliance_note", "medsync_compliance_date",
+                               "medsync_compliance_by_id"})
+# worst first: a merge keeps the worst state of the vendors it merges
+STATE_RANK = {"blocked": 0, "suspended": 1, "onboarding": 2, "legacy": 3, "approved": 4}
+
+
+class ResPartnerCompliance(models.Model):
+    _inherit = "res.partner"
+    _medsync_protected = COMPLIANCE_FIELDS
+
+    type = fields.Selection(selection_add=[("medsync_principal", "Principal (owner or officer)")],
+                            ondelete={"medsync_principal": "set default"})
+    medsync_principal_role = fields.Selection(
+        [("owner", "Owner (5 % or more)"), ("officer", "Officer"), ("both", "Owner and officer")], "Principal role",
+        help="Principals of a vendor are screened against the exclusion lists with it.")
+    medsync_ownership_pct = fields.Float("Ownership (%)", digits=(5, 2))
+    medsync_compliance_state = fields.Selection(
+        compliance.STATES, "Compliance", default="onboarding", required=True, copy=False, index=True,
+        readonly=True, tracking=True,
+        help="Onboarding: being vetted. Approved: vetted and clear. Approved (legacy): a vendor that existed when "
+             "MedSync was installed, with the requirements it still misses listed. Suspended: stopped pending "
+             "review (a screening hit, a decision); its bills are held, its orders not sent, its receipts not "
+             "validated. Blocked: not to be bought from or paid.")
+    medsync_compliance_note = fields.Char("Compliance decision", copy=False, readonly=True)
+    medsync_compliance_date = fields.Datetime("Decided on", copy=False, readonly=True)
+    medsync_compliance_by_id = fields.Many2one("res.users", "Decided by", copy=False, readonly=True)
+    medsync_compliance_profile_id = fields.Many2one(
+        "medsync.compliance.profile", "Requirement profile", tracking=True, index="btree_not_null",
+        help="What this vendor must provide; its credentials list follows the profile.")
+    medsync_credential_ids = fields.One2many("medsync.vendor.credential", "partner_id", "Credentials")
+    medsync_compliance_missing = fields.Text("Missing requirements", compute="_compute_medsync_compliance")
+    medsync_compliance_problem = fields.Char("Compliance problem", compute="_compute_medsync_compliance")
+    medsync_screening_hit_count = fields.Integer("Open screening hits", compute="_compute_medsync_hit_count")
+
+    @api.depends("medsync_compliance_state", "medsync_credential_ids.state", "purchase_warn",
+                 "medsync_compliance_profile_id")
+    def _compute_medsync_compliance(self):
+        found = compliance.problems(self.filtered("id"))
+        for p in self:
+            creds = p.commercial_partner_id.medsync_credential_ids
+            missing = creds.filtered(lambda c: c.mandatory and c.state not in ("valid", "expiring"))
+            p.medsync_compliance_missing = "\n".join(
+                f"{c.requirement_id.name}: {dict(c._fields['state'].selection)[c.state]}" for c in missing) or False
+            p.medsync_compliance_problem = found.get(p.commercial_partner_id.id, False)
+
+    def _compute_medsync_hit_count(self):
+        # sudo: a buyer sees that hits wait, not their evidence
+        counts = dict(self.env["medsync.screening.hit"].sudo()._read_group(
+            [("partner_id", "in", self.ids), ("state", "in", ("new", "confirmed"))], ["partner_id"], ["__count"]))
+        for p in self:
+            p.medsync_screening_hit_count = counts.get(p, 0)
+
+    def _auto_init(self):
+        # vendors that exist when MedSync is installed start approved (legacy): nothing stops on that day
+        new_column = not column_exists(self.env.cr, "res_partner", "medsync_compliance_state")
+        res = super()._auto_init()
+        if new_column:
+            self.env.cr.execute(SQL("UPDATE res_partner SET medsync_compliance_state = 'legacy'"))
+        return res
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        guard.check_create(self, vals_list, {"medsync_compliance_state": "onboarding"})
+        partners = super().create(vals_list)
+        partners.filtered("medsync_compliance_profile_id")._medsync_sync_credentials()
+        return partners
+
+    def write(self, vals):
+        guard.check(self, vals)
+        res = super().write(vals)
+        if "medsync_compliance_profile_id" in vals:
+            self.filtered("medsync_compliance_profile_id")._medsync_sync_credentials()
+        return res
+
+    def _medsync_sync_credentials(self):
+        """A credential row (missing until evidence comes) for every requirement of each vendor's profile."""
+        have = {(c.partner_id.id, c.requirement_id.id) for c in self.sudo().medsync_credential_ids}
+        vals = [{"partner_id": p.id, "requirement_id": r.id}
+                for p in self for r in p.medsync_compliance_profile_id.requirement_ids if (p.id, r.id) not in have]
+        if vals:
+            # sudo: whoever sets the profile (a buyer onboarding a vendor) gets the checklist; evidence and review
+            # stay guarded
+            self.env["medsync.vendor.credential"].sudo().create(vals)
+
+    # ------------------------------------------------------------------ decisions
+
+    def action_medsync_compliance_decide(self):
+        compliance.check_officer(self.env)
+        return {"type": "ir.actions.act_window", "res_model": "medsync.compliance.decision", "view_mode": "form",
+                "target": "new", "name": self.env._("Compliance decision"),
+                "context": {"default_partner_ids": self.commercial_partner_id.ids,
+                            "default_decision": self.env.context.get("medsync_decision", "approve")}}
+
+    def _medsync_set_compliance(self, state, note, log=True):
+        """Set the compliance state of these vendors with a reason (MedSync's
+        own callers, after their group check): holds their open bills when
+        stopped, lifts the compliance holds when clear again."""
+        vendors = self.commercial_partner_id
+        before = {v.id: v.medsync_compliance_state for v in vendors}
+        # sudo: the officer may not write vendors of every company; the decision is the control, recorded below
+        guard.privileged(vendors.sudo()).write({
+            "medsync_compliance_state": state, "medsync_compliance_note": note,
+            "medsync_compliance_date": fields.Datetime.now(), "medsync_compliance_by_id": self.env.uid})
+        if log:
+            label = dict(compliance.STATES)[state]
+            vendors._message_log_batch({
+                v.id: self.env._("Compliance: %(old)s → %(new)s by %(user)s: %(note)s",
+                                 old=dict(compliance.STATES).get(before[v.id], before[v.id]), new=label,
+                                 user=self.env.user.name, note=note) for v in vendors})
+        bills = self.env["account.move"]
+        if state in compliance.STOPPED_STATES:
+            bills._medsync_compliance_hold_vendors(vendors, note)
+        elif state in compliance.CLEAR_STATES:
+            bills._medsync_compliance_lift_vendors(vendors, note)
+        return vendors
+
+    def _medsync_decide(self, decision, note):
+        compliance.check_officer(self.env)
+        note = (note or "").strip()
+        if not note:
+            raise UserError(self.env._("Say why: every compliance decision is recorded with its reason."))
+        vendors = self.commercial_partner_id
+        if decision == "approve":
+            refused = []
+            for v in vendors:
+                missing = v.medsync_compliance_missing
+                hits = v.medsync_screening_hit_count
+                if missing or hits:
+                    refused.append(f"{v.display_name}: " + "; ".join(
+                        x for x in [missing and missing.replace("\n", ", "),
+                                    hits and self.env._("%s open screening hit(s)", hits)] if x))
+            if refused:
+                raise UserError(self.env._(
+                    "These vendors cannot be approved yet:\n%s", "\n".join(refused)))
+            return vendors._medsync_set_compliance("approved", note)
+        if decision in ("suspend", "block", "onboarding"):
+            return vendors._medsync_set_compliance(
+                {"suspend": "suspended", "block": "blocked", "onboarding": "onboarding"}[decision], note)
+        raise UserError(self.env._("Unknown compliance decision %s.", decision))

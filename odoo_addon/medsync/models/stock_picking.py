@@ -1,16 +1,33 @@
 """A validated receipt queues a re-check of the bills of its PO lines."""
 
-from odoo import fields, models
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+
+from ..services import compliance
+from .medsync_compliance_overridable import OVERRIDE_FIELDS
 
 
 class StockPicking(models.Model):
     _name = "stock.picking"
-    _inherit = ["stock.picking", "medsync.guarded"]
-    _medsync_protected = frozenset({"medsync_asn_ref"})  # the ship notice the hub applied
+    _inherit = ["stock.picking", "medsync.guarded", "medsync.compliance.overridable"]
+    # the ship notice the hub applied; the compliance officer's override
+    _medsync_protected = frozenset({"medsync_asn_ref", *OVERRIDE_FIELDS})
 
     medsync_asn_ref = fields.Char("Ship notice", copy=False, readonly=True, index="btree_not_null")
 
+    def _medsync_check_receivable(self):
+        """A suspended or blocked vendor's receipts are not validated (a compliance officer may override one)."""
+        stopped = self.filtered(
+            lambda p: p.picking_type_code == "incoming" and p.partner_id and not p.medsync_compliance_override_by_id
+            and compliance.vendor_of(p.partner_id).sudo().medsync_compliance_state in compliance.STOPPED_STATES)
+        if stopped:
+            raise UserError(_(
+                "MedSync compliance: these receipts cannot be validated while their vendor is suspended or blocked "
+                "(a compliance officer may override one receipt with a reason): %s",
+                ", ".join(f"{p.display_name} ({p.partner_id.commercial_partner_id.display_name})" for p in stopped)))
+
     def _action_done(self):
+        self._medsync_check_receivable()
         res = super()._action_done()
         self.move_ids.purchase_line_id._medsync_recheck_bills()
         return res

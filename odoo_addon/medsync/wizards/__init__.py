@@ -7,3 +7,5 @@ from . import medsync_system_key
 from . import medsync_system_key_show
 from . import medsync_vendor_merge
 from . import medsync_vendor_merge_line
+from . import medsync_compliance_decision
+from . import medsync_screening_import

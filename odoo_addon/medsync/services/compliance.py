@@ -1,0 +1,132 @@
+"""The vendor compliance gate: whether a vendor may be bought from and paid.
+
+A vendor's compliance state is the compliance officer's decision
+(``res.partner.medsync_compliance_state``): onboarding, approved, approved
+(legacy: vendors that existed when MedSync was installed), suspended or
+blocked. An approved vendor whose mandatory credential has lapsed, or a
+vendor Odoo itself marks "blocking" for purchases, is not clear either.
+
+The gate runs where money or goods are committed, server-side and whoever
+calls: confirming a purchase order, posting a vendor bill, paying it,
+sending a confirmed order out and validating a receipt. Each company says per
+action whether it blocks or warns (warn: the document goes through, with a
+note in its chatter and an exception for compliance). A compliance officer
+may override the gate for one document, with a reason recorded on it.
+"""
+
+from odoo import fields
+from odoo.exceptions import UserError
+
+STATES = [
+    ("onboarding", "Onboarding"),
+    ("approved", "Approved"),
+    ("legacy", "Approved (legacy)"),
+    ("suspended", "Suspended"),
+    ("blocked", "Blocked"),
+]
+CLEAR_STATES = ("approved", "legacy")
+# states in which the vendor's bills are held and its confirmed orders and receipts stopped, whatever the gate
+STOPPED_STATES = ("suspended", "blocked")
+ACTIONS = {
+    "po": "confirm a purchase order",
+    "bill": "post a vendor bill",
+    "payment": "pay a vendor bill",
+    "send": "send a confirmed purchase order",
+    "receipt": "validate a receipt",
+}
+OFFICER = "medsync.group_medsync_compliance"
+
+
+def vendor_of(partner):
+    return partner.commercial_partner_id if partner else partner
+
+
+def problems(partners, today=None):
+    """``{commercial partner id: why it is not clear}`` for the partners that
+    are not clear to buy from or pay. Reads with sudo: anybody who confirms,
+    posts or pays is checked, whatever they may read of the vendor."""
+    today = today or fields.Date.context_today(partners)
+    out = {}
+    for vendor in partners.commercial_partner_id.sudo():
+        why = []
+        state = vendor.medsync_compliance_state or "legacy"
+        if state not in CLEAR_STATES:
+            label = dict(STATES)[state]
+            note = vendor.medsync_compliance_note
+            why.append(f"{label}{': ' + note if note else ''}")
+        if vendor.purchase_warn == "block":
+            why.append(vendor.purchase_warn_msg or "blocked for purchases (Odoo's purchase warning)")
+        if state == "approved":
+            lapsed = vendor.medsync_credential_ids.filtered(
+                lambda c: c.requirement_id.mandatory and c.date_until and c.date_until < today
+                and c.state not in ("rejected",))
+            why += [f"{c.requirement_id.name} expired on {c.date_until}" for c in lapsed]
+        if why:
+            out[vendor.id] = "; ".join(why)
+    return out
+
+
+def mode(company, action):
+    """The gate's mode for ``action`` in ``company``: off, warn or block."""
+    if not company.medsync_compliance_gate:
+        return "off"
+    return company[f"medsync_gate_{action}"] or "block"
+
+
+def enforce(records, action, partner_of, stopped_only=False):
+    """Refuse ``action`` on ``records`` whose vendor is not clear (company
+    mode block), or let it through with a note and an exception for
+    compliance (mode warn). A suspended or blocked vendor is stopped whatever
+    the mode when ``stopped_only``. Documents a compliance officer overrode
+    pass. Returns the records that went through on a warning."""
+    env = records.env
+    pending = records.filtered(lambda r: not r.medsync_compliance_override_by_id)
+    if not pending:
+        return records.browse()
+    found = problems(pending.mapped(partner_of))
+    refused, warned = [], records.browse()
+    for rec in pending:
+        vendor = vendor_of(rec[partner_of])
+        why = found.get(vendor.id)
+        if not why:
+            continue
+        stopped = vendor.sudo().medsync_compliance_state in STOPPED_STATES
+        how = "block" if stopped and stopped_only else mode(rec.company_id, action)
+        if how == "block":
+            refused.append(f"{rec.display_name} ({vendor.display_name}: {why})")
+        elif how == "warn":
+            warned |= rec
+    if refused:
+        raise UserError(env._(
+            "MedSync compliance: you cannot %(action)s for a vendor that is not approved. A compliance officer "
+            "can approve the vendor, or override the gate for one document with a reason.\n%(docs)s",
+            action=env._(ACTIONS[action]), docs="\n".join(refused)))
+    if warned:
+        _warn(warned, action, partner_of, found)
+    return warned
+
+
+def _warn(records, action, partner_of, found):
+    env = records.env
+    model = records._name
+    records._message_log_batch({
+        rec.id: env._("Compliance warning: %(action)s for %(vendor)s, which is not approved (%(why)s).",
+                      action=env._(ACTIONS[action]), vendor=vendor_of(rec[partner_of]).display_name,
+                      why=found[vendor_of(rec[partner_of]).id])
+        for rec in records})
+    # sudo: the exception is compliance's, whoever triggered the warning
+    env["medsync.exception"].sudo()._raise_many([{
+        "reason_code": "COMPLIANCE_GATE_WARN",
+        "key": f"compliance-warn:{model}:{rec.id}:{action}",
+        "name": env._("%(doc)s: %(action)s for a vendor that is not approved",
+                      doc=rec.display_name, action=env._(ACTIONS[action])),
+        "description": found[vendor_of(rec[partner_of]).id],
+        "company_id": rec.company_id.id,
+        "res_model": model, "res_id": rec.id,
+        "partner_id": vendor_of(rec[partner_of]).id,
+    } for rec in records])
+
+
+def check_officer(env):
+    if not env.user.has_group(OFFICER):
+        raise UserError(env._("Only a MedSync compliance officer may do this."))

@@ -1,0 +1,213 @@
+"""Exclusion screening: list files in, vendors and principals screened in one
+engine call, hits acted on.
+
+A full list file replaces the previous one of its list: its entries are
+diffed on their identity (new, changed, removed, reinstated) and written in
+bulk. Screening sends every vendor and every principal, and every entry still
+excluded, to ``medsync_core.screen_vendors`` at once. A hit the officer
+cleared stays cleared while neither the entry nor the vendor changed (its
+fingerprint); a new or changed hit raises an exception for compliance, and a
+strong one suspends the vendor at once (its bills held, its orders not sent).
+"""
+
+import hashlib
+import json
+
+from odoo import fields
+from odoo.tools import SQL
+
+from . import bulk, engine, guard
+from .screening_lists import ENGINE_COLUMNS, diff, parse
+
+ENTRY_FIELDS = (*ENGINE_COLUMNS, "content", "row", "program", "date_excluded", "date_reinstated", "date_waiver")
+
+
+def import_list(env, source, name, data, addresses=None, file_date=None, today=None):
+    """Read a full list file, diff it against the list's current entries and
+    write them; returns the list record. Raises ``ListError`` on a bad file
+    (nothing written)."""
+    entries = parse(source, data, addresses, today)
+    sha = hashlib.sha256(data + (addresses or b"")).hexdigest()
+    Lists = guard.privileged(env["medsync.screening.list"].sudo())  # sudo: see the wizard's group check
+    previous = Lists.search([("source", "=", source), ("state", "=", "current")], limit=1)
+    env.flush_all()
+    rows = env.execute_query(SQL(
+        "SELECT key, content, id, active FROM medsync_screening_entry WHERE source = %s", source))
+    known = {k: (content, eid, active) for k, content, eid, active in rows}
+    current = {k: c for k, (c, _id, active) in known.items() if active}
+    new, changed, removed = diff(current, entries)
+    # an entry that left the list earlier and comes back is new to this file, and revived
+    lst = Lists.create({
+        "source": source, "name": name, "sha256": sha, "file_date": file_date or fields.Date.context_today(env.user),
+        "row_count": len(entries), "new_count": len(new), "changed_count": len(changed),
+        "removed_count": len(removed), "previous_id": previous.id,
+        "reinstated_count": sum(1 for e in entries if not e["active"] and (
+            e["key"] in new or e["key"] in changed)) + len(removed)})
+    previous.write({"state": "superseded"})
+    by_key = {e["key"]: e for e in entries}
+    _write_entries(env, source, lst, entries, by_key, known, set(new), set(changed), removed)
+    return lst
+
+
+def _write_entries(env, source, lst, entries, by_key, known, new, changed, removed):
+    now = fields.Datetime.now()
+    cols = [(c, "varchar") for c in ("key", *ENGINE_COLUMNS, "content", "program")] + [
+        ("row", "int"), ("date_excluded", "date"), ("date_reinstated", "date"), ("date_waiver", "date"),
+        ("excluded", "bool")]
+    fresh = [by_key[k] for k in new if k not in known]
+    if fresh:
+        values = {c: [e.get(c) or None if c.startswith("date_") else e.get(c, "") for e in fresh]
+                  for c, _t in cols if c != "excluded"}
+        values["excluded"] = [bool(e["active"]) for e in fresh]
+        bulk.insert(env.cr, "medsync_screening_entry", cols, values,
+                    constants=[("source", source), ("list_id", lst.id), ("last_list_id", lst.id),
+                               ("active", True), *bulk.log_access(env, now)])
+    update = [by_key[k] for k in by_key if k in known]
+    if update:
+        values = {c: [e.get(c) or None if c.startswith("date_") else e.get(c, "") for e in update]
+                  for c, _t in cols if c not in ("excluded", "key")}
+        values["id"] = [known[e["key"]][1] for e in update]
+        values["excluded"] = [bool(e["active"]) for e in update]
+        values["last_list_id"] = [lst.id] * len(update)
+        values["changed_list_id"] = [lst.id if e["key"] in changed or e["key"] in new else None for e in update]
+        values["list_id_revived"] = [lst.id if e["key"] in new else None for e in update]
+        columns = [("id", "int"), *[(c, t) for c, t in cols if c != "key"], ("last_list_id", "int"),
+                   ("changed_list_id", "int"), ("list_id_revived", "int")]
+        env.cr.execute(SQL(
+            """UPDATE medsync_screening_entry AS t
+                  SET %s, last_list_id = r.last_list_id, active = true, removed_list_id = NULL,
+                      changed_list_id = coalesce(r.changed_list_id, t.changed_list_id),
+                      list_id = coalesce(r.list_id_revived, t.list_id), write_uid = %s, write_date = %s
+                 FROM json_to_recordset(%s::json) AS r(%s)
+                WHERE t.id = r.id""",
+            SQL(", ").join(SQL("%s = r.%s", SQL.identifier(c), SQL.identifier(c)) for c, _t in cols if c != "key"),
+            env.uid, now, json.dumps([dict(zip([c for c, _t in columns], row, strict=True))
+                                      for row in zip(*(values[c] for c, _t in columns), strict=True)], default=str),
+            SQL(", ").join(SQL("%s %s", SQL.identifier(c), SQL(t)) for c, t in columns)))
+    if removed:
+        env.cr.execute(SQL(
+            """UPDATE medsync_screening_entry SET active = false, excluded = false, removed_list_id = %s,
+                      write_uid = %s, write_date = %s
+                WHERE source = %s AND key = ANY(%s)""", lst.id, env.uid, now, source, removed))
+    env["medsync.screening.entry"].invalidate_model()
+
+
+# ---------------------------------------------------------------------------- screening
+
+def _subjects(env):
+    """Every vendor and every principal of one, as the engine's subjects."""
+    Partner = env["res.partner"].sudo().with_context(active_test=True)  # sudo: every vendor, every company
+    vendors = Partner.search([
+        ("parent_id", "=", False), "|", "|", "|", ("supplier_rank", ">", 0),
+        ("medsync_compliance_profile_id", "!=", False), ("medsync_compliance_state", "!=", "legacy"),
+        ("child_ids.type", "=", "medsync_principal")])
+    principals = Partner.search([("type", "=", "medsync_principal"), ("parent_id", "in", vendors.ids)])
+    subjects = vendors | principals
+    cols = {c: [] for c in ("id", "kind", "name", "first", "middle", "last", "street", "city", "state", "zip",
+                            "country", "npi", "uei", "cage")}
+    for p in subjects:
+        person = p in principals or not p.is_company
+        first, _sp, last = (p.name or "").rpartition(" ") if person else ("", "", "")
+        values = {"id": p.id, "kind": "individual" if p in principals else "entity", "name": p.name or "",
+                  "first": first if p in principals else "", "middle": "", "last": last if p in principals else "",
+                  "street": " ".join(x for x in (p.street, p.street2) if x), "city": p.city or "",
+                  "state": p.state_id.code or "", "zip": p.zip or "", "country": p.country_id.code or "",
+                  "npi": p.medsync_npi or "", "uei": p.medsync_uei or "", "cage": ""}
+        for c in cols:
+            cols[c].append(values[c])
+    return subjects, cols
+
+
+def _entries(env):
+    env.flush_all()
+    rows = env.execute_query(SQL(
+        """SELECT id, %s FROM medsync_screening_entry WHERE active AND excluded ORDER BY id""",
+        SQL(", ").join(SQL("coalesce(%s, '')", SQL.identifier(c)) for c in ENGINE_COLUMNS)))
+    cols = {c: [] for c in ("id", *ENGINE_COLUMNS)}
+    for row in rows:
+        for c, v in zip(cols, row, strict=True):
+            cols[c].append(v)
+    return cols
+
+
+def fingerprint(subject_cols, i, entry_content):
+    parts = [str(subject_cols[c][i]) for c in sorted(subject_cols) if c != "id"]
+    return hashlib.sha256("\x1f".join([entry_content or "", *parts]).encode()).hexdigest()[:32]
+
+
+def screen(env, trigger="button"):
+    """Screen every vendor and principal against every entry still excluded.
+    Returns the counts ``{"hits", "new", "strong", "suspended"}``."""
+    with env["medsync.run"]._track("compliance", trigger=trigger, scope="exclusion screening") as run:
+        with run.phase("fetch"):
+            subjects, scols = _subjects(env)
+            ecols = _entries(env)
+        with run.phase("compute"):
+            out = engine.call(env, "screen_vendors", scols, ecols)
+        with run.phase("write"):
+            counts = _apply(env, subjects, scols, out["hits"], run)
+        run.count(input=len(scols["id"]), output=counts["hits"], exceptions=counts["new"])
+    return counts
+
+
+def _apply(env, subjects, scols, hits, run):
+    Hits = guard.privileged(env["medsync.screening.hit"].sudo())  # sudo: screening acts for compliance
+    row_of = {pid: i for i, pid in enumerate(scols["id"])}
+    entries = env["medsync.screening.entry"].sudo().browse({h["entry"] for h in hits})
+    content = {e.id: (e.content, e.row, e.last_list_id) for e in entries}
+    existing = {(h.subject_id.id, h.entry_id.id): h for h in Hits.search(
+        [("subject_id", "in", list({h["subject"] for h in hits})), ("entry_id", "in", entries.ids)])}
+    partners = subjects.browse([h["subject"] for h in hits])
+    vendor_of = {p.id: p.commercial_partner_id for p in partners}
+    now = fields.Datetime.now()
+    fresh, reopened, seen = [], Hits.browse(), Hits.browse()
+    for h in hits:
+        fp = fingerprint(scols, row_of[h["subject"]], content[h["entry"]][0])
+        evidence = "; ".join(e[2] for e in h["evidence"])
+        old = existing.get((h["subject"], h["entry"]))
+        vals = {"score": h["score"], "strength": h["strength"], "evidence": evidence, "fingerprint": fp,
+                "row": content[h["entry"]][1], "list_id": content[h["entry"]][2].id,
+                "file_sha256": content[h["entry"]][2].sha256, "date_last_seen": now}
+        if old is None:
+            fresh.append({**vals, "subject_id": h["subject"], "entry_id": h["entry"],
+                          "partner_id": vendor_of[h["subject"]].id, "date_found": now})
+        elif old.fingerprint != fp and old.state != "new":
+            # the entry or the vendor changed since the decision: reviewed again
+            old.write({**vals, "state": "new", "decided_by_id": False, "date_decided": False})
+            reopened |= old
+        else:
+            seen |= old
+    if seen:
+        seen.write({"date_last_seen": now})
+    created = Hits.create(fresh) if fresh else Hits
+    acted = created | reopened
+    suspended = _act(env, acted, run)
+    return {"hits": len(hits), "new": len(acted), "strong": len(acted.filtered(lambda h: h.strength == "strong")),
+            "suspended": len(suspended)}
+
+
+def _act(env, hits, run):
+    """Exceptions for new hits; strong hits suspend their vendors at once."""
+    if not hits:
+        return env["res.partner"]
+    excs = env["medsync.exception"].sudo()._raise_many([{
+        "reason_code": "COMPLIANCE_SCREEN_STRONG" if h.strength == "strong" else "COMPLIANCE_SCREEN_WEAK",
+        "key": f"screening:{h.id}:{h.fingerprint}",
+        "name": env._("%(who)s may be excluded: %(entry)s (%(source)s line %(row)s)", who=h.subject_id.display_name,
+                      entry=h.entry_id.name, source=h.source.upper(), row=h.row),
+        "description": h.evidence, "severity": "critical" if h.strength == "strong" else "high",
+        "res_model": "medsync.screening.hit", "res_id": h.id, "partner_id": h.partner_id.id,
+        "run_id": run.run.id,
+    } for h in hits])
+    by_key = {e.key: e for e in excs}
+    for h in hits:
+        h.write({"exception_id": by_key[f"screening:{h.id}:{h.fingerprint}"].id})
+    strong = hits.filtered(lambda h: h.strength == "strong")
+    to_suspend = strong.partner_id.filtered(lambda v: v.medsync_compliance_state not in ("suspended", "blocked"))
+    for vendor in to_suspend:
+        vhits = strong.filtered(lambda h, v=vendor: h.partner_id == v)
+        vhits.write({"suspended_from": vendor.medsync_compliance_state})
+        vendor._medsync_set_compliance("suspended", env._(
+            "exclusion screening: %(entry)s (%(source)s line %(row)s): %(why)s", entry=vhits[0].entry_id.name,
+            source=vhits[0].source.upper(), row=vhits[0].row, why=vhits[0].evidence))
+    return to_suspend
