@@ -262,6 +262,16 @@ class AccountMove(models.Model):
         if unmatched:
             # sudo: the control runs for whoever pays, with or without a MedSync role
             matching.match_moves(unmatched.sudo(), trigger="button")
+        # compliance first: paying an excluded party is the costliest mistake
+        stopped = self._medsync_compliance_blocked()
+        if stopped:
+            found = compliance.problems(stopped.commercial_partner_id)
+            raise UserError(_(
+                "MedSync compliance: these bills cannot be paid while their vendor is not cleared (a compliance "
+                "officer approves the vendor, or overrides one bill with a reason): %s",
+                ", ".join(f"{m.display_name} ({why})" for m, why in (
+                    (m, m.medsync_compliance_hold_reason or found.get(m.commercial_partner_id.id)
+                     or _("compliance hold")) for m in stopped))))
         blocked = self._medsync_payment_blocked()
         held = blocked.filtered(lambda m: m.medsync_match_state == "hold")
         waiting = blocked - held
@@ -275,16 +285,10 @@ class AccountMove(models.Model):
                 "These bills have no purchase order and cannot be paid until they are approved (Approve without "
                 "PO, by an AP manager or the approver MedSync names on the bill): %s",
                 ", ".join(waiting.mapped("display_name"))))
-        stopped = self._medsync_compliance_blocked()
-        if stopped:
-            found = compliance.problems(stopped.commercial_partner_id)
-            raise UserError(_(
-                "MedSync compliance: these bills cannot be paid while their vendor is not cleared (a compliance "
-                "officer approves the vendor, or overrides one bill with a reason): %s",
-                ", ".join(f"{m.display_name} ({why})" for m, why in (
-                    (m, m.medsync_compliance_hold_reason or found.get(m.commercial_partner_id.id)
-                     or _("compliance hold")) for m in stopped))))
-        # a vendor not approved where the company only warns: paid, with a note and an exception
+
+    def _medsync_compliance_warn_payment(self):
+        """Where the company's gate only warns: a payment of a vendor not approved goes through, with a note on
+        the bill and an exception for compliance (called once per payment, when it is made)."""
         compliance.enforce(self._medsync_vendor_bills().filtered(lambda m: m.move_type == "in_invoice"),
                            "payment", "commercial_partner_id")
 
@@ -302,7 +306,7 @@ class AccountMove(models.Model):
             reason = _("vendor %(state)s: %(note)s", state=state.lower(), note=note)
             guard.privileged(bills).write({"medsync_compliance_hold": True,
                                            "medsync_compliance_hold_reason": reason[:250]})
-            bills._message_log_batch({b.id: _("Compliance hold: %s", reason) for b in bills})
+            bills._message_log_batch({b.id: self.env._("Compliance hold: %s", reason) for b in bills})
         return bills
 
     def _medsync_compliance_lift_vendors(self, vendors, note):
@@ -311,7 +315,7 @@ class AccountMove(models.Model):
             ("medsync_compliance_hold", "=", True)])
         if bills:
             guard.privileged(bills).write({"medsync_compliance_hold": False, "medsync_compliance_hold_reason": False})
-            bills._message_log_batch({b.id: _("Compliance hold lifted: the vendor is cleared (%s).", note)
+            bills._message_log_batch({b.id: self.env._("Compliance hold lifted: the vendor is cleared (%s).", note)
                                       for b in bills})
         return bills
 

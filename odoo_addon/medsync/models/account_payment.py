@@ -16,6 +16,7 @@ class AccountPayment(models.Model):
 
     def action_post(self):
         self.invoice_ids._medsync_check_payable()
+        self.invoice_ids._medsync_compliance_warn_payment()
         return super().action_post()
 
     def action_validate(self):

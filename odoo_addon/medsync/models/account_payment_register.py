@@ -31,4 +31,5 @@ class AccountPaymentRegister(models.TransientModel):
     def _create_payments(self):
         # every way to pay bills (one, several, grouped) goes through here
         self.line_ids.move_id._medsync_check_payable()
+        self.line_ids.move_id._medsync_compliance_warn_payment()
         return super()._create_payments()

@@ -233,7 +233,10 @@ class MedsyncException(models.Model):
     def _activity_user(self):
         """Who gets the to-do: the owner, else the team leader."""
         self.ensure_one()
-        return self.owner_user_id or self.owner_team_id.leader_id
+        # sudo: the team (of another company, or shared) may be one the raising user cannot read; only its
+        # leader's id is taken
+        exc = self.sudo()
+        return (exc.owner_user_id or exc.owner_team_id.leader_id).with_env(self.env)
 
     def _schedule_owner_activities(self, reassign=False):
         todo = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)

@@ -78,7 +78,7 @@ class MedsyncScreeningHit(models.Model):
         state = "confirmed" if decision == "confirm_hit" else "cleared"
         guard.privileged(open_hits).write({"state": state, "decided_by_id": self.env.uid,
                                            "date_decided": fields.Datetime.now(), "decision_note": note})
-        open_hits._message_log_batch({h.id: _("%(state)s by %(user)s: %(note)s", state=dict(HIT_STATES)[state],
+        open_hits._message_log_batch({h.id: self.env._("%(state)s by %(user)s: %(note)s", state=dict(HIT_STATES)[state],
                                               user=self.env.user.name, note=note) for h in open_hits})
         # sudo: the officer closes the exceptions the hits raised, whoever they are assigned to
         open_hits.exception_id.sudo().filtered(lambda e: e.state in ("open", "in_progress"))._set_closed(

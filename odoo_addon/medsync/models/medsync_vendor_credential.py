@@ -26,8 +26,8 @@ REMINDER_DAYS = (90, 60, 30)
 SOURCES = [("odoo", "Odoo"), ("portal", "Supplier portal"), ("platform", "Credentialing platform"),
            ("irs", "IRS TIN matching")]
 # what a submitter gives; a change of any of them on an accepted credential sends it back to review
-EVIDENCE_FIELDS = frozenset({"partner_id", "requirement_id", "document", "document_name", "number", "issuer", "date_from", "date_until",
-                             "coverage_amount"})
+EVIDENCE_FIELDS = frozenset({"partner_id", "requirement_id", "document", "document_name", "number", "issuer",
+                             "date_from", "date_until", "coverage_amount"})
 
 
 class MedsyncVendorCredential(models.Model):
@@ -80,9 +80,10 @@ class MedsyncVendorCredential(models.Model):
 
     def write(self, vals):
         evidence = EVIDENCE_FIELDS & vals.keys()
-        # new evidence is reviewed again, whoever gives it (the reviewer's own write says how it was reviewed)
-        reviewed = self.filtered(lambda c: c.review_state != "submitted") if evidence and "review_state" not in vals \
-            else self.browse()
+        # new evidence is reviewed again, whoever gives it (MedSync's own writes, the hub's among them, say how it
+        # was reviewed)
+        resubmitted = evidence and "review_state" not in vals and not guard.is_privileged(self.env)
+        reviewed = self.filtered(lambda c: c.review_state != "submitted") if resubmitted else self.browse()
         res = super().write(vals)
         if reviewed:
             guard.privileged(reviewed).write({"review_state": "submitted", "reviewed_by_id": False,
@@ -136,7 +137,7 @@ class MedsyncVendorCredential(models.Model):
         label = dict(REVIEW_STATES)[review_state]
         by_vendor = self.grouped("partner_id")
         self.env["res.partner"].browse([p.id for p in by_vendor])._message_log_batch({
-            vendor.id: _("Credential %(names)s: %(label)s by %(user)s%(note)s", names=", ".join(
+            vendor.id: self.env._("Credential %(names)s: %(label)s by %(user)s%(note)s", names=", ".join(
                 creds.mapped("requirement_id.name")), label=label, user=self.env.user.name,
                 note=f": {note.strip()}" if (note or "").strip() else "")
             for vendor, creds in by_vendor.items()})

@@ -177,7 +177,8 @@ class ResPartnerCompliance(models.Model):
     def _compute_medsync_compliance(self):
         found = compliance.problems(self.filtered("id"))
         for p in self:
-            creds = p.commercial_partner_id.medsync_credential_ids
+            # sudo: everyone who opens a vendor sees what it misses, not the documents
+            creds = p.commercial_partner_id.sudo().medsync_credential_ids
             missing = creds.filtered(lambda c: c.mandatory and c.state not in ("valid", "expiring"))
             p.medsync_compliance_missing = "\n".join(
                 f"{c.requirement_id.name}: {dict(c._fields['state'].selection)[c.state]}" for c in missing) or False
@@ -214,9 +215,11 @@ class ResPartnerCompliance(models.Model):
 
     def _medsync_sync_credentials(self):
         """A credential row (missing until evidence comes) for every requirement of each vendor's profile."""
-        have = {(c.partner_id.id, c.requirement_id.id) for c in self.sudo().medsync_credential_ids}
+        # sudo: the profile's requirements and the credentials are read for whoever sets the profile
+        partners = self.sudo()
+        have = {(c.partner_id.id, c.requirement_id.id) for c in partners.medsync_credential_ids}
         vals = [{"partner_id": p.id, "requirement_id": r.id}
-                for p in self for r in p.medsync_compliance_profile_id.requirement_ids if (p.id, r.id) not in have]
+                for p in partners for r in p.medsync_compliance_profile_id.requirement_ids if (p.id, r.id) not in have]
         if vals:
             # sudo: whoever sets the profile (a buyer onboarding a vendor) gets the checklist; evidence and review
             # stay guarded

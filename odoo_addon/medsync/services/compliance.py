@@ -98,8 +98,9 @@ def enforce(records, action, partner_of, stopped_only=False):
             warned |= rec
     if refused:
         raise UserError(env._(
-            "MedSync compliance: you cannot %(action)s for a vendor that is not approved. A compliance officer "
-            "can approve the vendor, or override the gate for one document with a reason.\n%(docs)s",
+            "MedSync compliance: you cannot %(action)s for a vendor that is not cleared (not approved yet, "
+            "suspended or blocked). A compliance officer can approve the vendor, or override the gate for one "
+            "document with a reason.\n%(docs)s",
             action=env._(ACTIONS[action]), docs="\n".join(refused)))
     if warned:
         _warn(warned, action, partner_of, found)

@@ -464,6 +464,12 @@ def _vendor(env, msg, doc):
 
 
 def _send_purchase_order(env, msg, doc):
+    po = env["purchase.order"].sudo().browse(msg.source_id).exists()  # sudo: the sender may not read orders
+    if po and not po.medsync_compliance_override_by_id and po.partner_id.commercial_partner_id \
+            .medsync_compliance_state in ("suspended", "blocked"):
+        # not sent while the vendor is stopped; it goes out on a retry once compliance clears the vendor
+        raise HubError("VENDOR_SUSPENDED", f"{po.name}: the vendor is suspended or blocked by compliance.",
+                       permanent=False)
     system = msg.system_id.sudo()  # sudo: the webhook secret is readable by integration admins only
     if not system.webhook_url:
         raise HubError("NO_WEBHOOK", f"System {system.code} has no webhook URL.")
@@ -480,7 +486,6 @@ def _send_purchase_order(env, msg, doc):
         raise HubError("WEBHOOK_BUSY", f"HTTP {resp.status_code}", permanent=False)
     if resp.status_code >= 300:
         raise HubError("WEBHOOK_REFUSED", f"HTTP {resp.status_code}: {resp.text[:200]}")
-    po = env["purchase.order"].sudo().browse(msg.source_id).exists()  # sudo: the sender may not read orders
     return [(po, "updated")] if po else []
 
 
