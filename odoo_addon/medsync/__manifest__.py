@@ -56,6 +56,7 @@ scheduled actions and the integration API.
         "demo/medsync_reconcile_demo.xml",
         "demo/medsync_dedupe_demo.xml",
         "demo/medsync_hub_demo.xml",
+        "demo/medsync_compliance_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

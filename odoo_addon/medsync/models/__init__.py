@@ -28,6 +28,7 @@ from . import medsync_stock_snapshot
 from . import medsync_expiry_risk
 from . import medsync_demo
 from . import medsync_demo_core
+from . import medsync_demo_compliance
 from . import res_partner
 from . import base_partner_merge
 from . import res_partner_bank

@@ -117,6 +117,20 @@ class TestRoleMatrix(HttpCase):
                 "partner_id": vendor.id,
                 "order_line": [Command.create({"product_id": product.id, "product_qty": 1, "price_unit": 5})]})
             out["purchase.order.line"] = po.order_line[:1]
+        # vendor compliance: a credential, a list file with its entry, a screening hit
+        profile = env.ref("medsync.profile_medsurg")
+        vendor.medsync_compliance_profile_id = profile
+        out["res.partner"] = vendor
+        out["medsync.vendor.credential"] = vendor.medsync_credential_ids[:1]
+        lst = P(env["medsync.screening.list"]).create({"source": "leie", "name": "UPDATED.csv", "sha256": "0" * 64})
+        entry = P(env["medsync.screening.entry"]).create({
+            "source": "leie", "key": "matrix", "name": "MATRIX MEDICAL SUPPLY", "kind": "entity", "row": 2,
+            "excluded": True, "list_id": lst.id, "last_list_id": lst.id})
+        out["medsync.screening.list"] = lst
+        out["medsync.screening.entry"] = entry
+        out["medsync.screening.hit"] = P(env["medsync.screening.hit"]).create({
+            "partner_id": vendor.id, "subject_id": vendor.id, "entry_id": entry.id, "strength": "weak",
+            "score": 0.9, "evidence": "name 0.90 similar", "list_id": lst.id, "row": 2})
         if guard.protected_fields(env["stock.picking"]):
             out["stock.picking"] = env["stock.picking"].create({
                 "picking_type_id": env.ref("stock.picking_type_in").id, "partner_id": vendor.id})
@@ -203,6 +217,10 @@ class TestRoleMatrix(HttpCase):
             "account.move": {"move_type": "in_invoice", "partner_id": self.fixtures["account.move"].partner_id.id,
                              "medsync_match_state": "released"},
             "medsync.stock.snapshot": {"source": "forged", "as_of": "2026-01-01 00:00:00", "state": "done"},
+            "res.partner": {"name": "Forged Approved Vendor", "medsync_compliance_state": "approved"},
+            "medsync.vendor.credential": {"partner_id": self.fixtures["res.partner"].id,
+                                          "requirement_id": self.env.ref("medsync.req_pharma_dea").id,
+                                          "review_state": "valid"},
         }
         for role, user in sorted(self.roles.items()):
             self.authenticate(user.login, user.login + "-pw-1")
@@ -211,6 +229,46 @@ class TestRoleMatrix(HttpCase):
                 _result, error = rpc(self, model, "create", [vals])
                 self.assertTrue(error, f"{role} created {model} with {vals}")
                 self.assertEqual(self.env[model].sudo().search_count([]), before, role)
+
+    def _compliance_actions(self, role, user):
+        """The compliance officer's decisions, each through its only door."""
+        out = []
+        vendor, bill = self.fixtures["res.partner"], self.fixtures["account.move"]
+        cred, hit = self.fixtures["medsync.vendor.credential"], self.fixtures["medsync.screening.hit"]
+
+        def decide(vals):
+            wizard, error = rpc(self, "medsync.compliance.decision", "create", [vals])
+            if not error:
+                _r, error = rpc(self, "medsync.compliance.decision", "action_apply", [[wizard]])
+            return error
+
+        # approve: the vendor's credentials are all accepted first, its hit cleared, so only the role decides
+        guard.privileged(vendor).write({"medsync_compliance_state": "onboarding"})
+        guard.privileged(hit).write({"state": "cleared"})
+        guard.privileged(vendor.medsync_credential_ids).write({"review_state": "valid", "number": "x",
+                                                               "date_until": "2099-01-01"})
+        vendor.medsync_credential_ids._refresh_state()
+        error = decide({"decision": "approve", "partner_ids": [Command.set(vendor.ids)], "note": f"by {role}"})
+        vendor.invalidate_recordset()
+        out.append((role, "approve a vendor", not error, vendor.medsync_compliance_state == "approved"))
+
+        guard.privileged(bill).write({"medsync_compliance_override_by_id": False})
+        error = decide({"decision": "override", "res_model": "account.move", "res_id": bill.id, "note": role})
+        bill.invalidate_recordset()
+        out.append((role, "override the gate for a bill", not error, bill.medsync_compliance_override_by_id == user))
+
+        guard.privileged(hit).write({"state": "new"})
+        _r, error = rpc(self, "medsync.screening.hit", "_decide", [hit.ids, "clear_hit", "another party"])
+        self.assertTrue(error, f"{role}: a private method through RPC")
+        error = decide({"decision": "clear_hit", "hit_ids": [Command.set(hit.ids)], "note": f"by {role}"})
+        hit.invalidate_recordset()
+        out.append((role, "clear a screening hit", not error, hit.state == "cleared" and hit.decided_by_id == user))
+
+        guard.privileged(cred).write({"review_state": "submitted"})
+        _r, error = rpc(self, "medsync.vendor.credential", "action_accept", [cred.ids])
+        cred.invalidate_recordset()
+        out.append((role, "accept a credential", not error, cred.review_state == "valid"))
+        return out
 
     def test_control_actions_by_role(self):
         """The control actions, as a table: who may do each (with its record
@@ -224,6 +282,10 @@ class TestRoleMatrix(HttpCase):
             "decide on a duplicate": {"medsync.group_medsync_steward"},
             "waive a billing exception": {"medsync.group_medsync_ap_manager"},
             "reset the duplicate-vendor model": {"medsync.group_medsync_steward"},
+            "approve a vendor": {"medsync.group_medsync_compliance"},
+            "override the gate for a bill": {"medsync.group_medsync_compliance"},
+            "clear a screening hit": {"medsync.group_medsync_compliance"},
+            "accept a credential": {"medsync.group_medsync_compliance"},
         }
         table = []
         for role, user in sorted(self.roles.items()):
@@ -275,7 +337,9 @@ class TestRoleMatrix(HttpCase):
             table.append((role, "reset the duplicate-vendor model", not error,
                           after != before and after.note == "reset" and after.create_uid == user))
 
-            for _role, action, done, effect in table[-5:]:
+            table += self._compliance_actions(role, user)
+
+            for _role, action, done, effect in table[-9:]:
                 allowed = bool(may[action] & groups)
                 self.assertEqual(done, allowed, f"{role}: {action}")
                 self.assertEqual(effect, allowed, f"{role}: {action} (effect)")
