@@ -17,7 +17,7 @@ class MedsyncScreeningHit(models.Model):
     _name = "medsync.screening.hit"
     _description = "MedSync screening hit"
     _inherit = ["medsync.chatter", "medsync.guarded"]
-    _order = "state, strength, score desc, id desc"
+    _order = "date_decided desc, strength, score desc, id desc"
     _medsync_guard_unlink = True
     _medsync_protected = frozenset({
         "partner_id", "subject_id", "entry_id", "list_id", "row", "score", "strength", "evidence", "state",

@@ -173,6 +173,19 @@ class TestTours(HttpCase):
         self.assertTrue(self.env["medsync.message"].search([("system_id", "=", system.id),
                                                             ("idempotency_key", "=", "tour-vendor-update-1")]))
 
+    # ------------------------------------------------------------------ compliance officer
+
+    def test_compliance_officer_without_email(self):
+        officer = self.env.ref("medsync.user_compliance")
+        self.assertFalse(officer.email, "the demo compliance officer has no e-mail address")
+        Hit = self.env["medsync.screening.hit"]
+        weak = Hit.search([("subject_id.name", "=", "Robert T. Hale")])
+        self.assertEqual((len(weak), weak.state, weak.strength), (1, "new", "weak"))
+        self.tour("medsync_compliance_tour", "compliance", "/odoo/action-medsync.medsync_screening_hit_action")
+        self.assertRecordValues(weak, [{"state": "cleared", "decided_by_id": officer.id}])
+        harbor = self.env["res.partner"].search([("name", "=", "Harbor Compounding Pharmacy LLC")])
+        self.assertEqual(harbor.medsync_compliance_state, "onboarding")
+
     # ------------------------------------------------------------------ Odoo users without a MedSync role
 
     def test_purchaser_without_role(self):
