@@ -20,6 +20,7 @@ from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..services import kpi as registry
+from ..services import kpi_compliance  # noqa: F401 (registers the compliance officer's figures)
 
 BREAKDOWN_ROWS = 12  # rows of a breakdown shown on the dashboard (the largest first)
 

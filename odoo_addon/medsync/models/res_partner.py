@@ -255,6 +255,7 @@ class ResPartnerCompliance(models.Model):
             bills._medsync_compliance_hold_vendors(vendors, note)
         elif state in compliance.CLEAR_STATES:
             bills._medsync_compliance_lift_vendors(vendors, note)
+        self.env["medsync.kpi.fact"]._refresh_after("compliance", self.env.company)
         return vendors
 
     def _medsync_decide(self, decision, note):

@@ -43,6 +43,7 @@ ROLES = {
     "inventory": (_lt("Inventory"), "medsync.group_medsync_inventory"),
     "steward": (_lt("Vendor data"), "medsync.group_medsync_steward"),
     "integration": (_lt("Integrations"), "medsync.group_medsync_integration"),
+    "compliance": (_lt("Vendor compliance"), "medsync.group_medsync_compliance"),
 }
 UNITS = ("amount", "count", "percent", "minutes")
 

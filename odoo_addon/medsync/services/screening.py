@@ -147,6 +147,7 @@ def screen(env, trigger="button"):
         with run.phase("write"):
             counts = _apply(env, subjects, scols, out["hits"], run)
         run.count(input=len(scols["id"]), output=counts["hits"], exceptions=counts["new"])
+    env["medsync.kpi.fact"]._refresh_after("compliance", env["res.company"].sudo().search([]))
     return counts
 
 

@@ -1,0 +1,134 @@
+"""The compliance officer's figures (issue 18), on the KPI registry of
+services/kpi.py: vendors not cleared, screening hits to review, credentials
+to act on, and the bills compliance holds. Vendors, credentials and hits
+are shared by the companies; the bills are each company's."""
+
+from odoo.tools import SQL
+from odoo.tools.translate import LazyTranslate
+
+from .kpi import Kpi, _breakdown, _selection_labels, register
+
+_lt = LazyTranslate("medsync")
+
+NOT_CLEAR = ("onboarding", "suspended", "blocked")
+CREDENTIALS_TO_ACT = ("submitted", "expiring", "expired", "rejected")
+
+
+def _vendor_where(company):
+    return SQL("""p.parent_id IS NULL AND p.active AND (p.company_id IS NULL OR p.company_id = %s)
+                  AND (p.supplier_rank > 0 OR p.medsync_compliance_profile_id IS NOT NULL)""", company.id)
+
+
+def _vendors_sql(env, company, days):
+    return SQL(
+        """SELECT %(day)s::date AS date, %(bd)s, NULL AS dim_label, COUNT(*) AS value, 0 AS amount,
+                  COUNT(*) AS count
+             FROM res_partner p
+            WHERE %(where)s AND p.medsync_compliance_state IN %(states)s
+            GROUP BY GROUPING SETS ((), (p.medsync_compliance_state))""",
+        day=days[-1], bd=_breakdown("state", SQL("p.medsync_compliance_state")), where=_vendor_where(company),
+        states=NOT_CLEAR)
+
+
+def _vendors_domain(company, day, key):
+    domain = [("parent_id", "=", False), ("company_id", "in", (False, company.id)),
+              "|", ("supplier_rank", ">", 0), ("medsync_compliance_profile_id", "!=", False),
+              ("medsync_compliance_state", "in", NOT_CLEAR)]
+    if key is not None:
+        domain.append(("medsync_compliance_state", "=", key))
+    return domain
+
+
+def _hits_sql(env, company, days):
+    return SQL(
+        """SELECT %(day)s::date AS date, %(bd)s, NULL AS dim_label, COUNT(*) AS value, 0 AS amount,
+                  COUNT(*) AS count
+             FROM medsync_screening_hit h
+            WHERE h.state = 'new'
+            GROUP BY GROUPING SETS ((), (h.strength))""",
+        day=days[-1], bd=_breakdown("strength", SQL("h.strength")))
+
+
+def _hits_domain(company, day, key):
+    domain = [("state", "=", "new")]
+    if key is not None:
+        domain.append(("strength", "=", key))
+    return domain
+
+
+def _credentials_sql(env, company, days):
+    return SQL(
+        """SELECT %(day)s::date AS date, %(bd)s, NULL AS dim_label, COUNT(*) AS value, 0 AS amount,
+                  COUNT(*) AS count
+             FROM medsync_vendor_credential c
+             JOIN res_partner p ON p.id = c.partner_id
+            WHERE %(where)s AND c.state IN %(states)s
+            GROUP BY GROUPING SETS ((), (c.state))""",
+        day=days[-1], bd=_breakdown("state", SQL("c.state")), where=_vendor_where(company),
+        states=CREDENTIALS_TO_ACT)
+
+
+def _credentials_domain(company, day, key):
+    domain = [("state", "in", CREDENTIALS_TO_ACT), ("partner_id.company_id", "in", (False, company.id))]
+    if key is not None:
+        domain.append(("state", "=", key))
+    return domain
+
+
+def _held_sql(env, company, days):
+    return SQL(
+        """SELECT %(day)s::date AS date, %(bd)s,
+                  CASE WHEN GROUPING(m.commercial_partner_id) = 1 THEN NULL ELSE MAX(p.name) END AS dim_label,
+                  SUM(ABS(m.amount_residual_signed)) AS value, SUM(ABS(m.amount_residual_signed)) AS amount,
+                  COUNT(*) AS count
+             FROM account_move m
+             LEFT JOIN res_partner p ON p.id = m.commercial_partner_id
+            WHERE m.company_id = %(company)s AND m.move_type = 'in_invoice' AND m.state != 'cancel'
+              AND m.medsync_compliance_hold AND m.payment_state NOT IN ('paid', 'in_payment', 'reversed')
+            GROUP BY GROUPING SETS ((), (m.commercial_partner_id))""",
+        day=days[-1], bd=_breakdown("vendor", SQL("m.commercial_partner_id")), company=company.id)
+
+
+def _held_domain(company, day, key):
+    domain = [("company_id", "=", company.id), ("move_type", "=", "in_invoice"), ("state", "!=", "cancel"),
+              ("medsync_compliance_hold", "=", True), ("payment_state", "not in", ("paid", "in_payment", "reversed"))]
+    if key is not None:
+        domain.append(("commercial_partner_id", "=", int(key)))
+    return domain
+
+
+register(Kpi(
+    code="compliance_vendors_not_clear", role="compliance", unit="count", sequence=10,
+    label=_lt("Vendors not cleared"),
+    definition=_lt("Vendors (a vendor rank or a requirement profile) still onboarding, suspended or blocked; "
+                   "the purchasing gate stops them. By state."),
+    compute=_vendors_sql, model="res.partner", domain=_vendors_domain,
+    depends=("res.partner",), engines=("compliance",), dimension_label=_lt("State"),
+    key_labels=_selection_labels("res.partner", "medsync_compliance_state"),
+))
+register(Kpi(
+    code="compliance_hits_to_review", role="compliance", unit="count", sequence=20,
+    label=_lt("Screening hits to review"),
+    definition=_lt("Exclusion list hits (OIG LEIE, SAM.gov, OFAC) neither confirmed nor cleared. A strong hit "
+                   "has already suspended its vendor. By strength."),
+    compute=_hits_sql, model="medsync.screening.hit", domain=_hits_domain,
+    depends=("medsync.screening.hit",), engines=("compliance",), dimension_label=_lt("Strength"),
+    key_labels=_selection_labels("medsync.screening.hit", "strength"),
+))
+register(Kpi(
+    code="compliance_credentials_to_act", role="compliance", unit="count", sequence=30,
+    label=_lt("Credentials to act on"),
+    definition=_lt("Vendor credentials submitted and waiting for review, expiring within 30 days, expired or "
+                   "rejected. By status."),
+    compute=_credentials_sql, model="medsync.vendor.credential", domain=_credentials_domain,
+    depends=("medsync.vendor.credential", "res.partner"), engines=("compliance",), dimension_label=_lt("Status"),
+    key_labels=_selection_labels("medsync.vendor.credential", "state"),
+))
+register(Kpi(
+    code="compliance_bills_held", role="compliance", unit="amount", sequence=40,
+    label=_lt("Bills on compliance hold"),
+    definition=_lt("Amount still due on vendor bills held because their vendor is suspended or blocked (separate "
+                   "from matching holds). By vendor."),
+    compute=_held_sql, model="account.move", domain=_held_domain,
+    depends=("account.move",), engines=("compliance",), dimension_label=_lt("Vendor"),
+))
