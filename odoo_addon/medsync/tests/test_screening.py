@@ -147,7 +147,7 @@ class TestScreening(AccountTestInvoicingHttpCommon):
         self.import_file(leie(SUMMIT))
         _r, error = rpc(self, "medsync.screening.hit", "write", [self.hits(self.summit).ids, {"state": "cleared"}])
         self.assertTrue(error)
-        wizard, error = rpc(self, "medsync.compliance.decision", "create", [{
+        _wizard, error = rpc(self, "medsync.compliance.decision", "create", [{
             "decision": "clear_hit", "hit_ids": [Command.set(self.hits(self.summit).ids)], "note": "mine"}])
         self.assertTrue(error)
         self.assertEqual(self.hits(self.summit).state, "new")
