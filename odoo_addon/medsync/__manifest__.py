@@ -32,6 +32,7 @@ scheduled actions and the integration API.
         "wizards/medsync_message_operation_views.xml",
         "wizards/medsync_snapshot_import_views.xml",
         "wizards/medsync_system_key_views.xml",
+        "wizards/medsync_tin_match_views.xml",
         "wizards/medsync_system_key_show_views.xml",
         "wizards/medsync_screening_import_views.xml",
         "wizards/medsync_vendor_merge_views.xml",

@@ -6,6 +6,7 @@ Every refusal that a user could try from a script is tried over
 ``/web/dataset/call_kw`` as a user without e-mail, as well as from the ORM.
 """
 
+import base64
 from datetime import timedelta
 
 from odoo import Command, fields
@@ -356,3 +357,31 @@ class TestComplianceGate(ComplianceCase):
         wizard._merge((self.vendor | blocked).ids, self.vendor)
         self.assertEqual(self.vendor.medsync_compliance_state, "blocked")
         self.assertEqual(self.vendor.medsync_compliance_note, "SAM exclusion confirmed")
+
+    def test_irs_tin_matching_request_and_results(self):
+        self.vendor.write({"medsync_compliance_profile_id": self.profile.id, "vat": "98-7654320", "ref": "V-GATE"})
+        w9 = self.vendor.with_user(self.buyer).medsync_credential_ids.filtered(lambda c: c.kind == "w9")
+        w9.write({"number": "98-7654320", "document_name": "w9.pdf"})
+        w9.with_user(self.officer).action_accept()
+        wizard = self.env["medsync.tin.match"].with_user(self.officer).create({})
+        wizard.action_request()
+        request = base64.b64decode(wizard.request_file).decode()
+        self.assertIn("1;987654320;Gate Medical Supply;V-GATE", request)
+        # the IRS answers: name and TIN do not match
+        wizard.write({"result_file": base64.b64encode(b"1;987654320;GATE MEDICAL SUPPLY;V-GATE;3\r\n")})
+        wizard.action_import()
+        self.assertEqual(w9.tin_match_code, "3")
+        self.assertEqual(w9.state, "submitted", "a W-9 whose TIN does not match is not valid")
+        exc = self.env["medsync.exception"].search([("reason_code", "=", "COMPLIANCE_ONBOARDING"),
+                                                    ("partner_id", "=", self.vendor.id)])
+        self.assertEqual(len(exc), 1)
+        self.assertIn("3: name and TIN do not match", exc.name)
+        wizard.write({"result_file": base64.b64encode(b"1;987654320;GATE MEDICAL SUPPLY;V-GATE;7\r\n")})
+        wizard.action_import()
+        self.assertEqual((w9.tin_match_code, w9.state), ("7", "valid"))
+        # a line that names no vendor: nothing recorded
+        wizard.write({"result_file": base64.b64encode(b"1;111111111;NOBODY;V-NONE;0\r\n")})
+        with self.assertRaisesRegex(UserError, "line 1: account V-NONE"):
+            wizard.action_import()
+        with self.assertRaises(UserError):
+            self.env["medsync.tin.match"].with_user(self.buyer).create({}).action_request()
