@@ -25,6 +25,10 @@ DATES = (["2026-01-31", "2024-02-29", "2026-03-01", "2025-12-31"],
 DATETIMES = (["2026-01-31T10:00:00Z", "2026-01-01T01:30:00+02:00", "2026-01-31T23:59:59.999-05:30"],
              ["2026-01-31 10:00:00Z", "2026-01-31T10:00:00", "2026-01-31T25:00:00Z", "0001-01-01T00:00:00+01:00"])
 SSCCS = (["106141411234567897"], ["106141411234567890", "10614141123456789", "1061414112345678a7"])
+IDS = {"npi": (["1234567893", "1245319599"], ["1234567890", "123456789", "3234567893", "12345678ab", 1234567893]),
+       "dea": (["AB1234563", "F91234563"], ["AB1234564", "ab1234563", "IB1234563", "AB123456", "A11234563"]),
+       "uei": (["J7M9HPTGJ1S9", "ZQGGHJH74DW7"], ["O7M9HPTGJ1S9", "07M9HPTGJ1S9", "J7M9HPTGJ1S", "j7m9hptgj1s9"])}
+BASE64S = (["JVBERi0xLjQK", "QUI=", "QQ==", "", "+/+/"], ["QQ=", "Q===", "QUJ*", "QUJD\nQUJD", "QU=D", 12])
 EXTRA = ["note", "lines[0]"]
 
 
@@ -57,8 +61,12 @@ def field_value(kind, r, bad):
         return raw(pick((["US", "DE"], ["us", "USA"]), r, bad), r)
     if tag == "sscc":
         return raw(pick(SSCCS, r, bad), r)
+    if tag in IDS:
+        return raw(pick(IDS[tag], r, bad), r)
+    if tag == "base64":
+        return raw(pick(BASE64S, r, bad), r)
     if tag == "list":
-        n = pick(([1, 1, 2, 3], [0]), r, bad)
+        n = pick(([1, 1, 2, 3], [0]), r, bad) if r.random() < 0.95 else 0
         items = [obj(kind[1], r, bad) for _ in range(n)]
         if r.random() < bad:
             items.append('"not an object"')
@@ -172,3 +180,16 @@ def test_bad_envelopes_say_where():
         with pytest.raises(mc.InputError) as err:
             mc.validate_envelope("invoice", body)
         assert err.value.field == field
+
+
+def test_credential_documents_are_bounded_once_decoded():
+    def body(n):
+        text = "AAAA" * (n // 3) + ["", "AA==", "AAA="][n % 3]
+        return json.dumps({"vendor": "V", "name": "S", "category": "C", "credentials": [
+            {"requirement": "COI", "document_name": "a.pdf", "document": text}]}).encode()
+    for n in (0, 1, 2, ref.MAX_DOCUMENT_BYTES, ref.MAX_DOCUMENT_BYTES + 1):
+        canonical, digest, problems = mc.validate_documents("vendor_onboarding", [body(n)])[0]
+        assert (canonical, digest, [(p, rl) for p, rl, _ in problems]) == ref.validate("vendor_onboarding", body(n))
+    (_, _, problems), = mc.validate_documents("vendor_onboarding", [body(ref.MAX_DOCUMENT_BYTES + 1)])
+    assert [(p.path, p.rule) for p in problems] == [("credentials[0].document", "length")]
+    assert "2097152 bytes" in problems[0].message

@@ -25,14 +25,17 @@ ERROR_CODES = {
     413: ["BODY_TOO_LARGE"],
     415: ["UNSUPPORTED_MEDIA_TYPE"],
     422: ["VALIDATION_FAILED", "IDEMPOTENCY_CONFLICT", "UNKNOWN_PO", "PO_NOT_CONFIRMED", "PO_CLOSED",
-          "UNKNOWN_PRODUCT", "DUPLICATE_INVOICE", "UNKNOWN_BILL", "AMBIGUOUS_BILL", "UNKNOWN_VENDOR"],
+          "UNKNOWN_PRODUCT", "DUPLICATE_INVOICE", "UNKNOWN_BILL", "AMBIGUOUS_BILL", "UNKNOWN_VENDOR",
+          "UNKNOWN_CATEGORY", "UNKNOWN_REQUIREMENT", "UNKNOWN_COUNTRY", "UNKNOWN_STATE", "DUPLICATE_TAX_ID"],
     429: ["RATE_LIMITED"],
 }
 RULES = ["json", "type", "required", "unknown_field", "length", "chars", "min", "max", "range", "decimals", "number",
          "date", "datetime", "enum", "format", "check_digit", "duplicate", "conditional", "expired", "total_mismatch"]
 TITLES = {"po_ack": "Purchase order acknowledgement (X12 855)", "asn": "Advance ship notice (X12 856)",
           "invoice": "Vendor invoice (X12 810)", "payment_status": "Payment status",
-          "stock_snapshot": "Stock balance snapshot", "vendor_update": "Vendor master update"}
+          "stock_snapshot": "Stock balance snapshot", "vendor_update": "Vendor master update",
+          "vendor_onboarding": "Vendor onboarding request (supplier portal)",
+          "vendor_credential": "Vendor credential status (credentialing platform)"}
 
 
 def kind_schema(kind):
@@ -58,15 +61,30 @@ def kind_schema(kind):
         return {"type": "string", "pattern": "^[A-Z]{2}$"}
     if tag == "sscc":
         return {"type": "string", "pattern": "^[0-9]{18}$", "description": "GS1 SSCC with a valid check digit"}
-    if tag == "list":
-        return {"type": "array", "minItems": 1, "maxItems": kind[2], "items": object_schema(kind[1])}
+    if tag == "npi":
+        return {"type": "string", "pattern": "^[12][0-9]{9}$", "description": "NPI with a valid Luhn check digit"}
+    if tag == "dea":
+        return {"type": "string", "pattern": "^[ABCDEFGHJKLMPRSTUX][A-Z9][0-9]{7}$",
+                "description": "DEA registration number with a valid check digit"}
+    if tag == "uei":
+        return {"type": "string", "pattern": "^[1-9A-HJ-NP-Z][0-9A-HJ-NP-Z]{11}$", "description": "SAM.gov UEI"}
+    if tag == "base64":
+        return {"type": "string", "contentEncoding": "base64", "maxLength": -(-kind[1] // 3) * 4,
+                "description": f"standard base64, padded, no line breaks; at most {kind[1]} bytes once decoded"}
     raise AssertionError(tag)
+
+
+def field_schema(kind, required):
+    if kind[0] == "list":  # an optional list may be empty (the same as absent)
+        return {"type": "array", "minItems": 1 if required else 0, "maxItems": kind[2],
+                "items": object_schema(kind[1])}
+    return kind_schema(kind)
 
 
 def object_schema(fields):
     return {"type": "object", "additionalProperties": False,
             "required": [name for name, _k, req in fields if req],
-            "properties": {name: kind_schema(kind) for name, kind, _req in fields}}
+            "properties": {name: field_schema(kind, req) for name, kind, req in fields}}
 
 
 def error_response(status):

@@ -149,18 +149,20 @@ fn object(
 /// optional empty string) or wrong (then a problem was added).
 fn value(v: &Value, f: &Field, path: &str, p: &mut Problems) -> Option<Value> {
     match f.kind {
-        Kind::List(item, max) => list(v, item, max, path, p),
+        Kind::List(item, max) => list(v, item, max, f.required, path, p),
         Kind::Int(lo, hi) => int(v, lo, hi, path, p),
         Kind::Dec(sign, int_digits, frac_digits) => dec(v, sign, int_digits, frac_digits, path, p),
         _ => string(v, f, path, p),
     }
 }
 
-/// A list of 1 to `max` objects, each checked against `item`.
+/// A list of 1 to `max` objects, each checked against `item`; an optional
+/// list may be empty (then it is absent).
 fn list(
     v: &Value,
     item: &'static [Field],
     max: usize,
+    required: bool,
     path: &str,
     p: &mut Problems,
 ) -> Option<Value> {
@@ -168,6 +170,9 @@ fn list(
         p.add(path, "type", "must be a list");
         return None;
     };
+    if items.is_empty() && !required {
+        return None;
+    }
     if items.is_empty() || items.len() > max {
         p.add(
             path,
@@ -362,8 +367,111 @@ fn string_kind(kind: Kind, t: &str, path: &str, p: &mut Problems) -> Option<Stri
                 Some(t.to_string())
             }
         }
+        Kind::Npi => identifier(
+            t,
+            path,
+            p,
+            npi_shape(t),
+            "an NPI has 10 digits and starts with 1 or 2",
+            || crate::dedupe::ids::valid_npi(t),
+        ),
+        Kind::Dea => identifier(
+            t,
+            path,
+            p,
+            dea_shape(t),
+            "a DEA number is two capital letters (the second may be 9) and seven digits",
+            || crate::dedupe::ids::valid_dea(t),
+        ),
+        Kind::Uei => identifier(
+            t,
+            path,
+            p,
+            uei_shape(t),
+            "a UEI is 12 capital letters (not I or O) and digits, not starting with 0",
+            || true,
+        ),
+        Kind::Base64(max) => match base64_len(t) {
+            None => {
+                p.add(
+                    path,
+                    "format",
+                    "must be standard base64 (A-Z a-z 0-9 + /, padded with =, no line breaks)",
+                );
+                None
+            }
+            Some(n) if n > max => {
+                p.add(
+                    path,
+                    "length",
+                    format!("at most {max} bytes once decoded, not {n}"),
+                );
+                None
+            }
+            Some(_) => Some(t.to_string()),
+        },
         Kind::Int(..) | Kind::Dec(..) | Kind::List(..) => unreachable!("not a string kind"),
     }
+}
+
+/// An identifier of a fixed shape (else `format`) and a check (else `check_digit`).
+fn identifier(
+    t: &str,
+    path: &str,
+    p: &mut Problems,
+    shape_ok: bool,
+    shape: &str,
+    check: impl FnOnce() -> bool,
+) -> Option<String> {
+    if !shape_ok {
+        p.add(path, "format", shape);
+        None
+    } else if !check() {
+        p.add(path, "check_digit", "the check digit is wrong");
+        None
+    } else {
+        Some(t.to_string())
+    }
+}
+
+fn npi_shape(t: &str) -> bool {
+    t.len() == 10 && t.bytes().all(|b| b.is_ascii_digit()) && matches!(t.as_bytes()[0], b'1' | b'2')
+}
+
+fn dea_shape(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() == 9
+        && b"ABCDEFGHJKLMPRSTUX".contains(&b[0])
+        && (b[1].is_ascii_uppercase() || b[1] == b'9')
+        && b[2..].iter().all(u8::is_ascii_digit)
+}
+
+fn uei_shape(t: &str) -> bool {
+    t.len() == 12
+        && !t.starts_with('0')
+        && t.bytes()
+            .all(|c| c.is_ascii_digit() || (c.is_ascii_uppercase() && c != b'O' && c != b'I'))
+}
+
+/// The decoded size of standard padded base64 (RFC 4648 section 4), or `None`
+/// when the text is not such base64.
+pub(crate) fn base64_len(t: &str) -> Option<usize> {
+    let b = t.as_bytes();
+    if b.len() % 4 != 0 {
+        return None;
+    }
+    let pad = b.iter().rev().take_while(|&&c| c == b'=').count();
+    if pad > 2 {
+        return None;
+    }
+    let body = &b[..b.len() - pad];
+    if !body
+        .iter()
+        .all(|c| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/')
+    {
+        return None;
+    }
+    Some(b.len() / 4 * 3 - pad)
 }
 
 /// GS1 mod-10: weights 3 and 1 from the right, the last digit excluded.

@@ -39,7 +39,9 @@ pub(super) fn check(doc_type: &str, doc: &Obj, p: &mut Problems) {
         "po_ack" => po_ack(doc, p),
         "asn" => asn(doc, p),
         "invoice" => invoice(doc, p),
-        "vendor_update" => vendor(doc, p),
+        "vendor_update" => email(doc, p),
+        "vendor_onboarding" => onboarding(doc, p),
+        "vendor_credential" => validity("", doc, p),
         _ => {}
     }
 }
@@ -162,13 +164,81 @@ fn invoice(doc: &Obj, p: &mut Problems) {
     }
 }
 
-fn vendor(doc: &Obj, p: &mut Problems) {
+fn email(doc: &Obj, p: &mut Problems) {
     if let Some(email) = s(doc, "email") {
         let ok = email.split_once('@').is_some_and(|(user, host)| {
             !user.is_empty() && host.contains('.') && !host.contains('@')
         });
         if !ok || email.contains(' ') {
             p.add("email", "format", "is not an e-mail address");
+        }
+    }
+}
+
+fn onboarding(doc: &Obj, p: &mut Problems) {
+    email(doc, p);
+    let hundred = Decimal::ONE_HUNDRED;
+    let mut names = HashSet::new();
+    let mut owned = Decimal::ZERO;
+    for (i, pr) in lines(doc, "principals") {
+        let path = format!("principals[{i}]");
+        // one principal per name under a vendor: the same person twice is a mistake
+        let name = s(pr, "name").unwrap_or_default().to_lowercase();
+        if !names.insert(name) {
+            p.add(
+                &format!("{path}.name"),
+                "duplicate",
+                "the same principal appears twice",
+            );
+        }
+        let pct = dec(pr, "ownership_pct");
+        if pct > hundred {
+            p.add(
+                &format!("{path}.ownership_pct"),
+                "max",
+                "must be at most 100",
+            );
+        }
+        owned += pct;
+    }
+    if owned > hundred {
+        p.add(
+            "principals",
+            "max",
+            format!("the principals own {owned} % together, more than 100 %"),
+        );
+    }
+    let mut requirements = HashSet::new();
+    for (i, c) in lines(doc, "credentials") {
+        let path = format!("credentials[{i}]");
+        if !requirements.insert(s(c, "requirement").unwrap_or_default()) {
+            p.add(
+                &format!("{path}.requirement"),
+                "duplicate",
+                "one credential per requirement",
+            );
+        }
+        validity(&path, c, p);
+        if c.contains_key("document") && !c.contains_key("document_name") {
+            p.add(
+                &format!("{path}.document_name"),
+                "conditional",
+                "is required with a document (the file's name, e.g. coi-2026.pdf)",
+            );
+        }
+    }
+}
+
+/// `valid_until` is not before `valid_from` (ISO dates compare as strings).
+fn validity(prefix: &str, o: &Obj, p: &mut Problems) {
+    if let (Some(from), Some(until)) = (s(o, "valid_from"), s(o, "valid_until")) {
+        if until < from {
+            let path = if prefix.is_empty() {
+                "valid_until".to_string()
+            } else {
+                format!("{prefix}.valid_until")
+            };
+            p.add(&path, "conditional", "must not be before valid_from");
         }
     }
 }

@@ -34,7 +34,20 @@ pub enum Kind {
     Country,
     /// GS1 Serial Shipping Container Code: 18 digits with its check digit.
     Sscc,
-    /// A list of objects: at least one, at most `max`.
+    /// US National Provider Identifier: 10 digits starting with 1 or 2, Luhn
+    /// checked over `80840` and the number.
+    Npi,
+    /// DEA registration: registrant type, a letter or 9, seven digits with
+    /// their check digit.
+    Dea,
+    /// SAM.gov Unique Entity ID: 12 capital letters (not I or O) and digits,
+    /// not starting with 0.
+    Uei,
+    /// A file as standard base64 (RFC 4648, padded, no line breaks) of at
+    /// most this many bytes once decoded.
+    Base64(usize),
+    /// A list of objects: at least one, at most `max`. An optional list may
+    /// be empty, which is the same as absent (as an optional empty string).
     List(&'static [Field], usize),
 }
 
@@ -77,6 +90,13 @@ pub const ACK_STATUSES: &[&str] = &["accepted", "backordered", "substituted", "r
 pub const PAYMENT_STATUSES: &[&str] = &["paid", "failed", "reversed"];
 pub const CODE_KINDS: &[&str] = &["ref", "vendor", "gtin", "gs1", "hibc"];
 pub const SCOPES: &[&str] = &["full", "partial"];
+pub const PRINCIPAL_ROLES: &[&str] = &["owner", "officer", "both"];
+pub const CREDENTIAL_STATUSES: &[&str] = &["submitted", "valid", "expired", "rejected", "revoked"];
+/// Largest credential document, decoded: 2 MiB, the hub's default body
+/// limit per system (a portal that sends documents gets a larger one).
+pub const MAX_DOCUMENT_BYTES: usize = 2 * 1024 * 1024;
+const MAX_PRINCIPALS: usize = 100;
+const MAX_CREDENTIALS: usize = 50;
 
 const PO_ACK_LINE: &[Field] = &[
     req("line_no", LINE_NO),
@@ -171,6 +191,56 @@ const VENDOR: &[Field] = &[
     opt("bank_account", CODE),
 ];
 
+const NAME: Kind = Kind::Text(128);
+const OWNERSHIP: Kind = Kind::Dec(Sign::NonNegative, 3, 2);
+
+const PRINCIPAL: &[Field] = &[
+    req("name", NAME),
+    opt("role", Kind::Enum(PRINCIPAL_ROLES)),
+    opt("ownership_pct", OWNERSHIP),
+];
+const CREDENTIAL: &[Field] = &[
+    req("requirement", CODE),
+    opt("number", CODE),
+    opt("issuer", NAME),
+    opt("valid_from", Kind::Date),
+    opt("valid_until", Kind::Date),
+    opt("coverage", AMOUNT),
+    opt("document_name", NAME),
+    opt("document", Kind::Base64(MAX_DOCUMENT_BYTES)),
+];
+const ONBOARDING: &[Field] = &[
+    req("vendor", CODE),
+    req("name", NAME),
+    opt("tax_id", Kind::Text(32)),
+    opt("street", NAME),
+    opt("city", CODE),
+    opt("state", CODE),
+    opt("zip", Kind::Text(16)),
+    opt("country", Kind::Country),
+    opt("email", NAME),
+    opt("phone", Kind::Text(32)),
+    opt("npi", Kind::Npi),
+    opt("uei", Kind::Uei),
+    opt("dea", Kind::Dea),
+    req("category", CODE),
+    opt("principals", Kind::List(PRINCIPAL, MAX_PRINCIPALS)),
+    opt("credentials", Kind::List(CREDENTIAL, MAX_CREDENTIALS)),
+];
+
+const CREDENTIAL_STATUS: &[Field] = &[
+    req("vendor", CODE),
+    req("requirement", CODE),
+    req("status", Kind::Enum(CREDENTIAL_STATUSES)),
+    opt("number", CODE),
+    opt("issuer", NAME),
+    opt("valid_from", Kind::Date),
+    opt("valid_until", Kind::Date),
+    opt("coverage", AMOUNT),
+    opt("checked_at", Kind::DateTime),
+    opt("note", NOTE),
+];
+
 /// Document types and the schema of each supported version.
 pub const DOCUMENTS: &[(&str, u32, &[Field])] = &[
     ("po_ack", 1, PO_ACK),
@@ -179,6 +249,8 @@ pub const DOCUMENTS: &[(&str, u32, &[Field])] = &[
     ("payment_status", 1, PAYMENT),
     ("stock_snapshot", 1, SNAPSHOT),
     ("vendor_update", 1, VENDOR),
+    ("vendor_onboarding", 1, ONBOARDING),
+    ("vendor_credential", 1, CREDENTIAL_STATUS),
 ];
 
 pub fn schema(doc_type: &str, version: u32) -> Option<&'static [Field]> {

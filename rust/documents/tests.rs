@@ -154,3 +154,167 @@ fn envelope_validates_each_document_alone() {
         .unwrap_err();
     assert_eq!(e.rule, "length");
 }
+
+const ONBOARDING: &str = r#"{"vendor":"V-SUT","name":"Sutura Medical","category":"MEDSURG",
+    "tax_id":"12-3456789","country":"US","state":"IL","email":"ap@sutura.example",
+    "npi":"1234567893","uei":"J7M9HPTGJ1S9","dea":"AB1234563",
+    "principals":[{"name":"Ann Lee","role":"owner","ownership_pct":"60.00"},{"name":"Bo Diaz","role":"officer"}],
+    "credentials":[{"requirement":"COI","number":"POL-1","issuer":"Acme Insurance","valid_from":"2026-01-01",
+                    "valid_until":"2026-12-31","coverage":1000000,"document_name":"coi.pdf","document":"JVBERi0xLjQK"},
+                   {"requirement":"W9","document_name":"w9.pdf","document":"JVBERi0xLjQKJeLjz9MK"}]}"#;
+
+#[test]
+fn vendor_onboarding_valid_and_canonical() {
+    let v = ok("vendor_onboarding", ONBOARDING);
+    assert!(v.canonical.contains(r#""ownership_pct":"60""#));
+    assert!(v.canonical.contains(r#""coverage":"1000000""#));
+    // an empty optional list is absent, as an empty optional string
+    let bare = r#"{"vendor":"V-SUT","name":"Sutura","category":"MEDSURG","principals":[],"credentials":[],"tax_id":""}"#;
+    let b = ok("vendor_onboarding", bare);
+    assert_eq!(
+        b.canonical,
+        r#"{"category":"MEDSURG","name":"Sutura","vendor":"V-SUT"}"#
+    );
+}
+
+#[test]
+fn vendor_onboarding_required_fields_and_rows() {
+    assert_eq!(
+        rules("vendor_onboarding", r#"{"vendor":"V-SUT"}"#),
+        vec![("name".into(), "required"), ("category".into(), "required")]
+    );
+    let r = rules(
+        "vendor_onboarding",
+        r#"{"vendor":"V-SUT","name":"S","category":"MEDSURG",
+            "principals":[{"role":"owner"},{"name":"X","role":"chair","ownership_pct":-1}],
+            "credentials":[{"number":"1"},{"requirement":"COI","valid_from":"2026-13-01"},
+                           {"requirement":"W9","document":"not base64!","document_name":"w9.pdf"}]}"#,
+    );
+    assert_eq!(
+        r,
+        vec![
+            ("principals[0].name".into(), "required"),
+            ("principals[1].role".into(), "enum"),
+            ("principals[1].ownership_pct".into(), "min"),
+            ("credentials[0].requirement".into(), "required"),
+            ("credentials[1].valid_from".into(), "date"),
+            ("credentials[2].document".into(), "format"),
+        ]
+    );
+}
+
+#[test]
+fn vendor_onboarding_identifiers() {
+    let doc = |field: &str, value: &str| {
+        format!(r#"{{"vendor":"V","name":"S","category":"C","{field}":"{value}"}}"#)
+    };
+    assert!(rules("vendor_onboarding", &doc("npi", "1234567893")).is_empty());
+    assert_eq!(
+        rules("vendor_onboarding", &doc("npi", "1234567890")),
+        vec![("npi".into(), "check_digit")]
+    );
+    assert_eq!(
+        rules("vendor_onboarding", &doc("npi", "123456789")),
+        vec![("npi".into(), "format")]
+    );
+    assert!(rules("vendor_onboarding", &doc("dea", "AB1234563")).is_empty());
+    assert_eq!(
+        rules("vendor_onboarding", &doc("dea", "AB1234564")),
+        vec![("dea".into(), "check_digit")]
+    );
+    assert_eq!(
+        rules("vendor_onboarding", &doc("dea", "ab1234563")),
+        vec![("dea".into(), "format")]
+    );
+    assert_eq!(
+        rules("vendor_onboarding", &doc("uei", "O7M9HPTGJ1S9")),
+        vec![("uei".into(), "format")]
+    );
+    assert_eq!(
+        rules("vendor_onboarding", &doc("email", "nobody")),
+        vec![("email".into(), "format")]
+    );
+}
+
+#[test]
+fn vendor_onboarding_document_rules() {
+    let r = rules(
+        "vendor_onboarding",
+        r#"{"vendor":"V","name":"S","category":"C",
+            "principals":[{"name":"Ann Lee","ownership_pct":"60"},{"name":"ann lee","ownership_pct":"30"},
+                          {"name":"Cy","ownership_pct":"100.5"}],
+            "credentials":[{"requirement":"COI","valid_from":"2026-06-01","valid_until":"2026-05-31"},
+                           {"requirement":"COI","document":"QUJD"}]}"#,
+    );
+    assert_eq!(
+        r,
+        vec![
+            ("principals[1].name".into(), "duplicate"),
+            ("principals[2].ownership_pct".into(), "max"),
+            ("principals".into(), "max"),
+            ("credentials[0].valid_until".into(), "conditional"),
+            ("credentials[1].requirement".into(), "duplicate"),
+            ("credentials[1].document_name".into(), "conditional"),
+        ]
+    );
+}
+
+#[test]
+fn base64_documents_are_bounded_once_decoded() {
+    assert_eq!(base64_len("QUJD"), Some(3));
+    assert_eq!(base64_len("QUI="), Some(2));
+    assert_eq!(base64_len("QQ=="), Some(1));
+    assert_eq!(base64_len("QQ="), None);
+    assert_eq!(base64_len("Q==="), None);
+    assert_eq!(base64_len("QU=D"), None);
+    assert_eq!(base64_len("QUJ*"), None);
+    let max = schema::MAX_DOCUMENT_BYTES;
+    let body = |n: usize| {
+        // n decoded bytes: a group of four characters per three bytes, the rest padded
+        let tail = ["", "AA==", "AAA="][n % 3];
+        let text = "AAAA".repeat(n / 3) + tail;
+        format!(
+            r#"{{"vendor":"V","name":"S","category":"C","credentials":[{{"requirement":"COI","document_name":"a.pdf","document":"{text}"}}]}}"#
+        )
+    };
+    assert!(rules("vendor_onboarding", &body(max)).is_empty());
+    assert_eq!(
+        rules("vendor_onboarding", &body(max + 1)),
+        vec![("credentials[0].document".into(), "length")]
+    );
+    // a line break (MIME base64) is a control character
+    assert_eq!(
+        rules(
+            "vendor_onboarding",
+            r#"{"vendor":"V","name":"S","category":"C","credentials":[{"requirement":"C","document_name":"a","document":"QUJD\nQUJD"}]}"#
+        ),
+        vec![("credentials[0].document".into(), "chars")]
+    );
+}
+
+#[test]
+fn vendor_credential_status() {
+    let v = ok(
+        "vendor_credential",
+        r#"{"vendor":"V-SUT","requirement":"LIC","status":"valid","number":"IL-123","valid_until":"2027-06-30",
+            "checked_at":"2026-11-20T09:30:00-06:00","note":"primary source verified"}"#,
+    );
+    assert!(v
+        .canonical
+        .contains(r#""checked_at":"2026-11-20T15:30:00Z""#));
+    assert_eq!(
+        rules("vendor_credential", r#"{"status":"lost"}"#),
+        vec![
+            ("vendor".into(), "required"),
+            ("requirement".into(), "required"),
+            ("status".into(), "enum"),
+        ]
+    );
+    assert_eq!(
+        rules(
+            "vendor_credential",
+            r#"{"vendor":"V","requirement":"LIC","status":"expired","valid_from":"2026-02-01","valid_until":"2026-01-31"}"#
+        ),
+        vec![("valid_until".into(), "conditional")]
+    );
+}

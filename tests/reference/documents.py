@@ -21,10 +21,14 @@ ACK_STATUSES = ("accepted", "backordered", "substituted", "rejected")
 PAYMENT_STATUSES = ("paid", "failed", "reversed")
 CODE_KINDS = ("ref", "vendor", "gtin", "gs1", "hibc")
 SCOPES = ("full", "partial")
+PRINCIPAL_ROLES = ("owner", "officer", "both")
+CREDENTIAL_STATUSES = ("submitted", "valid", "expired", "rejected", "revoked")
+MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
 
 
 # field kinds: ("text", max) ("int", lo, hi) ("dec", positive, int_digits, frac_digits) ("date",) ("datetime",)
-# ("enum", options) ("currency",) ("country",) ("sscc",) ("list", fields, max)
+# ("enum", options) ("currency",) ("country",) ("sscc",) ("npi",) ("dea",) ("uei",) ("base64", max bytes)
+# ("list", fields, max)
 def F(name, kind, required=False):
     return (name, kind, required)
 
@@ -38,6 +42,8 @@ PRICE = ("dec", False, 9, 4)
 AMOUNT_POS = ("dec", True, 12, 2)
 AMOUNT = ("dec", False, 12, 2)
 PCT = ("dec", False, 3, 4)
+NAME = ("text", 128)
+OWNERSHIP = ("dec", False, 3, 2)
 
 SCHEMAS = {
     ("po_ack", 1): [
@@ -80,6 +86,25 @@ SCHEMAS = {
         F("vendor", CODE, True), F("name", ("text", 128)), F("tax_id", ("text", 32)), F("email", ("text", 128)),
         F("phone", ("text", 32)), F("street", ("text", 128)), F("city", CODE), F("zip", ("text", 16)),
         F("country", ("country",)), F("bank_account", CODE),
+    ],
+    ("vendor_onboarding", 1): [
+        F("vendor", CODE, True), F("name", NAME, True), F("tax_id", ("text", 32)), F("street", NAME),
+        F("city", CODE), F("state", CODE), F("zip", ("text", 16)), F("country", ("country",)), F("email", NAME),
+        F("phone", ("text", 32)), F("npi", ("npi",)), F("uei", ("uei",)), F("dea", ("dea",)),
+        F("category", CODE, True),
+        F("principals", ("list", [
+            F("name", NAME, True), F("role", ("enum", PRINCIPAL_ROLES)), F("ownership_pct", OWNERSHIP),
+        ], 100)),
+        F("credentials", ("list", [
+            F("requirement", CODE, True), F("number", CODE), F("issuer", NAME), F("valid_from", ("date",)),
+            F("valid_until", ("date",)), F("coverage", AMOUNT), F("document_name", NAME),
+            F("document", ("base64", MAX_DOCUMENT_BYTES)),
+        ], 50)),
+    ],
+    ("vendor_credential", 1): [
+        F("vendor", CODE, True), F("requirement", CODE, True), F("status", ("enum", CREDENTIAL_STATUSES), True),
+        F("number", CODE), F("issuer", NAME), F("valid_from", ("date",)), F("valid_until", ("date",)),
+        F("coverage", AMOUNT), F("checked_at", ("datetime",)), F("note", NOTE),
     ],
 }
 
@@ -152,6 +177,8 @@ def _value(v, kind, required, path, p):
         if not isinstance(v, list):
             p.add(path, "type")
             return None
+        if not v and not required:
+            return None  # an optional empty list is absent
         if not v or len(v) > most:
             p.add(path, "length")
             return None
@@ -254,7 +281,67 @@ def _value(v, kind, required, path, p):
             p.add(path, "check_digit")
             return None
         return t
+    if tag in ("npi", "dea", "uei"):
+        if not ID_SHAPES[tag](t):
+            p.add(path, "format")
+            return None
+        if not ID_CHECKS[tag](t):
+            p.add(path, "check_digit")
+            return None
+        return t
+    if tag == "base64":
+        n = base64_len(t)
+        if n is None:
+            p.add(path, "format")
+            return None
+        if n > kind[1]:
+            p.add(path, "length")
+            return None
+        return t
     raise AssertionError(tag)
+
+
+def _npi_ok(t):
+    d = [int(c) for c in t]
+    return _luhn([8, 0, 8, 4, 0, *d])
+
+
+def _luhn(d):
+    total = 0
+    for i, x in enumerate(reversed(d)):
+        if i % 2 == 1:
+            x *= 2
+            if x > 9:
+                x -= 9
+        total += x
+    return total % 10 == 0
+
+
+def _dea_ok(t):
+    e = [int(c) for c in t[2:]]
+    return (e[0] + e[2] + e[4] + 2 * (e[1] + e[3] + e[5])) % 10 == e[6]
+
+
+ID_SHAPES = {
+    "npi": lambda t: len(t) == 10 and set(t) <= DIGITS and t[0] in "12",
+    "dea": lambda t: len(t) == 9 and t[0] in "ABCDEFGHJKLMPRSTUX" and ("A" <= t[1] <= "Z" or t[1] == "9")
+    and set(t[2:]) <= DIGITS,
+    "uei": lambda t: len(t) == 12 and not t.startswith("0")
+    and all(c in DIGITS or ("A" <= c <= "Z" and c not in "IO") for c in t),
+}
+ID_CHECKS = {"npi": _npi_ok, "dea": _dea_ok, "uei": lambda t: True}
+BASE64 = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+
+
+def base64_len(t):
+    """Decoded size of standard padded base64, or None."""
+    if len(t) % 4:
+        return None
+    body = t.rstrip("=")
+    pad = len(t) - len(body)
+    if pad > 2 or not set(body) <= BASE64:
+        return None
+    return len(t) // 4 * 3 - pad
 
 
 def gs1_ok(digits):
@@ -419,7 +506,7 @@ def _invoice(doc, p):
             p.add("total", "total_mismatch")
 
 
-def _vendor(doc, p):
+def _email(doc, p):
     email = doc.get("email")
     if email is not None:
         user, at, host = email.partition("@")
@@ -427,4 +514,35 @@ def _vendor(doc, p):
             p.add("email", "format")
 
 
-RULES = {"po_ack": _po_ack, "asn": _asn, "invoice": _invoice, "vendor_update": _vendor}
+def _onboarding(doc, p):
+    _email(doc, p)
+    names, owned = set(), Decimal(0)
+    for i, pr in enumerate(doc.get("principals", [])):
+        name = pr.get("name", "").lower()
+        if name in names:
+            p.add(f"principals[{i}].name", "duplicate")
+        names.add(name)
+        pct = Decimal(pr.get("ownership_pct", "0"))
+        if pct > 100:
+            p.add(f"principals[{i}].ownership_pct", "max")
+        owned += pct
+    if owned > 100:
+        p.add("principals", "max")
+    requirements = set()
+    for i, c in enumerate(doc.get("credentials", [])):
+        req = c.get("requirement", "")
+        if req in requirements:
+            p.add(f"credentials[{i}].requirement", "duplicate")
+        requirements.add(req)
+        _validity(f"credentials[{i}].", c, p)
+        if "document" in c and "document_name" not in c:
+            p.add(f"credentials[{i}].document_name", "conditional")
+
+
+def _validity(prefix, o, p):
+    if "valid_from" in o and "valid_until" in o and o["valid_until"] < o["valid_from"]:
+        p.add(f"{prefix}valid_until", "conditional")
+
+
+RULES = {"po_ack": _po_ack, "asn": _asn, "invoice": _invoice, "vendor_update": _email,
+         "vendor_onboarding": _onboarding, "vendor_credential": lambda doc, p: _validity("", doc, p)}

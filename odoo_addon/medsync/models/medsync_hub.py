@@ -20,12 +20,13 @@ SYSTEM_KINDS = [("supplier", "Supplier portal / EDI"), ("distributor", "Distribu
 DOC_TYPES = [("po_ack", "Purchase order acknowledgement"), ("asn", "Advance ship notice"),
              ("invoice", "Vendor invoice"), ("payment_status", "Payment status"),
              ("stock_snapshot", "Stock balance snapshot"), ("vendor_update", "Vendor master update"),
+             ("vendor_onboarding", "Vendor onboarding request"), ("vendor_credential", "Vendor credential status"),
              ("purchase_order", "Purchase order (outbound)")]
 CRITICALITY = [("procurement", "Procurement (real time)"), ("billing", "Billing"),
                ("batch", "Reporting / batch")]
 DEFAULT_CRITICALITY = {"po_ack": "procurement", "asn": "procurement", "purchase_order": "procurement",
                        "invoice": "billing", "payment_status": "billing", "stock_snapshot": "batch",
-                       "vendor_update": "batch"}
+                       "vendor_update": "batch", "vendor_onboarding": "batch", "vendor_credential": "batch"}
 # the groups a system's technical user needs for each flow (least privilege)
 FLOW_GROUPS = {
     "po_ack": ["purchase.group_purchase_user"],
@@ -34,6 +35,10 @@ FLOW_GROUPS = {
     "payment_status": ["account.group_account_invoice"],
     "stock_snapshot": ["medsync.group_medsync_inventory"],
     "vendor_update": ["base.group_partner_manager"],
+    # the vendor and its principals as contacts; credentials and the compliance record through the handler's
+    # privileged writes (services/hub_vendor.py): the system gets no compliance role
+    "vendor_onboarding": ["base.group_partner_manager"],
+    "vendor_credential": [],
     "purchase_order": [],
 }
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,31}$")

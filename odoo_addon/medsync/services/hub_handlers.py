@@ -18,7 +18,7 @@ import requests
 from odoo import Command, fields
 from odoo.tools import float_compare
 
-from . import guard
+from . import guard, hub_vendor
 from .hub_base import HubError, sign
 
 OPEN_PO = ("purchase",)
@@ -109,6 +109,8 @@ def precheck(env, info, doc_type, doc):
 
 def _precheck_other(env, info, doc_type, doc):
     """The reference check of a document that names no order (one at a time)."""
+    if doc_type in hub_vendor.PRECHECKS:  # vendor onboarding and credentials (services/hub_vendor.py)
+        return hub_vendor.PRECHECKS[doc_type](env, info, doc)
     partner = info["partner_id"] or None
     company = info["company_id"]
     if doc_type == "payment_status":
@@ -490,7 +492,8 @@ def _send_purchase_order(env, msg, doc):
 
 
 HANDLERS = {"po_ack": _po_ack, "asn": _asn, "invoice": _invoice, "payment_status": _payment,
-            "stock_snapshot": _snapshot, "vendor_update": _vendor, "purchase_order": _send_purchase_order}
+            "stock_snapshot": _snapshot, "vendor_update": _vendor, "purchase_order": _send_purchase_order,
+            **hub_vendor.HANDLERS}
 
 
 # ---------------------------------------------------------------------------- outbound orders

@@ -7,6 +7,7 @@ from . import test_reconcile
 from . import test_dedupe
 from . import test_dedupe_model
 from . import test_hub
+from . import test_hub_vendor
 from . import test_api_fuzz
 from . import test_hold_paths
 from . import test_compliance
