@@ -234,7 +234,7 @@ def _evidence(cred, row):
 def _submit(env, vendor, requirements, rows, source):
     """Create or update the vendor's credentials from the document's rows:
     ``[(credential, role, row)]`` of those created or changed. A changed
-    credential goes back to review (``medsync.vendor.credential.write``)."""
+    credential goes back to review."""
     Cred = _credentials(env)
     wanted = {requirements[row["requirement"]]: row for row in rows}
     have = {c.requirement_id.id: c for c in Cred.search([("partner_id", "=", vendor.id),
@@ -247,7 +247,9 @@ def _submit(env, vendor, requirements, rows, source):
             cred = Cred.create({"partner_id": vendor.id, "requirement_id": req_id, "source": source, **vals})
             out.append((cred, "created", row))
         elif vals:
-            cred.write({**vals, "source": source})
+            # new evidence from the portal is reviewed again
+            cred.write({**vals, "source": source, "review_state": "submitted", "reviewed_by_id": False,
+                        "review_date": False, "review_note": False})
             out.append((cred, "updated", row))
     return out
 
