@@ -62,6 +62,10 @@ const FOLD: &[(char, &str)] = &[
 /// Lower case, compatibility decomposition, combining marks dropped, the
 /// [`FOLD`] table applied.
 pub fn fold(s: &str) -> String {
+    if s.is_ascii() {
+        // NFKD leaves ASCII alone and it has no combining marks
+        return s.to_ascii_lowercase();
+    }
     let lower = s.to_lowercase();
     let mut out = String::with_capacity(lower.len());
     for c in lower.nfkd() {
@@ -299,7 +303,7 @@ pub fn words(folded: &str) -> Vec<String> {
 
 /// Digits that spoof letters inside a word that also has letters
 /// (med1ine → medline, 0mnicell → omnicell).
-fn unspoof(w: &str) -> String {
+pub fn unspoof(w: &str) -> String {
     let letters = w.chars().any(|c| c.is_alphabetic());
     let digits = w.chars().any(|c| c.is_ascii_digit());
     if !(letters && digits) {

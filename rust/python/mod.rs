@@ -10,6 +10,7 @@ mod errors;
 mod matching;
 mod numeric;
 mod reconcile;
+mod screening;
 mod table;
 
 use pyo3::prelude::*;
@@ -22,8 +23,8 @@ use pyo3::prelude::*;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// MedSync's engines, in Rust: Odoo-exact decimal rounding, three-way
-/// matching, inventory reconciliation, vendor duplicate detection and
-/// document validation, in bulk over columns.
+/// matching, inventory reconciliation, vendor duplicate detection,
+/// exclusion screening and document validation, in bulk over columns.
 #[pymodule]
 #[pyo3(name = "medsync_core")]
 fn medsync_core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -36,6 +37,7 @@ fn medsync_core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     documents::register(m)?;
     matching::register(m)?;
     reconcile::register(m)?;
+    screening::register(m)?;
     copy::register(m)?;
     Ok(())
 }
