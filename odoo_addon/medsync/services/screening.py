@@ -121,9 +121,9 @@ def _subjects(env):
 def _entries(env):
     env.flush_all()
     rows = env.execute_query(SQL(
-        """SELECT id, %s FROM medsync_screening_entry WHERE active AND excluded ORDER BY id""",
+        """SELECT id, source, %s FROM medsync_screening_entry WHERE active AND excluded ORDER BY id""",
         SQL(", ").join(SQL("coalesce(%s, '')", SQL.identifier(c)) for c in ENGINE_COLUMNS)))
-    cols = {c: [] for c in ("id", *ENGINE_COLUMNS)}
+    cols = {c: [] for c in ("id", "source", *ENGINE_COLUMNS)}
     for row in rows:
         for c, v in zip(cols, row, strict=True):
             cols[c].append(v)
@@ -194,8 +194,8 @@ def _act(env, hits, run):
     excs = env["medsync.exception"].sudo()._raise_many([{
         "reason_code": "COMPLIANCE_SCREEN_STRONG" if h.strength == "strong" else "COMPLIANCE_SCREEN_WEAK",
         "key": f"screening:{h.id}:{h.fingerprint}",
-        "name": env._("%(who)s may be excluded: %(entry)s (%(source)s line %(row)s)", who=h.subject_id.display_name,
-                      entry=h.entry_id.name, source=h.source.upper(), row=h.row),
+        "name": env._("%(who)s may be excluded: %(entry)s (%(list_name)s line %(row)s)", who=h.subject_id.display_name,
+                      entry=h.entry_id.name, list_name=h.source.upper(), row=h.row),
         "description": h.evidence, "severity": "critical" if h.strength == "strong" else "high",
         "res_model": "medsync.screening.hit", "res_id": h.id, "partner_id": h.partner_id.id,
         "run_id": run.run.id,
@@ -209,6 +209,6 @@ def _act(env, hits, run):
         vhits = strong.filtered(lambda h, v=vendor: h.partner_id == v)
         vhits.write({"suspended_from": vendor.medsync_compliance_state})
         vendor._medsync_set_compliance("suspended", env._(
-            "exclusion screening: %(entry)s (%(source)s line %(row)s): %(why)s", entry=vhits[0].entry_id.name,
-            source=vhits[0].source.upper(), row=vhits[0].row, why=vhits[0].evidence))
+            "exclusion screening: %(entry)s (%(list_name)s line %(row)s): %(why)s", entry=vhits[0].entry_id.name,
+            list_name=vhits[0].source.upper(), row=vhits[0].row, why=vhits[0].evidence))
     return to_suspend

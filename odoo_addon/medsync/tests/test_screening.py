@@ -57,7 +57,8 @@ class TestScreening(AccountTestInvoicingHttpCommon):
              "medsync_principal_role": "owner", "medsync_ownership_pct": 100},
             {"name": "Daniel Price", "parent_id": cls.medline.id, "type": "medsync_principal",
              "medsync_principal_role": "officer"}])
-        for vendor in (cls.summit, cls.keystone, cls.medline):
+        cls.vendors = cls.summit | cls.keystone | cls.medline
+        for vendor in cls.vendors:
             vendor.with_user(cls.officer)._medsync_set_compliance("approved", "onboarded")
         cls.bill = cls.init_invoice("in_invoice", partner=cls.summit, amounts=[500.0], taxes=[], post=True,
                                     invoice_date=fields.Date.today())
@@ -70,10 +71,11 @@ class TestScreening(AccountTestInvoicingHttpCommon):
     def hits(self, vendor=None):
         domain = [("partner_id", "=", vendor.id)] if vendor else [
             ("partner_id", "in", (self.summit | self.keystone | self.medline).ids)]
-        return self.env["medsync.screening.hit"].search(domain)
+        return self.env["medsync.screening.hit"].sudo().search(domain)
 
     def exceptions(self, code):
-        return self.env["medsync.exception"].search([("reason_code", "=", code)])
+        return self.env["medsync.exception"].sudo().search([("reason_code", "=", code),
+                                                            ("partner_id", "in", self.vendors.ids)])
 
     def test_strong_and_weak_hits_and_a_re_import_that_raises_nothing(self):
         self.import_file(leie(SUMMIT, HALE, NEAR_MISS, OTHER))
@@ -98,7 +100,7 @@ class TestScreening(AccountTestInvoicingHttpCommon):
         before = {code: (self.exceptions(code), self.exceptions(code).mapped("occurrence_count"))
                   for code in ("COMPLIANCE_SCREEN_STRONG", "COMPLIANCE_SCREEN_WEAK")}
         self.import_file(leie(SUMMIT, HALE, NEAR_MISS, OTHER))
-        lst = self.env["medsync.screening.list"].search([("source", "=", "leie")], limit=1)
+        lst = self.env["medsync.screening.list"].sudo().search([("source", "=", "leie")], limit=1)
         self.assertRecordValues(lst, [{"row_count": 4, "new_count": 0, "changed_count": 0, "removed_count": 0,
                                        "state": "current"}])
         self.assertEqual(lst.previous_id.state, "superseded")
@@ -114,11 +116,12 @@ class TestScreening(AccountTestInvoicingHttpCommon):
         self.assertEqual(weak.state, "cleared")
         self.assertEqual(weak.exception_id.state, "resolved")
         self.env["medsync.screening.hit"].with_user(self.officer).action_screen_now()
+        weak.invalidate_recordset()
         self.assertEqual(weak.state, "cleared")
         self.assertEqual(len(self.exceptions("COMPLIANCE_SCREEN_WEAK")), 1)
         # the entry changes (a new address): reviewed again
         self.import_file(leie(SUMMIT, HALE.replace("9 ELM CT", "40 HARRISBURG PIKE"), OTHER))
-        lst = self.env["medsync.screening.list"].search([("source", "=", "leie")], limit=1)
+        lst = self.env["medsync.screening.list"].sudo().search([("source", "=", "leie")], limit=1)
         self.assertEqual((lst.new_count, lst.changed_count), (0, 1))
         self.assertEqual(weak.state, "new")
         self.assertEqual(len(self.exceptions("COMPLIANCE_SCREEN_WEAK").filtered(lambda e: e.state == "open")), 1)
@@ -136,14 +139,18 @@ class TestScreening(AccountTestInvoicingHttpCommon):
         self.assertEqual(weak.exception_id.state, "resolved")
         self.assertIn("Same person", " ".join(weak.message_ids.mapped("body")))
 
+    def lists(self):
+        return self.env["medsync.screening.list"].sudo().search([])
+
     def test_only_an_officer_imports_or_decides(self):
+        before = self.lists()
         self.authenticate(self.buyer.login, self.buyer.login + "-pw-1")
         _r, error = rpc(self, "medsync.screening.import", "create", [{
             "source": "leie", "file": base64.b64encode(leie(SUMMIT)).decode()}])
         self.assertTrue(error)
         with self.assertRaises(UserError):
             self.import_file(leie(SUMMIT), user=self.buyer)
-        self.assertFalse(self.env["medsync.screening.list"].search([]))
+        self.assertEqual(self.lists(), before)
         self.import_file(leie(SUMMIT))
         _r, error = rpc(self, "medsync.screening.hit", "write", [self.hits(self.summit).ids, {"state": "cleared"}])
         self.assertTrue(error)
@@ -153,10 +160,13 @@ class TestScreening(AccountTestInvoicingHttpCommon):
         self.assertEqual(self.hits(self.summit).state, "new")
 
     def test_a_bad_file_names_its_lines_and_writes_nothing(self):
+        before = self.lists()
+        Entry = self.env["medsync.screening.entry"].sudo().with_context(active_test=False)
+        entries = Entry.search_count([])
         bad = leie(SUMMIT, "HALE,ROBERT", OTHER.replace("20210101", "20211399"))
         with self.assertRaises(UserError) as err:
             self.import_file(bad)
         self.assertIn("line 3", str(err.exception))
         self.assertIn("line 4", str(err.exception))
-        self.assertFalse(self.env["medsync.screening.list"].search([]))
-        self.assertFalse(self.env["medsync.screening.entry"].with_context(active_test=False).search([]))
+        self.assertEqual(self.lists(), before)
+        self.assertEqual(Entry.search_count([]), entries)

@@ -33,9 +33,9 @@ class MedsyncScreeningImport(models.TransientModel):
                                         base64.b64decode(self.addresses) if self.addresses else None,
                                         self.file_date)
         except ListError as exc:
-            raise UserError(self.env._("%(file)s is not a valid %(source)s file:\n%(problems)s",
+            raise UserError(self.env._("%(file)s is not a valid %(list_name)s file:\n%(problems)s",
                                        file=self.filename or self.source,
-                                       source=dict(SOURCES)[self.source], problems="\n".join(
+                                       list_name=dict(SOURCES)[self.source], problems="\n".join(
                                            f"line {line}: {msg}" for line, msg in exc.problems[:50]))) from exc
         message = self.env._("%(rows)s rows: %(new)s new, %(changed)s changed, %(removed)s removed.",
                              rows=lst.row_count, new=lst.new_count, changed=lst.changed_count,
