@@ -95,8 +95,8 @@ class AccountMove(models.Model):
         # a bill that arrives (by hand, import, the hub) for a suspended or blocked vendor is held at once
         stopped = moves.filtered(lambda m: m.move_type == "in_invoice" and m.commercial_partner_id.sudo()
                                  .medsync_compliance_state in compliance.STOPPED_STATES)
-        if stopped:
-            self._medsync_compliance_hold_vendors(stopped.commercial_partner_id, _("new bill"), stopped)
+        for vendor, bills in stopped.grouped("commercial_partner_id").items():
+            self._medsync_compliance_hold_vendors(vendor, vendor.sudo().medsync_compliance_note or "", bills)
         return moves
 
     def write(self, vals):

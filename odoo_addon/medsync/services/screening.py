@@ -95,27 +95,36 @@ def _write_entries(env, source, lst, entries, by_key, known, new, changed, remov
 # ---------------------------------------------------------------------------- screening
 
 def _subjects(env):
-    """Every vendor and every principal of one, as the engine's subjects."""
-    Partner = env["res.partner"].sudo().with_context(active_test=True)  # sudo: every vendor, every company
-    vendors = Partner.search([
-        ("parent_id", "=", False), "|", "|", "|", ("supplier_rank", ">", 0),
-        ("medsync_compliance_profile_id", "!=", False), ("medsync_compliance_state", "!=", "legacy"),
-        ("child_ids.type", "=", "medsync_principal")])
-    principals = Partner.search([("type", "=", "medsync_principal"), ("parent_id", "in", vendors.ids)])
-    subjects = vendors | principals
+    """Every vendor (a vendor rank, a requirement profile, a compliance state of its own, or principals) and
+    every principal of one, as the engine's subjects: one query, whatever their number."""
+    env.flush_all()
+    rows = env.execute_query(SQL(
+        """WITH vendors AS (
+               SELECT p.id FROM res_partner p
+                WHERE p.active AND p.parent_id IS NULL
+                  AND (p.supplier_rank > 0 OR p.medsync_compliance_profile_id IS NOT NULL
+                       OR p.medsync_compliance_state != 'legacy'
+                       OR EXISTS (SELECT 1 FROM res_partner c
+                                   WHERE c.parent_id = p.id AND c.type = 'medsync_principal' AND c.active)))
+           SELECT p.id, p.parent_id IS NOT NULL, coalesce(p.name, ''),
+                  concat_ws(' ', p.street, p.street2), coalesce(p.city, ''), coalesce(st.code, ''),
+                  coalesce(p.zip, ''), coalesce(co.code, ''), coalesce(p.medsync_npi, ''), coalesce(p.medsync_uei, '')
+             FROM res_partner p
+             LEFT JOIN res_country_state st ON st.id = p.state_id
+             LEFT JOIN res_country co ON co.id = p.country_id
+            WHERE p.id IN (SELECT id FROM vendors)
+               OR (p.active AND p.type = 'medsync_principal' AND p.parent_id IN (SELECT id FROM vendors))
+            ORDER BY p.id"""))
     cols = {c: [] for c in ("id", "kind", "name", "first", "middle", "last", "street", "city", "state", "zip",
                             "country", "npi", "uei", "cage")}
-    for p in subjects:
-        person = p in principals or not p.is_company
-        first, _sp, last = (p.name or "").rpartition(" ") if person else ("", "", "")
-        values = {"id": p.id, "kind": "individual" if p in principals else "entity", "name": p.name or "",
-                  "first": first if p in principals else "", "middle": "", "last": last if p in principals else "",
-                  "street": " ".join(x for x in (p.street, p.street2) if x), "city": p.city or "",
-                  "state": p.state_id.code or "", "zip": p.zip or "", "country": p.country_id.code or "",
-                  "npi": p.medsync_npi or "", "uei": p.medsync_uei or "", "cage": ""}
+    for pid, principal, name, street, city, state, zip_, country, npi, uei in rows:
+        first, _sp, last = name.rpartition(" ") if principal else ("", "", "")
+        values = {"id": pid, "kind": "individual" if principal else "entity", "name": name, "first": first,
+                  "middle": "", "last": last, "street": street, "city": city, "state": state, "zip": zip_,
+                  "country": country, "npi": npi, "uei": uei, "cage": ""}
         for c in cols:
             cols[c].append(values[c])
-    return subjects, cols
+    return env["res.partner"].sudo().browse(cols["id"]), cols
 
 
 def _entries(env):

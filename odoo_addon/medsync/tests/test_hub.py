@@ -287,6 +287,34 @@ class TestHub(HttpCase):
         self.assertFalse(self.env["medsync.exception"].search([("key", "=", f"hub-invoice-total-{bill.id}")]),
                          "no stated total, nothing to compare")
 
+    def test_invoice_of_a_suspended_vendor_arrives_held_and_does_not_post(self):
+        """The purchasing gate on the hub's invoice flow: a suspended vendor's invoice becomes a draft bill on
+        compliance hold, which cannot be posted or paid; a vendor still onboarding where the company's gate
+        blocks cannot have its bill posted either."""
+        officer = new_test_user(self.env, login="hub_officer",
+                                groups="base.group_user,medsync.group_medsync_compliance")
+        self.vendor.with_user(officer)._medsync_set_compliance("suspended", "LEIE hit under review")
+        doc = {"invoice": "INV-9101", "po": self.po.name, "invoice_date": "2026-11-21", "currency": "USD",
+               "lines": [{"line_no": 1, "product": "ACME-GZ-44", "qty": 10, "price": 2.0}]}
+        self.assertEqual(self.post("invoice", doc).status_code, 202)
+        msg = self.run_jobs()
+        self.assertEqual(msg.state, "done", msg.error_message)
+        bill = msg.link_ids.record_ref
+        self.assertRecordValues(bill, [{"state": "draft", "medsync_compliance_hold": True}])
+        self.assertIn("LEIE hit under review", bill.medsync_compliance_hold_reason)
+        with self.assertRaisesRegex(UserError, "Suspended"):
+            bill.action_post()
+        # back to onboarding, the company's gate on: still not posted
+        self.vendor.with_user(officer)._medsync_set_compliance("onboarding", "re-vetting")
+        self.assertTrue(bill.medsync_compliance_hold, "the hold stays until the vendor is cleared")
+        self.env.company.medsync_compliance_gate = True
+        with self.assertRaisesRegex(UserError, "Onboarding"):
+            bill.action_post()
+        self.vendor.with_user(officer)._medsync_set_compliance("approved", "re-vetted")
+        self.assertFalse(bill.medsync_compliance_hold)
+        bill.action_post()
+        self.assertEqual(bill.state, "posted")
+
     def test_message_links_are_named_and_open_only_when_readable(self):
         doc = {"invoice": "INV-9002", "po": self.po.name, "invoice_date": "2026-11-21", "currency": "USD",
                "lines": [{"line_no": 1, "product": "ACME-GZ-44", "qty": 10, "price": 2.0}]}
