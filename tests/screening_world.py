@@ -126,7 +126,7 @@ Liberty Independence Heritage Colonial Victoria Windsor Cambridge Oxford Kingsto
 STREET_TYPES = [("Street", "St"), ("Avenue", "Ave"), ("Road", "Rd"), ("Boulevard", "Blvd"), ("Drive", "Dr"),
                 ("Lane", "Ln"), ("Court", "Ct"), ("Place", "Pl"), ("Parkway", "Pkwy"), ("Way", "Way")]  # fmt: skip
 DIRECTIONS = [("North", "N"), ("South", "S"), ("East", "E"), ("West", "W")]
-STATES = "CA TX FL NY PA IL OH GA NC MI NJ VA WA AZ MA TN IN MO MD WI CO MN SC AL LA KY OR OK CT UT IA NV AR MS KS".split()
+STATES = "CA TX FL NY PA IL OH GA NC MI NJ VA WA AZ MA TN IN MO MD WI CO MN SC AL LA KY OR OK CT UT IA NV AR".split()
 REAL_CITIES = """
 New York,NY,100;Los Angeles,CA,900;Chicago,IL,606;Houston,TX,770;Phoenix,AZ,850;Philadelphia,PA,191;
 San Antonio,TX,782;San Diego,CA,921;Dallas,TX,752;Jacksonville,FL,322;Austin,TX,787;Fort Worth,TX,761;
@@ -150,7 +150,8 @@ TOWN_END = ["ville", "ton", " Springs", " Falls", " Heights", "field", "burg", "
 
 FOREIGN_COUNTRIES = [("IR", ["Tehran", "Isfahan"]), ("RU", ["Moscow", "Saint Petersburg"]), ("VE", ["Caracas"]),
                      ("SY", ["Damascus", "Aleppo"]), ("CU", ["Havana"]), ("KP", ["Pyongyang"]), ("CN", ["Shanghai"]),
-                     ("AE", ["Dubai"]), ("LB", ["Beirut"]), ("MX", ["Culiacan", "Tijuana"]), ("CO", ["Medellin"])]  # fmt: skip
+                     ("AE", ["Dubai"]), ("LB", ["Beirut"]), ("MX", ["Culiacan", "Tijuana"]),
+                     ("CO", ["Medellin"])]  # fmt: skip
 FOREIGN_FIRST = ("Mohammad Ali Hassan Hossein Reza Ahmad Mahmoud Igor Sergei Dmitri Alexei Vladimir Oleg Juan Carlos "
                  "Jose Luis Rafael Ismael Joaquin Kim Jong Chol Wei Jian Omar Khalid Youssef Nasser Ibrahim").split()
 FOREIGN_LAST = ("Hosseini Rahimi Karimi Ahmadi Mousavi Petrov Ivanov Sokolov Volkov Morozov Orlov Guzman Zambada "

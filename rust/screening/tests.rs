@@ -1,4 +1,5 @@
-use super::blocking::{keys, variants, Index, Pass};
+use super::blocking::{keys, variants, Pass};
+use super::index::Index;
 use super::person::{from_fields, from_line};
 use super::*;
 use crate::error::{Error, Location};
@@ -655,7 +656,7 @@ fn time_dump() {
 
 #[test]
 fn one_typo_apart() {
-    use super::compare::{one_typo, token_similarity, TYPO};
+    use super::similarity::{one_typo, token_similarity, TYPO};
     for (a, b) in [
         ("reed", "raed"),
         ("bericorcore", "boericorcore"),
@@ -674,6 +675,12 @@ fn one_typo_apart() {
         assert!(!one_typo(a, b), "{a} {b}");
     }
     assert_eq!(token_similarity("reed", "raed"), TYPO);
+    let name = |s: &str| crate::dedupe::normalize::vendor_name(s).0;
+    let (sim, _) = super::similarity::name_similarity(
+        &name("Granite Labratories"),
+        &name("Granite Laboratories"),
+    );
+    assert!((sim - (1.0 - 1.0 / 19.0)).abs() < 1e-12, "{sim}");
     assert!(
         token_similarity("lee", "lea") < TYPO,
         "three letters are too short to tell"

@@ -384,7 +384,12 @@ def name_similarity(a: d.Name, b: d.Name, f: Freq) -> tuple[float, float]:
     n2, d2 = directed(b, a, f)
     r1 = n1 / d1 if d1 > 0 else 0.0
     r2 = n2 / d2 if d2 > 0 else 0.0
-    return (r1 + r2) / 2.0, max(r1, r2)
+    sim, contained = (r1 + r2) / 2.0, max(r1, r2)
+    n = max(len(a.nospace), len(b.nospace))
+    if n >= TYPO_LETTERS and one_typo(a.nospace, b.nospace):
+        typo = 1.0 - 1.0 / float(n)
+        return max(sim, typo), max(contained, typo)
+    return sim, contained
 
 
 def entity_level(sim: float, contained: float) -> int:
