@@ -13,7 +13,10 @@ subject (copies, legal forms, typos, lookalikes, reordered names,
 initials, NPI and UEI), ``recall_moved`` of those listed in the same city
 at another street or elsewhere (a name alone: the namesake guard weighs
 them), ``precision`` (planted hits over all hits: coincidental namesakes
-count against) and ``precision_strong``; ``engine_s`` (the engine alone)
+count against) and ``precision_strong``; ``namesake_pairs``: subject-entry
+pairs the generator did not plant that share a person's first and last
+name or an entity's normalised name, and how many were raised;
+``engine_s`` (the engine alone)
 and ``native_s`` (the whole call, reading the columns and building the
 hits) at ``--size``; the ratio against the reference on
 ``--reference-size`` vendors (both timed in this run, hits asserted equal).
@@ -25,7 +28,7 @@ from _harness import best_of, emit, parser
 
 import medsync_core as mc
 from tests.reference import screening as ref
-from tests.screening_world import quality, world
+from tests.screening_world import namesakes, quality, world
 
 
 def _same(got: dict, want: dict) -> None:
@@ -52,6 +55,7 @@ def main():
 
     native_s, out = best_of(args.repeat, call)
     q = quality(out["hits"], truth, near)
+    q.update(namesakes(subjects, entries, truth, out["hits"]))
 
     small, small_entries, _, _ = world(args.reference_size, seed=2)
     native_ref_s, out_small = best_of(args.repeat, lambda: mc.screen_vendors(small, small_entries))
@@ -66,6 +70,7 @@ def main():
          strong=st["strong"], weak=st["weak"], skipped_keys=st["skipped_keys"], planted=len(truth),
          recall=q["recall"], recall_moved=q["recall_moved"], recall_all=q["recall_all"], precision=q["precision"],
          precision_strong=q["precision_strong"], near_misses=len(near), near_misses_raised=q["near_misses_raised"],
+         namesake_pairs=q["namesake_pairs"], namesakes_raised=q["namesakes_raised"],
          recall_by_type=q["recall_by_type"])  # fmt: skip
 
 

@@ -598,3 +598,43 @@ def quality(hits: list[dict], truth: dict, near: set) -> dict:
         "near_misses_raised": sum(1 for k in near if k in found),
         "recall_by_type": {t: round(a / b, 4) for t, (a, b) in sorted(by_type.items())},
     }
+
+
+def _person_key(t: dict, i: int) -> tuple[str, str] | None:
+    first, last, name = t["first"][i], t["last"][i], t["name"][i]
+    if last:
+        return (first or "").lower(), last.lower()
+    if not name:
+        return None
+    if "," in name:
+        last, rest = name.split(",", 1)
+        words = rest.split()
+        return (words[0].lower() if words else ""), last.strip().lower()
+    words = name.replace(".", "").split()
+    return (words[0].lower(), words[-1].lower()) if len(words) > 1 else None
+
+
+def namesakes(subjects: dict, entries: dict, truth: dict, hits: list[dict]) -> dict:
+    """Pairs of a subject and an entry that are not planted but share a
+    person's first and last name, or an entity's normalised name (legal form
+    and case aside): the coincidences a realistic name space holds, and how
+    many of them were raised."""
+    from tests.reference.dedupe import vendor_name
+
+    def keys(t: dict) -> dict:
+        out: dict = {}
+        for i in range(len(t["id"])):
+            if t["kind"][i] == "individual":
+                k = _person_key(t, i)
+            elif t["name"][i]:
+                k = " ".join(vendor_name(t["name"][i])[0].tokens)
+            else:
+                k = None
+            if k:
+                out.setdefault((t["kind"][i] == "individual", k), []).append(t["id"][i])
+        return out
+
+    s, e = keys(subjects), keys(entries)
+    pairs = {(a, b) for k, ids in s.items() for a in ids for b in e.get(k, ()) if (a, b) not in truth}
+    raised = {(h["subject"], h["entry"]) for h in hits} & pairs
+    return {"namesake_pairs": len(pairs), "namesakes_raised": len(raised)}

@@ -14,17 +14,19 @@ pub const TYPO_LETTERS: usize = 4;
 /// One typo apart: a letter changed, left out or added, or two neighbours
 /// swapped (Damerau-Levenshtein distance 1).
 pub fn one_typo(a: &str, b: &str) -> bool {
+    if a.len().abs_diff(b.len()) > 4 {
+        return false; // more than one character apart, whatever their widths
+    }
+    if a.is_ascii() && b.is_ascii() {
+        return typo(a.as_bytes(), b.as_bytes());
+    }
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let (short, long) = if a.len() <= b.len() {
-        (&a, &b)
-    } else {
-        (&b, &a)
-    };
-    let i = short
-        .iter()
-        .zip(long.iter())
-        .take_while(|(x, y)| x == y)
-        .count();
+    typo(&a, &b)
+}
+
+fn typo<T: PartialEq>(a: &[T], b: &[T]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let i = short.iter().zip(long).take_while(|(x, y)| x == y).count();
     if long.len() == short.len() + 1 {
         return short[i..] == long[i + 1..];
     }
@@ -52,27 +54,53 @@ pub fn token_similarity(t: &str, u: &str) -> f64 {
     }
 }
 
-/// One direction of dedupe's name similarity: the information of `a`'s
-/// words, and of those found in `b` (at least [`WORD_SAME`]) times their
-/// similarity.
-fn directed(a: &Name, b: &Name) -> (f64, f64) {
+/// Words at most this many are compared on the stack.
+const SMALL: usize = 8;
+
+/// The best similarity of each word of `a` among `b`'s, and of each word of
+/// `b` among `a`'s: every pair of words compared once.
+fn best_matches(a: &Name, b: &Name, best_a: &mut [f64], best_b: &mut [f64]) {
+    for (i, t) in a.tokens.iter().enumerate() {
+        for (j, u) in b.tokens.iter().enumerate() {
+            let s = token_similarity(t, u);
+            best_a[i] = best_a[i].max(s);
+            best_b[j] = best_b[j].max(s);
+        }
+    }
+}
+
+/// One direction of dedupe's name similarity: the information of a name's
+/// words, and of those found in the other name (at least [`WORD_SAME`])
+/// times their similarity.
+fn directed(a: &Name, best: &[f64]) -> (f64, f64) {
     let (mut num, mut den) = (0.0, 0.0);
-    for (t, w) in a.tokens.iter().zip(&a.bits) {
+    for (w, best) in a.bits.iter().zip(best) {
         den += w;
-        let best = b
-            .tokens
-            .iter()
-            .map(|u| token_similarity(t, u))
-            .fold(0.0f64, f64::max);
-        if best >= WORD_SAME {
+        if *best >= WORD_SAME {
             num += w * best;
         }
     }
     (num, den)
 }
 
+/// Both directions of the name similarity.
+fn both_ways(a: &Name, b: &Name) -> ((f64, f64), (f64, f64)) {
+    let (n, m) = (a.tokens.len(), b.tokens.len());
+    if n <= SMALL && m <= SMALL {
+        let (mut best_a, mut best_b) = ([0.0; SMALL], [0.0; SMALL]);
+        best_matches(a, b, &mut best_a[..n], &mut best_b[..m]);
+        (directed(a, &best_a[..n]), directed(b, &best_b[..m]))
+    } else {
+        let (mut best_a, mut best_b) = (vec![0.0; n], vec![0.0; m]);
+        best_matches(a, b, &mut best_a, &mut best_b);
+        (directed(a, &best_a), directed(b, &best_b))
+    }
+}
+
 /// Dedupe's word-weighted name similarity (`score::name_similarity`) with
-/// [`token_similarity`]: (similarity, contained) where the similarity
+/// [`token_similarity`] (each pair of words compared once, the similarity
+/// of `a`'s word to `b`'s serving both directions): (similarity,
+/// contained) where the similarity
 /// averages both directions and "contained" is the better one. The same
 /// letters without spaces are the same name; one typo apart without spaces
 /// (as typed, before abbreviations are expanded: "Labratories" is two
@@ -82,8 +110,7 @@ pub fn name_similarity(a: &Name, b: &Name) -> (f64, f64) {
     if a.nospace == b.nospace && !a.nospace.is_empty() {
         return (1.0, 1.0);
     }
-    let (n1, d1) = directed(a, b);
-    let (n2, d2) = directed(b, a);
+    let ((n1, d1), (n2, d2)) = both_ways(a, b);
     let r1 = if d1 > 0.0 { n1 / d1 } else { 0.0 };
     let r2 = if d2 > 0.0 { n2 / d2 } else { 0.0 };
     let (sim, contained) = ((r1 + r2) / 2.0, r1.max(r2));
