@@ -50,7 +50,7 @@ def main():
 
     def call():
         out = mc.screen_vendors(subjects, entries)
-        engine.append(out["engine_s"])
+        engine.append((out["engine_s"], out["stats"]))
         return out
 
     native_s, out = best_of(args.repeat, call)
@@ -62,9 +62,9 @@ def main():
     reference_s, expected = best_of(1, lambda: ref.screen(small, small_entries))
     _same(out_small, expected)
 
-    st = out["stats"]
+    engine_s, st = min(engine, key=lambda x: x[0])  # the phases of the fastest run
     emit("screening", args.size, native_s, reference_s, native_ref_s=native_ref_s,
-         reference_size=args.reference_size, engine_s=round(min(engine), 6),
+         reference_size=args.reference_size, engine_s=round(engine_s, 6),
          prepare_s=round(st["prepare_s"], 6), index_s=round(st["index_s"], 6), compare_s=round(st["compare_s"], 6),
          subjects=st["subjects"], entries=st["entries"], candidates=st["candidates"], hits=st["hits"],
          strong=st["strong"], weak=st["weak"], skipped_keys=st["skipped_keys"], planted=len(truth),
