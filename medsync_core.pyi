@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypedDict
 
 __version__: str
 
@@ -167,6 +167,64 @@ class DedupeIndex:
     def query(
         self, record: Mapping[str, Any], *, limit: int = 10, min_probability: float | None = None
     ) -> list[dict[str, Any]]: ...
+
+# --- exclusion screening ------------------------------------------------------
+
+class ScreeningHit(TypedDict):
+    """One hit of ``screen_vendors``."""
+
+    subject: int
+    entry: int
+    source: Literal["leie", "sam", "ofac"]
+    score: float
+    """In [0, 1]: 1 for an equal identifier, else 0.75 x name similarity
+    + 0.25 x address (1 very close, 0.5 same ZIP or city), less 0.25 for a
+    contradicting identifier."""
+    strength: Literal["strong", "weak"]
+    evidence: list[tuple[str, str, str]]
+    """``(field, level, text)``: field npi, uei, cage, name, street, zip,
+    city or country; level equal, different, exact, very_close, close,
+    partial, uncommon or similar; text for people ("NPI equal", "name 0.97
+    similar", "last name equal, first name initial", "same ZIP")."""
+
+class ScreeningStats(TypedDict):
+    subjects: int
+    entries: int
+    candidates: int
+    """Subject-entry pairs compared (each once)."""
+    hits: int
+    strong: int
+    weak: int
+    skipped_keys: int
+    """Blocking keys shared by too many entries (their entries stay reachable)."""
+    threads: int
+    prepare_s: float
+    index_s: float
+    compare_s: float
+
+class ScreeningResult(TypedDict):
+    hits: list[ScreeningHit]
+    """Sorted by subject, then score (best first), then entry."""
+    stats: ScreeningStats
+    engine_s: float
+    """The engine alone, GIL released (seconds)."""
+
+def screen_vendors(
+    subjects: Mapping[str, Sequence[Any]],
+    entries: Mapping[str, Sequence[Any]],
+    *,
+    min_score: float | None = None,
+) -> ScreeningResult:
+    """Screen vendors and their principals against exclusion and sanctions
+    list entries (OIG LEIE, SAM.gov, OFAC SDN) in one call. Columns: ``id``
+    (required, positive, unique), ``kind`` (required: "entity" or
+    "individual"; entries also "other" for vessels and aircraft), ``name``
+    (an entity's name, or a person's on one line when ``last`` is empty),
+    ``first``, ``middle``, ``last``, ``street``, ``city``, ``state``,
+    ``zip``, ``country``, ``npi``, ``uei``, ``cage``; entries also
+    ``source`` (required: "leie", "sam" or "ofac"). Unknown columns are
+    refused. Hits scoring below ``min_score`` are left out. The rules are
+    in docs/engines.md (Screening)."""
 
 # ---------------------------------------------------------------- hub documents
 

@@ -126,7 +126,7 @@ Liberty Independence Heritage Colonial Victoria Windsor Cambridge Oxford Kingsto
 STREET_TYPES = [("Street", "St"), ("Avenue", "Ave"), ("Road", "Rd"), ("Boulevard", "Blvd"), ("Drive", "Dr"),
                 ("Lane", "Ln"), ("Court", "Ct"), ("Place", "Pl"), ("Parkway", "Pkwy"), ("Way", "Way")]  # fmt: skip
 DIRECTIONS = [("North", "N"), ("South", "S"), ("East", "E"), ("West", "W")]
-STATES = "CA TX FL NY PA IL OH GA NC MI NJ VA WA AZ MA TN IN MO MD WI CO MN SC AL LA KY OR OK CT UT IA NV AR MS KS".split()
+STATES = "CA TX FL NY PA IL OH GA NC MI NJ VA WA AZ MA TN IN MO MD WI CO MN SC AL LA KY OR OK CT UT IA NV AR".split()
 REAL_CITIES = """
 New York,NY,100;Los Angeles,CA,900;Chicago,IL,606;Houston,TX,770;Phoenix,AZ,850;Philadelphia,PA,191;
 San Antonio,TX,782;San Diego,CA,921;Dallas,TX,752;Jacksonville,FL,322;Austin,TX,787;Fort Worth,TX,761;
@@ -150,7 +150,8 @@ TOWN_END = ["ville", "ton", " Springs", " Falls", " Heights", "field", "burg", "
 
 FOREIGN_COUNTRIES = [("IR", ["Tehran", "Isfahan"]), ("RU", ["Moscow", "Saint Petersburg"]), ("VE", ["Caracas"]),
                      ("SY", ["Damascus", "Aleppo"]), ("CU", ["Havana"]), ("KP", ["Pyongyang"]), ("CN", ["Shanghai"]),
-                     ("AE", ["Dubai"]), ("LB", ["Beirut"]), ("MX", ["Culiacan", "Tijuana"]), ("CO", ["Medellin"])]  # fmt: skip
+                     ("AE", ["Dubai"]), ("LB", ["Beirut"]), ("MX", ["Culiacan", "Tijuana"]),
+                     ("CO", ["Medellin"])]  # fmt: skip
 FOREIGN_FIRST = ("Mohammad Ali Hassan Hossein Reza Ahmad Mahmoud Igor Sergei Dmitri Alexei Vladimir Oleg Juan Carlos "
                  "Jose Luis Rafael Ismael Joaquin Kim Jong Chol Wei Jian Omar Khalid Youssef Nasser Ibrahim").split()
 FOREIGN_LAST = ("Hosseini Rahimi Karimi Ahmadi Mousavi Petrov Ivanov Sokolov Volkov Morozov Orlov Guzman Zambada "
@@ -597,3 +598,43 @@ def quality(hits: list[dict], truth: dict, near: set) -> dict:
         "near_misses_raised": sum(1 for k in near if k in found),
         "recall_by_type": {t: round(a / b, 4) for t, (a, b) in sorted(by_type.items())},
     }
+
+
+def _person_key(t: dict, i: int) -> tuple[str, str] | None:
+    first, last, name = t["first"][i], t["last"][i], t["name"][i]
+    if last:
+        return (first or "").lower(), last.lower()
+    if not name:
+        return None
+    if "," in name:
+        last, rest = name.split(",", 1)
+        words = rest.split()
+        return (words[0].lower() if words else ""), last.strip().lower()
+    words = name.replace(".", "").split()
+    return (words[0].lower(), words[-1].lower()) if len(words) > 1 else None
+
+
+def namesakes(subjects: dict, entries: dict, truth: dict, hits: list[dict]) -> dict:
+    """Pairs of a subject and an entry that are not planted but share a
+    person's first and last name, or an entity's normalised name (legal form
+    and case aside): the coincidences a realistic name space holds, and how
+    many of them were raised."""
+    from tests.reference.dedupe import vendor_name
+
+    def keys(t: dict) -> dict:
+        out: dict = {}
+        for i in range(len(t["id"])):
+            if t["kind"][i] == "individual":
+                k = _person_key(t, i)
+            elif t["name"][i]:
+                k = " ".join(vendor_name(t["name"][i])[0].tokens)
+            else:
+                k = None
+            if k:
+                out.setdefault((t["kind"][i] == "individual", k), []).append(t["id"][i])
+        return out
+
+    s, e = keys(subjects), keys(entries)
+    pairs = {(a, b) for k, ids in s.items() for a in ids for b in e.get(k, ()) if (a, b) not in truth}
+    raised = {(h["subject"], h["entry"]) for h in hits} & pairs
+    return {"namesake_pairs": len(pairs), "namesakes_raised": len(raised)}

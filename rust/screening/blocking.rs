@@ -1,20 +1,18 @@
-//! Blocking: the keys of a party, the index of the entries by key, and the
-//! candidates of a subject (each entry once).
+//! Blocking: the keys of a party (the index of the entries by key is in
+//! [`super::index`]).
 //!
 //! Keys, in passes: identifiers (NPI, UEI, CAGE); ZIP + house number; the
 //! entity-name words that are not common words; the whole entity name
 //! without spaces, with its one-letter deletions when it has four letters
 //! or more (a typo, a transposition or a letter too many anywhere in the
 //! name still meets the other spelling); a person's last and first name,
-//! a typo allowed in either (see [`person_keys`]). Two people of one last
+//! a typo allowed in either (see `person_keys`). Two people of one last
 //! name and other first names are not candidates by name: they matter only
-//! at one address, which the ZIP + house number key finds. A key shared by more entries than its pass's cap
-//! ([`Pass::cap`]) is skipped, except for the entries that have no other
-//! key: each keeps its least shared one, so that every entry with a name,
-//! an identifier or an address stays reachable.
-
-use hashbrown::HashMap;
-use rayon::prelude::*;
+//! at one address, which the ZIP + house number key finds. A key shared by
+//! more entries than its pass's cap ([`Pass::cap`]) is skipped, except for
+//! the entries that have no other key: each keeps its least shared one, so
+//! that every entry with a name, an identifier or an address stays
+//! reachable.
 
 use super::freq::common;
 use super::record::{Kind, Party};
@@ -32,17 +30,7 @@ pub enum Pass {
 }
 
 impl Pass {
-    /// Keys shared by more entries than this are skipped (and counted): a
-    /// name word or an address that many entries share selects nothing. A
-    /// common last name with an initial ("smith j") stays well below its cap.
-    pub fn cap(self) -> usize {
-        match self {
-            Pass::Identifier | Pass::Person | Pass::Initial => 1_000,
-            Pass::Address | Pass::Word | Pass::Whole => 100,
-        }
-    }
-
-    fn of(key: u64) -> Pass {
+    pub fn of(key: u64) -> Pass {
         match key >> 56 {
             1 => Pass::Identifier,
             2 => Pass::Address,
@@ -50,6 +38,16 @@ impl Pass {
             4 => Pass::Whole,
             5 => Pass::Person,
             _ => Pass::Initial,
+        }
+    }
+
+    /// Keys shared by more entries than this are skipped (and counted): a
+    /// name word or an address that many entries share selects nothing. A
+    /// common last name with an initial ("smith j") stays well below its cap.
+    pub fn cap(self) -> usize {
+        match self {
+            Pass::Identifier | Pass::Person | Pass::Initial => 1_000,
+            Pass::Address | Pass::Word | Pass::Whole => 100,
         }
     }
 }
@@ -236,148 +234,4 @@ pub fn keys(p: &Party, query: bool) -> Vec<u64> {
     keys.sort_unstable();
     keys.dedup();
     keys
-}
-
-/// Shards of the index: the top 12 bits of a key (its pass and 4 bits of
-/// its hash), so that the sorted keys of a shard are contiguous and the
-/// shards are built in parallel.
-const SHARDS: usize = 1 << 12;
-
-/// A shard's groups: key → range of the postings.
-type Groups = HashMap<u64, (u32, u32)>;
-
-fn shard(key: u64) -> usize {
-    (key >> 52) as usize
-}
-
-/// The entries by key.
-#[derive(Debug, Default)]
-pub struct Index {
-    shards: Vec<Groups>,
-    postings: Vec<u32>,
-    /// Keys skipped for being shared by more entries than their cap.
-    pub skipped: usize,
-}
-
-/// Keys shared by more entries than their pass's cap, with their sizes.
-fn frequent_keys(keyed: &[(u64, u32)]) -> HashMap<u64, usize> {
-    let mut frequent = HashMap::new();
-    let mut s = 0;
-    while s < keyed.len() {
-        let mut e = s + 1;
-        while e < keyed.len() && keyed[e].0 == keyed[s].0 {
-            e += 1;
-        }
-        if e - s > Pass::of(keyed[s].0).cap() {
-            frequent.insert(keyed[s].0, e - s);
-        }
-        s = e;
-    }
-    frequent
-}
-
-/// Entries whose keys are all frequent keep the least shared one (ties:
-/// the lowest key).
-fn orphans(entries: &[Party], frequent: &HashMap<u64, usize>) -> Vec<(u64, u32)> {
-    if frequent.is_empty() {
-        return Vec::new();
-    }
-    entries
-        .par_iter()
-        .enumerate()
-        .filter_map(|(i, e)| {
-            let ks = keys(e, false);
-            if ks.is_empty() || !ks.iter().all(|k| frequent.contains_key(k)) {
-                return None;
-            }
-            let k = ks.iter().min_by_key(|k| (frequent[*k], **k))?;
-            Some((*k, i as u32))
-        })
-        .collect()
-}
-
-/// The groups of one shard of the sorted (key, entry) pairs.
-fn shard_groups(keyed: &[(u64, u32)], offset: usize) -> Groups {
-    let mut groups = HashMap::new();
-    let mut s = 0;
-    while s < keyed.len() {
-        let mut e = s + 1;
-        while e < keyed.len() && keyed[e].0 == keyed[s].0 {
-            e += 1;
-        }
-        groups.insert(keyed[s].0, ((offset + s) as u32, (offset + e) as u32));
-        s = e;
-    }
-    groups
-}
-
-/// Merge two sorted runs.
-fn merge(a: Vec<(u64, u32)>, b: Vec<(u64, u32)>) -> Vec<(u64, u32)> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        if a[i] <= b[j] {
-            out.push(a[i]);
-            i += 1;
-        } else {
-            out.push(b[j]);
-            j += 1;
-        }
-    }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
-    out
-}
-
-impl Index {
-    /// Index the entries by their keys.
-    pub fn build(entries: &[Party]) -> Index {
-        let mut keyed: Vec<(u64, u32)> = entries
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(i, e)| keys(e, false).into_iter().map(move |k| (k, i as u32)))
-            .collect();
-        keyed.par_sort_unstable();
-        let frequent = frequent_keys(&keyed);
-        if !frequent.is_empty() {
-            keyed.retain(|(k, _)| !frequent.contains_key(k));
-            let mut lone = orphans(entries, &frequent);
-            lone.sort_unstable();
-            keyed = merge(keyed, lone);
-        }
-        let mut bounds = vec![0usize];
-        for k in 1..keyed.len() {
-            if shard(keyed[k].0) != shard(keyed[k - 1].0) {
-                bounds.push(k);
-            }
-        }
-        bounds.push(keyed.len());
-        let built: Vec<(usize, Groups)> = bounds
-            .par_windows(2)
-            .filter(|w| w[1] > w[0])
-            .map(|w| (shard(keyed[w[0]].0), shard_groups(&keyed[w[0]..w[1]], w[0])))
-            .collect();
-        let mut shards: Vec<Groups> = (0..SHARDS).map(|_| HashMap::new()).collect();
-        for (k, g) in built {
-            shards[k] = g;
-        }
-        Index {
-            shards,
-            postings: keyed.into_iter().map(|(_, i)| i).collect(),
-            skipped: frequent.len(),
-        }
-    }
-
-    /// The entries (positions) that share a key with a subject, each once,
-    /// in order, into `out` (cleared first).
-    pub fn candidates(&self, keys: &[u64], out: &mut Vec<u32>) {
-        out.clear();
-        for k in keys {
-            if let Some(&(s, e)) = self.shards.get(shard(*k)).and_then(|g| g.get(k)) {
-                out.extend_from_slice(&self.postings[s as usize..e as usize]);
-            }
-        }
-        out.sort_unstable();
-        out.dedup();
-    }
 }

@@ -1,14 +1,15 @@
 //! The comparisons of a subject and an entry, one short function each:
-//! identifiers, an entity's name (dedupe's word-weighted similarity, best
-//! of name and trade name on both sides), a person's name (last, first and
-//! middle name, best of the readings) and the address. Each gives a level;
+//! identifiers, an entity's name (dedupe's word-weighted similarity with
+//! typos counted, [`super::similarity`]; best of name and trade name on
+//! both sides), a person's name (last, first and middle name, best of the
+//! readings) and the address. Each gives a level;
 //! [`super::decide`] turns the levels into a hit.
 
 use super::freq::Freq;
 use super::person::Reading;
 use super::record::{Kind, Party};
-use crate::dedupe::normalize::Name;
-use crate::dedupe::score::{jaro_winkler, word_similarity, WORD_SAME};
+use super::similarity::{name_similarity, one_typo, token_similarity, TYPO, TYPO_LETTERS};
+use crate::dedupe::score::jaro_winkler;
 
 /// Entity names: similarity at or above which the names are equal, very
 /// close, close, and partly alike (or one name's words all in the other).
@@ -28,11 +29,6 @@ pub const INITIAL: f64 = 0.75;
 pub const INITIAL_BITS: f64 = 3.0;
 /// Street names (same house number) at or above which they are similar.
 pub const STREET_SIMILAR: f64 = 0.85;
-/// Two words of at least [`TYPO_LETTERS`] letters one typo apart (a letter
-/// changed, left out, added, or two swapped) are this similar: the same
-/// word for a name ([`WORD_SAME`]).
-pub const TYPO: f64 = WORD_SAME;
-pub const TYPO_LETTERS: usize = 4;
 
 /// How alike two names are, worst first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -143,81 +139,6 @@ pub struct Compared {
 fn identifiers(s: &Party, e: &Party) -> [Option<bool>; 3] {
     let eq = |x: &String, y: &String| (!x.is_empty() && !y.is_empty()).then(|| x == y);
     [eq(&s.npi, &e.npi), eq(&s.uei, &e.uei), eq(&s.cage, &e.cage)]
-}
-
-/// One typo apart: a letter changed, left out or added, or two neighbours
-/// swapped (Damerau-Levenshtein distance 1).
-pub fn one_typo(a: &str, b: &str) -> bool {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let (short, long) = if a.len() <= b.len() {
-        (&a, &b)
-    } else {
-        (&b, &a)
-    };
-    let i = short
-        .iter()
-        .zip(long.iter())
-        .take_while(|(x, y)| x == y)
-        .count();
-    if long.len() == short.len() + 1 {
-        return short[i..] == long[i + 1..];
-    }
-    if long.len() != short.len() || i == short.len() {
-        return false;
-    }
-    short[i + 1..] == long[i + 1..]
-        || i + 1 < short.len()
-            && short[i] == long[i + 1]
-            && short[i + 1] == long[i]
-            && short[i + 2..] == long[i + 2..]
-}
-
-/// Word similarity: dedupe's ([`word_similarity`]: Jaro-Winkler, a word
-/// beginning the other), and [`TYPO`] for words one typo apart. Jaro-Winkler
-/// alone puts "Bericorcore" / "Boericorcore" at 0.87 and "Reed" / "Raed" at
-/// 0.85; lists typed by hand are full of such typos.
-pub fn token_similarity(t: &str, u: &str) -> f64 {
-    let s = word_similarity(t, u);
-    let long = |w: &str| w.chars().nth(TYPO_LETTERS - 1).is_some();
-    if s < TYPO && long(t) && long(u) && one_typo(t, u) {
-        TYPO
-    } else {
-        s
-    }
-}
-
-/// One direction of dedupe's name similarity: the information of `a`'s
-/// words, and of those found in `b` (at least [`WORD_SAME`]) times their
-/// similarity.
-fn directed(a: &Name, b: &Name) -> (f64, f64) {
-    let (mut num, mut den) = (0.0, 0.0);
-    for (t, w) in a.tokens.iter().zip(&a.bits) {
-        den += w;
-        let best = b
-            .tokens
-            .iter()
-            .map(|u| token_similarity(t, u))
-            .fold(0.0f64, f64::max);
-        if best >= WORD_SAME {
-            num += w * best;
-        }
-    }
-    (num, den)
-}
-
-/// Dedupe's word-weighted name similarity (`score::name_similarity`) with
-/// [`token_similarity`]: (similarity, contained) where the similarity
-/// averages both directions and "contained" is the better one. The same
-/// letters without spaces are the same name.
-pub fn name_similarity(a: &Name, b: &Name) -> (f64, f64) {
-    if a.nospace == b.nospace && !a.nospace.is_empty() {
-        return (1.0, 1.0);
-    }
-    let (n1, d1) = directed(a, b);
-    let (n2, d2) = directed(b, a);
-    let r1 = if d1 > 0.0 { n1 / d1 } else { 0.0 };
-    let r2 = if d2 > 0.0 { n2 / d2 } else { 0.0 };
-    ((r1 + r2) / 2.0, r1.max(r2))
 }
 
 fn entity_level(sim: f64, contained: f64) -> NameLevel {

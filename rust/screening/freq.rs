@@ -10,6 +10,7 @@
 use std::sync::OnceLock;
 
 use hashbrown::{HashMap, HashSet};
+use rayon::prelude::*;
 
 use super::person;
 use super::record::{Kind, Party};
@@ -66,18 +67,36 @@ impl Freq {
         }
     }
 
-    /// Count the names of subjects and entries.
+    fn merge(mut self, other: Freq) -> Freq {
+        self.entity.n += other.entity.n;
+        for (w, n) in other.entity.words {
+            *self.entity.words.entry(w).or_insert(0) += n;
+        }
+        self.people += other.people;
+        for (w, n) in other.person {
+            *self.person.entry(w).or_insert(0) += n;
+        }
+        self
+    }
+
+    /// Count the names of subjects and entries (in parallel chunks).
     pub fn count(subjects: &[Party], entries: &[Party]) -> Freq {
-        let mut f = Freq::default();
-        for p in subjects.iter().chain(entries) {
-            f.add(p);
-        }
-        for e in entries {
-            match e.kind {
-                Kind::Individual => f.individual_entries += 1,
-                _ => f.entity_entries += 1,
-            }
-        }
+        let part = |ps: &[Party]| {
+            ps.par_chunks(16_384)
+                .map(|c| {
+                    let mut f = Freq::default();
+                    c.iter().for_each(|p| f.add(p));
+                    f
+                })
+                .reduce(Freq::default, Freq::merge)
+        };
+        let (s, e) = rayon::join(|| part(subjects), || part(entries));
+        let mut f = s.merge(e);
+        f.individual_entries = entries
+            .iter()
+            .filter(|e| e.kind == Kind::Individual)
+            .count();
+        f.entity_entries = entries.len() - f.individual_entries;
         f
     }
 

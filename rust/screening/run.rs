@@ -6,11 +6,12 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use super::blocking::{keys, Index};
+use super::blocking::keys;
 use super::compare::{compare, compatible};
 use super::decide::{decide, Strength};
 use super::explain::{explain, Evidence};
 use super::freq::Freq;
+use super::index::Index;
 use super::record::{normalise, Input, Parties, Party, Source};
 use crate::error::{Error, Location, Result};
 

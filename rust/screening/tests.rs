@@ -1,4 +1,5 @@
-use super::blocking::{keys, variants, Index, Pass};
+use super::blocking::{keys, variants, Pass};
+use super::index::Index;
 use super::person::{from_fields, from_line};
 use super::*;
 use crate::error::{Error, Location};
@@ -606,56 +607,9 @@ fn keys_hash_the_variants_without_building_them() {
     assert_eq!(keys(&people[0], true), want);
 }
 
-/// Time the phases on a dump of the bench world (`/tmp/world.tsv`: table,
-/// then the columns of `P`, then the source): `cargo test --release --lib
-/// screening::tests::time_dump -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn time_dump() {
-    let text = std::fs::read_to_string("/tmp/world.tsv").unwrap();
-    let mut i = Input::default();
-    for line in text.lines() {
-        let c: Vec<&str> = line.split('\t').collect();
-        let (p, src) = if c[0] == "S" {
-            (&mut i.subjects, None)
-        } else {
-            (&mut i.entries, Source::parse(c[15]))
-        };
-        p.id.push(c[1].parse().unwrap());
-        p.kind.push(Kind::parse(c[2]).unwrap());
-        for (k, col) in [
-            &mut p.name,
-            &mut p.first,
-            &mut p.middle,
-            &mut p.last,
-            &mut p.street,
-            &mut p.city,
-            &mut p.state,
-            &mut p.zip,
-            &mut p.country,
-            &mut p.npi,
-            &mut p.uei,
-            &mut p.cage,
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            col.push(c[3 + k].to_string());
-        }
-        if let Some(s) = src {
-            i.source.push(s);
-        }
-    }
-    for _ in 0..2 {
-        let t = std::time::Instant::now();
-        let out = screen(&i, &Options::default()).unwrap();
-        eprintln!("{:.3}s {:?}", t.elapsed().as_secs_f64(), out.stats);
-    }
-}
-
 #[test]
 fn one_typo_apart() {
-    use super::compare::{one_typo, token_similarity, TYPO};
+    use super::similarity::{one_typo, token_similarity, TYPO};
     for (a, b) in [
         ("reed", "raed"),
         ("bericorcore", "boericorcore"),
@@ -674,6 +628,12 @@ fn one_typo_apart() {
         assert!(!one_typo(a, b), "{a} {b}");
     }
     assert_eq!(token_similarity("reed", "raed"), TYPO);
+    let name = |s: &str| crate::dedupe::normalize::vendor_name(s).0;
+    let (sim, _) = super::similarity::name_similarity(
+        &name("Granite Labratories"),
+        &name("Granite Laboratories"),
+    );
+    assert!((sim - (1.0 - 1.0 / 19.0)).abs() < 1e-12, "{sim}");
     assert!(
         token_similarity("lee", "lea") < TYPO,
         "three letters are too short to tell"

@@ -364,27 +364,35 @@ def token_similarity(t: str, u: str) -> float:
     return s
 
 
-def directed(a: d.Name, b: d.Name, f: Freq) -> tuple[float, float]:
+def directed(a: d.Name, best: list[float], f: Freq) -> tuple[float, float]:
     num = den = 0.0
-    for t in a.tokens:
+    for t, b in zip(a.tokens, best, strict=True):
         w = f.entity.bits(t, MIN_POPULATION)
         den += w
-        best = 0.0
-        for u in b.tokens:
-            best = max(best, token_similarity(t, u))
-        if best >= d.WORD_SAME:
-            num += w * best
+        if b >= d.WORD_SAME:
+            num += w * b
     return num, den
 
 
 def name_similarity(a: d.Name, b: d.Name, f: Freq) -> tuple[float, float]:
     if a.nospace and a.nospace == b.nospace:
         return 1.0, 1.0
-    n1, d1 = directed(a, b, f)
-    n2, d2 = directed(b, a, f)
+    best_a, best_b = [0.0] * len(a.tokens), [0.0] * len(b.tokens)
+    for i, t in enumerate(a.tokens):
+        for j, u in enumerate(b.tokens):
+            s = token_similarity(t, u)
+            best_a[i] = max(best_a[i], s)
+            best_b[j] = max(best_b[j], s)
+    n1, d1 = directed(a, best_a, f)
+    n2, d2 = directed(b, best_b, f)
     r1 = n1 / d1 if d1 > 0 else 0.0
     r2 = n2 / d2 if d2 > 0 else 0.0
-    return (r1 + r2) / 2.0, max(r1, r2)
+    sim, contained = (r1 + r2) / 2.0, max(r1, r2)
+    n = max(len(a.nospace), len(b.nospace))
+    if n >= TYPO_LETTERS and one_typo(a.nospace, b.nospace):
+        typo = 1.0 - 1.0 / float(n)
+        return max(sim, typo), max(contained, typo)
+    return sim, contained
 
 
 def entity_level(sim: float, contained: float) -> int:
