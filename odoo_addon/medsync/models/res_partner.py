@@ -172,8 +172,8 @@ class ResPartnerCompliance(models.Model):
     medsync_compliance_problem = fields.Char("Compliance problem", compute="_compute_medsync_compliance")
     medsync_screening_hit_count = fields.Integer("Open screening hits", compute="_compute_medsync_hit_count")
 
-    @api.depends("medsync_compliance_state", "medsync_credential_ids.state", "purchase_warn",
-                 "medsync_compliance_profile_id")
+    @api.depends("medsync_compliance_state", "medsync_credential_ids.state",
+                 "medsync_compliance_profile_id", "supplier_rank")
     def _compute_medsync_compliance(self):
         found = compliance.problems(self.filtered("id"))
         for p in self:
@@ -182,7 +182,11 @@ class ResPartnerCompliance(models.Model):
             missing = creds.filtered(lambda c: c.mandatory and c.state not in ("valid", "expiring"))
             p.medsync_compliance_missing = "\n".join(
                 f"{c.requirement_id.name}: {dict(c._fields['state'].selection)[c.state]}" for c in missing) or False
-            p.medsync_compliance_problem = found.get(p.commercial_partner_id.id, False)
+            # shown on vendors only: a customer or an employee is "onboarding" without being bought from
+            vendor = p.commercial_partner_id.sudo()
+            is_vendor = vendor.supplier_rank > 0 or vendor.medsync_compliance_profile_id or \
+                vendor.medsync_compliance_state in compliance.STOPPED_STATES
+            p.medsync_compliance_problem = is_vendor and found.get(vendor.id, False)
 
     def _compute_medsync_hit_count(self):
         # sudo: a buyer sees that hits wait, not their evidence

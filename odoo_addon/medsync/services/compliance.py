@@ -3,8 +3,9 @@
 A vendor's compliance state is the compliance officer's decision
 (``res.partner.medsync_compliance_state``): onboarding, approved, approved
 (legacy: vendors that existed when MedSync was installed), suspended or
-blocked. An approved vendor whose mandatory credential has lapsed, or a
-vendor Odoo itself marks "blocking" for purchases, is not clear either.
+blocked. An approved vendor whose mandatory credential has lapsed is not
+clear either. (Odoo's own "blocking" purchase warning is enforced at a
+purchase order's confirmation, models/purchase_order.py.)
 
 The gate runs where money or goods are committed, server-side and whoever
 calls: confirming a purchase order, posting a vendor bill, paying it,
@@ -54,8 +55,6 @@ def problems(partners, today=None):
             label = dict(STATES)[state]
             note = vendor.medsync_compliance_note
             why.append(f"{label}{': ' + note if note else ''}")
-        if vendor.purchase_warn == "block":
-            why.append(vendor.purchase_warn_msg or "blocked for purchases (Odoo's purchase warning)")
         if state == "approved":
             lapsed = vendor.medsync_credential_ids.filtered(
                 lambda c: c.requirement_id.mandatory and c.date_until and c.date_until < today
