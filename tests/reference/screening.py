@@ -575,7 +575,7 @@ def by_name(c: Compared, f: Freq) -> tuple[str, bool] | None:
         return "weak", False
     if n >= CLOSE and a == ADDR_PARTIAL:
         return ("weak", False) if namesakes_unlikely(name, PARTIAL_ADDRESS_BITS, f) else None
-    if n == EXACT and a == ADDR_NONE:
+    if n >= VERY_CLOSE and a == ADDR_NONE:
         return ("weak", True) if namesakes_unlikely(name, 0.0, f) else None
     if n == PARTIAL and a == ADDR_VERY_CLOSE:
         return "weak", False
