@@ -212,6 +212,14 @@ class ResPartnerCompliance(models.Model):
 
     def write(self, vals):
         guard.check(self, vals)
+        if "parent_id" in vals and not guard.is_privileged(self.env):
+            # a suspended or blocked vendor attached under an approved company would be bought from and paid
+            # as that company
+            stopped = self.sudo().filtered(lambda p: p.medsync_compliance_state in compliance.STOPPED_STATES)
+            if stopped:
+                raise UserError(self.env._(
+                    "MedSync compliance: %s is suspended or blocked and cannot be attached to another company.",
+                    ", ".join(stopped.mapped("display_name"))))
         res = super().write(vals)
         if "medsync_compliance_profile_id" in vals:
             self.filtered("medsync_compliance_profile_id")._medsync_sync_credentials()

@@ -48,6 +48,12 @@ def problems(partners, today=None):
     posts or pays is checked, whatever they may read of the vendor."""
     today = today or fields.Date.context_today(partners)
     out = {}
+    # a contact suspended or blocked in its own name (a vendor attached under another company before it was
+    # stopped) stops its company's documents too
+    for contact in partners.sudo().filtered(lambda p: p.commercial_partner_id != p
+                                            and p.medsync_compliance_state in STOPPED_STATES):
+        state = dict(STATES)[contact.medsync_compliance_state]
+        out[contact.commercial_partner_id.id] = f"{contact.display_name}: {state}"
     for vendor in partners.commercial_partner_id.sudo():
         why = []
         state = vendor.medsync_compliance_state or "legacy"
@@ -61,7 +67,7 @@ def problems(partners, today=None):
                 and c.state not in ("rejected",))
             why += [f"{c.requirement_id.name} expired on {c.date_until}" for c in lapsed]
         if why:
-            out[vendor.id] = "; ".join(why)
+            out[vendor.id] = "; ".join([*why, *([out[vendor.id]] if vendor.id in out else [])])
     return out
 
 
@@ -89,7 +95,9 @@ def enforce(records, action, partner_of, stopped_only=False):
         why = found.get(vendor.id)
         if not why:
             continue
-        stopped = vendor.sudo().medsync_compliance_state in STOPPED_STATES
+        # the vendor, or the contact the document names, suspended or blocked
+        states = {vendor.sudo().medsync_compliance_state, rec[partner_of].sudo().medsync_compliance_state}
+        stopped = bool(states & set(STOPPED_STATES))
         how = "block" if stopped and stopped_only else mode(rec.company_id, action)
         if how == "block":
             refused.append(f"{rec.display_name} ({vendor.display_name}: {why})")

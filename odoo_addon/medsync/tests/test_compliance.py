@@ -385,3 +385,21 @@ class TestComplianceGate(ComplianceCase):
             wizard.action_import()
         with self.assertRaises(UserError):
             self.env["medsync.tin.match"].with_user(self.buyer).create({}).action_request()
+
+    def test_a_stopped_vendor_cannot_hide_under_an_approved_company(self):
+        approved = self.env["res.partner"].create({"name": "Clean Parent Holdings", "is_company": True,
+                                                   "supplier_rank": 1})
+        self.set_state(approved, "approved")
+        self.set_state(self.vendor, "blocked", "OFAC SDN")
+        self.login(self.buyer)
+        _r, error = rpc(self, "res.partner", "write", [self.vendor.ids, {"parent_id": approved.id}])
+        self.assertRefusedRpc(error, "cannot be attached")
+        self.assertFalse(self.vendor.parent_id)
+        # a contact blocked in its own name stops its company's documents too
+        contact = self.env["res.partner"].create({"name": "Rogue Rep", "parent_id": approved.id})
+        # (decisions apply to the company; a vendor stopped before it was attached keeps its own state)
+        guard.privileged(contact).write({"medsync_compliance_state": "blocked"})
+        self.assertEqual(approved.medsync_compliance_state, "approved")
+        with self.assertRaisesRegex(UserError, "Rogue Rep"):
+            self.po(vendor=contact).button_confirm()
+
