@@ -113,13 +113,15 @@ def _breakdown(dimension, expression):
 
 # ------------------------------------------------------------------------------------------ AP
 
-def _held_bills_where(company):
-    return SQL("""m.company_id = %s AND m.move_type = 'in_invoice' AND m.state != 'cancel'
-                  AND m.medsync_match_state = 'hold' AND m.payment_state NOT IN ('paid', 'in_payment', 'reversed')""",
-               company.id)
+def _held_bills_where(company, held=None):
+    """The open vendor bills of ``company`` that ``held`` (SQL, default: on a MedSync match hold) holds."""
+    return SQL("""m.company_id = %s AND m.move_type = 'in_invoice' AND m.state != 'cancel' AND %s
+                  AND m.payment_state NOT IN ('paid', 'in_payment', 'reversed')""",
+               company.id, held or SQL("m.medsync_match_state = 'hold'"))
 
 
-def _on_hold_sql(env, company, days):
+def _bills_by_vendor_sql(days, where):
+    """Amount still due on the bills ``where`` selects, in total and per vendor."""
     return SQL(
         """SELECT %(day)s::date AS date, %(bd)s,
                   CASE WHEN GROUPING(m.commercial_partner_id) = 1 THEN NULL ELSE MAX(p.name) END AS dim_label,
@@ -129,15 +131,23 @@ def _on_hold_sql(env, company, days):
              LEFT JOIN res_partner p ON p.id = m.commercial_partner_id
             WHERE %(where)s
             GROUP BY GROUPING SETS ((), (m.commercial_partner_id))""",
-        day=days[-1], bd=_breakdown("vendor", SQL("m.commercial_partner_id")), where=_held_bills_where(company))
+        day=days[-1], bd=_breakdown("vendor", SQL("m.commercial_partner_id")), where=where)
 
 
-def _on_hold_domain(company, day, key):
+def _held_bills_domain(company, key, held=(("medsync_match_state", "=", "hold"),)):
     domain = [("company_id", "=", company.id), ("move_type", "=", "in_invoice"), ("state", "!=", "cancel"),
-              ("medsync_match_state", "=", "hold"), ("payment_state", "not in", ("paid", "in_payment", "reversed"))]
+              *held, ("payment_state", "not in", ("paid", "in_payment", "reversed"))]
     if key is not None:
         domain.append(("commercial_partner_id", "=", int(key) or False))
     return domain
+
+
+def _on_hold_sql(env, company, days):
+    return _bills_by_vendor_sql(days, _held_bills_where(company))
+
+
+def _on_hold_domain(company, day, key):
+    return _held_bills_domain(company, key)
 
 
 def _first_pass_sql(env, company, days):

@@ -6,7 +6,15 @@ are shared by the companies; the bills are each company's."""
 from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
-from .kpi import Kpi, _breakdown, _selection_labels, register
+from .kpi import (
+    Kpi,
+    _bills_by_vendor_sql,
+    _breakdown,
+    _held_bills_domain,
+    _held_bills_where,
+    _selection_labels,
+    register,
+)
 
 _lt = LazyTranslate("medsync")
 
@@ -19,15 +27,19 @@ def _vendor_where(company):
                   AND (p.supplier_rank > 0 OR p.medsync_compliance_profile_id IS NOT NULL)""", company.id)
 
 
-def _vendors_sql(env, company, days):
+def _counted(days, dimension, expression, source):
+    """How many rows ``source`` (FROM ... WHERE ...) selects, in total and by ``expression``."""
     return SQL(
         """SELECT %(day)s::date AS date, %(bd)s, NULL AS dim_label, COUNT(*) AS value, 0 AS amount,
                   COUNT(*) AS count
-             FROM res_partner p
-            WHERE %(where)s AND p.medsync_compliance_state IN %(states)s
-            GROUP BY GROUPING SETS ((), (p.medsync_compliance_state))""",
-        day=days[-1], bd=_breakdown("state", SQL("p.medsync_compliance_state")), where=_vendor_where(company),
-        states=NOT_CLEAR)
+             %(source)s
+            GROUP BY GROUPING SETS ((), (%(e)s))""",
+        day=days[-1], bd=_breakdown(dimension, expression), source=source, e=expression)
+
+
+def _vendors_sql(env, company, days):
+    return _counted(days, "state", SQL("p.medsync_compliance_state"), SQL(
+        "FROM res_partner p WHERE %s AND p.medsync_compliance_state IN %s", _vendor_where(company), NOT_CLEAR))
 
 
 def _vendors_domain(company, day, key):
@@ -40,13 +52,8 @@ def _vendors_domain(company, day, key):
 
 
 def _hits_sql(env, company, days):
-    return SQL(
-        """SELECT %(day)s::date AS date, %(bd)s, NULL AS dim_label, COUNT(*) AS value, 0 AS amount,
-                  COUNT(*) AS count
-             FROM medsync_screening_hit h
-            WHERE h.state = 'new'
-            GROUP BY GROUPING SETS ((), (h.strength))""",
-        day=days[-1], bd=_breakdown("strength", SQL("h.strength")))
+    return _counted(days, "strength", SQL("h.strength"),
+                    SQL("FROM medsync_screening_hit h WHERE h.state = 'new'"))
 
 
 def _hits_domain(company, day, key):
@@ -57,44 +64,26 @@ def _hits_domain(company, day, key):
 
 
 def _credentials_sql(env, company, days):
-    return SQL(
-        """SELECT %(day)s::date AS date, %(bd)s, NULL AS dim_label, COUNT(*) AS value, 0 AS amount,
-                  COUNT(*) AS count
-             FROM medsync_vendor_credential c
-             JOIN res_partner p ON p.id = c.partner_id
-            WHERE %(where)s AND c.state IN %(states)s
-            GROUP BY GROUPING SETS ((), (c.state))""",
-        day=days[-1], bd=_breakdown("state", SQL("c.state")), where=_vendor_where(company),
-        states=CREDENTIALS_TO_ACT)
+    return _counted(days, "state", SQL("c.state"), SQL(
+        "FROM medsync_vendor_credential c JOIN res_partner p ON p.id = c.partner_id WHERE %s AND c.state IN %s",
+        _vendor_where(company), CREDENTIALS_TO_ACT))
 
 
 def _credentials_domain(company, day, key):
-    domain = [("state", "in", CREDENTIALS_TO_ACT), ("partner_id.company_id", "in", (False, company.id))]
+    domain = [("state", "in", CREDENTIALS_TO_ACT), ("partner_id.company_id", "in", (False, company.id)),
+              ("partner_id.parent_id", "=", False), "|", ("partner_id.supplier_rank", ">", 0),
+              ("partner_id.medsync_compliance_profile_id", "!=", False)]
     if key is not None:
         domain.append(("state", "=", key))
     return domain
 
 
 def _held_sql(env, company, days):
-    return SQL(
-        """SELECT %(day)s::date AS date, %(bd)s,
-                  CASE WHEN GROUPING(m.commercial_partner_id) = 1 THEN NULL ELSE MAX(p.name) END AS dim_label,
-                  SUM(ABS(m.amount_residual_signed)) AS value, SUM(ABS(m.amount_residual_signed)) AS amount,
-                  COUNT(*) AS count
-             FROM account_move m
-             LEFT JOIN res_partner p ON p.id = m.commercial_partner_id
-            WHERE m.company_id = %(company)s AND m.move_type = 'in_invoice' AND m.state != 'cancel'
-              AND m.medsync_compliance_hold AND m.payment_state NOT IN ('paid', 'in_payment', 'reversed')
-            GROUP BY GROUPING SETS ((), (m.commercial_partner_id))""",
-        day=days[-1], bd=_breakdown("vendor", SQL("m.commercial_partner_id")), company=company.id)
+    return _bills_by_vendor_sql(days, _held_bills_where(company, SQL("m.medsync_compliance_hold")))
 
 
 def _held_domain(company, day, key):
-    domain = [("company_id", "=", company.id), ("move_type", "=", "in_invoice"), ("state", "!=", "cancel"),
-              ("medsync_compliance_hold", "=", True), ("payment_state", "not in", ("paid", "in_payment", "reversed"))]
-    if key is not None:
-        domain.append(("commercial_partner_id", "=", int(key)))
-    return domain
+    return _held_bills_domain(company, key, held=(("medsync_compliance_hold", "=", True),))
 
 
 register(Kpi(

@@ -169,6 +169,33 @@ class TestKpi(MedsyncCase):
         self.assertEqual(facts[("error", "SCHEMA")][0], 1)
         self.assertEqual(Msg.search_count(self.action_of("hub_dead_letters", "")["domain"]), facts[("error", "")][0])
 
+    def test_compliance_facts_equal_the_database(self):
+        officer = self.env["res.users"].create({
+            "name": "KPI officer", "login": "kpi_officer",
+            "groups_id": [Command.set([self.env.ref("medsync.group_medsync_compliance").id])]})
+        self.vendor_a.with_user(officer)._medsync_set_compliance("suspended", "screening")
+        self.vendor_b.medsync_compliance_profile_id = self.env.ref("medsync.profile_medsurg")
+        self.vendor_b.medsync_credential_ids[:1].write({"number": "W9-1"})
+        self.Fact._refresh(self.company)
+        Partner, Move = self.env["res.partner"], self.env["account.move"]
+        facts = fact_rows(self.env, self.company, "compliance_vendors_not_clear")
+        self.assertEqual(facts[("", "")][0],
+                         Partner.search_count(self.action_of("compliance_vendors_not_clear")["domain"]))
+        self.assertEqual(facts[("state", "suspended")][0],
+                         Partner.search_count(self.action_of("compliance_vendors_not_clear", "suspended")["domain"]))
+        self.assertGreaterEqual(facts[("state", "suspended")][0], 1)
+        facts = fact_rows(self.env, self.company, "compliance_bills_held")
+        held = Move.search(self.action_of("compliance_bills_held")["domain"])
+        self.assertTrue(held and set(held.commercial_partner_id.ids) == {self.vendor_a.id})
+        self.assertMoney(facts[("", "")][0], sum(abs(m.amount_residual_signed) for m in held))
+        facts = fact_rows(self.env, self.company, "compliance_credentials_to_act")
+        Cred = self.env["medsync.vendor.credential"]
+        self.assertEqual(facts[("", "")][0],
+                         Cred.search_count(self.action_of("compliance_credentials_to_act")["domain"]))
+        submitted = Cred.search(self.action_of("compliance_credentials_to_act", "submitted")["domain"])
+        self.assertIn(self.vendor_b, submitted.partner_id)
+        self.assertEqual(facts[("state", "submitted")][0], len(submitted))
+
     def test_first_pass_rate(self):
         line_a = self.held_a1.invoice_line_ids
         line_b = self.held_b.invoice_line_ids
