@@ -31,11 +31,17 @@ def test_result_codes_read_back_and_problems_by_line():
     with pytest.raises(tm.TinFileError) as err:
         tm.parse_result("1;123456789;A;V-1;9\n1;123456789;B;V-2\n1;1;C;;0\n")
     assert [line for line, _m in err.value.problems] == [1, 2, 3]
+    with pytest.raises(tm.TinFileError) as err:
+        tm.parse_result("1;123456789;A;V-1;0\n1;123456789;A;V-1;3\n")
+    assert err.value.problems == [(2, "account V-1 is already on line 1")]
+    with pytest.raises(tm.TinFileError):
+        tm.parse_result("\r\n")
+    assert tm.digits("12-3456789") == "123456789" and tm.digits("9277238") == ""
 
 
 @given(st.lists(st.tuples(st.sampled_from(["1", "2", "3"]), st.text("0123456789-", min_size=9, max_size=11),
                           st.text(min_size=1, max_size=60), st.text("ABCDEFV-0123456789", min_size=1, max_size=12),
-                          st.sampled_from(sorted(tm.CODES))), max_size=20))
+                          st.sampled_from(sorted(tm.CODES))), min_size=1, max_size=20, unique_by=lambda p: p[3]))
 def test_a_request_answered_reads_back_line_for_line(payees):
     request = tm.request_file([p[:4] for p in payees])
     answered = "".join(f"{line};{p[4]}\r\n" for line, p in zip(request.splitlines(), payees, strict=True))

@@ -93,7 +93,7 @@ class AccountMove(models.Model):
         guard.check_create(self, vals_list, {"medsync_match_state": "none"})
         moves = super().create(vals_list)
         # a bill that arrives (by hand, import, the hub) for a suspended or blocked vendor is held at once
-        stopped = moves.filtered(lambda m: m.move_type == "in_invoice" and m.commercial_partner_id.sudo()
+        stopped = moves.filtered(lambda m: m.move_type in compliance.PAYABLE_MOVES and m.commercial_partner_id.sudo()
                                  .medsync_compliance_state in compliance.STOPPED_STATES)
         for vendor, bills in stopped.grouped("commercial_partner_id").items():
             self._medsync_compliance_hold_vendors(vendor, vendor.sudo().medsync_compliance_note or "", bills)
@@ -103,7 +103,8 @@ class AccountMove(models.Model):
         guard.check(self, vals)
         if vals.get("state") == "posted":
             # the purchasing gate on every way a vendor bill is posted: the button, RPC, the hub, auto-post
-            compliance.enforce(self.filtered(lambda m: m.move_type == "in_invoice" and m.state == "draft"), "bill",
+            compliance.enforce(self.filtered(lambda m: m.move_type in compliance.PAYABLE_MOVES and m.state == "draft"),
+                               "bill",
                                "commercial_partner_id", stopped_only=True)
         if "matched_payment_ids" in vals:
             # a payment linked from the bill's side is a payment of it: the hold stops it too
@@ -242,7 +243,8 @@ class AccountMove(models.Model):
         """Vendor bills compliance stops from being paid, unless a compliance
         officer overrode them: a compliance hold, a suspended or blocked vendor,
         or a vendor not approved where the company's gate blocks payments."""
-        bills = self.filtered(lambda m: m.move_type == "in_invoice" and not m.medsync_compliance_override_by_id)
+        bills = self.filtered(lambda m: m.move_type in compliance.PAYABLE_MOVES
+                              and not m.medsync_compliance_override_by_id)
         if not bills:
             return bills
         found = compliance.problems(bills.commercial_partner_id)
@@ -289,13 +291,13 @@ class AccountMove(models.Model):
     def _medsync_compliance_warn_payment(self):
         """Where the company's gate only warns: a payment of a vendor not approved goes through, with a note on
         the bill and an exception for compliance (called once per payment, when it is made)."""
-        compliance.enforce(self._medsync_vendor_bills().filtered(lambda m: m.move_type == "in_invoice"),
+        compliance.enforce(self.filtered(lambda m: m.move_type in compliance.PAYABLE_MOVES),
                            "payment", "commercial_partner_id")
 
     def _medsync_compliance_hold_vendors(self, vendors, note, bills=None):
         """Hold the open vendor bills of these (suspended or blocked) vendors
         (or only ``bills`` of them)."""
-        domain = [("move_type", "=", "in_invoice"), ("commercial_partner_id", "in", vendors.ids),
+        domain = [("move_type", "in", compliance.PAYABLE_MOVES), ("commercial_partner_id", "in", vendors.ids),
                   ("state", "!=", "cancel"), ("payment_state", "not in", ("paid", "in_payment", "reversed")),
                   ("medsync_compliance_hold", "=", False), ("medsync_compliance_override_by_id", "=", False)]
         if bills is not None:
@@ -311,7 +313,7 @@ class AccountMove(models.Model):
 
     def _medsync_compliance_lift_vendors(self, vendors, note):
         bills = self.sudo().search([  # sudo: see _medsync_compliance_hold_vendors
-            ("move_type", "=", "in_invoice"), ("commercial_partner_id", "in", vendors.ids),
+            ("move_type", "in", compliance.PAYABLE_MOVES), ("commercial_partner_id", "in", vendors.ids),
             ("medsync_compliance_hold", "=", True)])
         if bills:
             guard.privileged(bills).write({"medsync_compliance_hold": False, "medsync_compliance_hold_reason": False})

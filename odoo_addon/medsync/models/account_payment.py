@@ -1,7 +1,13 @@
 from odoo import api, models
+from odoo.exceptions import UserError
+
+from ..services import compliance
 
 # states in which a payment pays the invoices it is linked to (invoice_ids)
 PAYING_STATES = ("in_process", "paid")
+# the payment wizard's own payments: it has checked the bills they pay (account_payment_register.py); a
+# module-private object, which no client can put in a context
+WIZARD_CHECKED = object()
 
 
 class AccountPayment(models.Model):
@@ -12,15 +18,44 @@ class AccountPayment(models.Model):
     _inherit = "account.payment"
 
     def _medsync_check_payable(self):
-        self.filtered(lambda p: p.state in PAYING_STATES).invoice_ids._medsync_check_payable()
+        paying = self.filtered(lambda p: p.state in PAYING_STATES)
+        paying.invoice_ids._medsync_check_payable()
+        paying._medsync_check_vendor()
+
+    def _medsync_check_vendor(self):
+        """Money out to a vendor compliance stops (suspended or blocked, or not approved where the company's gate
+        blocks payments) is refused, with or without a bill; a payment of bills a compliance officer overrode
+        passes."""
+        if self.env.context.get("medsync_paid_bills") is WIZARD_CHECKED:
+            return
+        out = self.filtered(lambda p: p.payment_type == "outbound" and p.partner_type == "supplier" and p.partner_id
+                            and not (p.invoice_ids and all(p.invoice_ids.mapped("medsync_compliance_override_by_id"))))
+        if not out:
+            return
+        found = compliance.problems(out.partner_id)
+        refused = []
+        for pay in out:
+            partner = pay.partner_id.sudo()
+            why = found.get(partner.commercial_partner_id.id)
+            if not why:
+                continue
+            states = {partner.medsync_compliance_state, partner.commercial_partner_id.medsync_compliance_state}
+            if states & set(compliance.STOPPED_STATES) or compliance.mode(pay.company_id, "payment") == "block":
+                refused.append(f"{pay.display_name} ({partner.commercial_partner_id.display_name}: {why})")
+        if refused:
+            raise UserError(self.env._(
+                "MedSync compliance: no payment to a vendor that is not cleared (a compliance officer approves "
+                "the vendor, or overrides one bill with a reason): %s", "; ".join(refused)))
 
     def action_post(self):
         self.invoice_ids._medsync_check_payable()
+        self._medsync_check_vendor()
         self.invoice_ids._medsync_compliance_warn_payment()
         return super().action_post()
 
     def action_validate(self):
         self.invoice_ids._medsync_check_payable()
+        self._medsync_check_vendor()
         return super().action_validate()
 
     @api.model_create_multi
@@ -29,6 +64,8 @@ class AccountPayment(models.Model):
         for vals in vals_list:
             if vals.get("state") in PAYING_STATES and vals.get("invoice_ids"):
                 self.new({"invoice_ids": vals["invoice_ids"]}).invoice_ids._origin._medsync_check_payable()
+            if vals.get("state") in PAYING_STATES:
+                self.new(vals)._medsync_check_vendor()
         payments = super().create(vals_list)
         payments._medsync_check_payable()
         return payments
@@ -37,6 +74,6 @@ class AccountPayment(models.Model):
         if vals.get("state") in PAYING_STATES:
             self.invoice_ids._medsync_check_payable()
         res = super().write(vals)
-        if {"state", "invoice_ids"} & vals.keys():
+        if {"state", "invoice_ids", "partner_id"} & vals.keys():
             self._medsync_check_payable()
         return res

@@ -1,5 +1,7 @@
 from odoo import api, models
 
+from .account_payment import WIZARD_CHECKED
+
 
 class AccountPaymentRegister(models.TransientModel):
     """The payment wizard refuses a selection that includes a held bill, whole,
@@ -32,4 +34,4 @@ class AccountPaymentRegister(models.TransientModel):
         # every way to pay bills (one, several, grouped) goes through here
         self.line_ids.move_id._medsync_check_payable()
         self.line_ids.move_id._medsync_compliance_warn_payment()
-        return super()._create_payments()
+        return super(AccountPaymentRegister, self.with_context(medsync_paid_bills=WIZARD_CHECKED))._create_payments()

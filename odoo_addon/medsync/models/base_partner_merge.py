@@ -1,6 +1,7 @@
 from odoo import api, models
 
 from ..services import guard
+from ..services.compliance import STOPPED_STATES
 from .res_partner import COMPLIANCE_FIELDS, STATE_RANK
 
 # MedSync's own records about vendors that must keep pointing at the merged
@@ -32,3 +33,7 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         # they are set right just below
         super()._update_values(src_partners, guard.privileged(dst_partner))
         guard.privileged(dst_partner).write(keep)
+        if keep["medsync_compliance_state"] in STOPPED_STATES:
+            # the merged vendor's open bills (its own and those moved to it) are held as a stopped vendor's are
+            self.env["account.move"]._medsync_compliance_hold_vendors(dst_partner,
+                                                                      keep["medsync_compliance_note"] or "")

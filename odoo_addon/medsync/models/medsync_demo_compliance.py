@@ -102,6 +102,13 @@ class MedsyncDemoCompliance(models.AbstractModel):
             "name": "Harbor Compounding Pharmacy LLC", "is_company": True, "supplier_rank": 1,
             "country_id": us.id, "street": "17 Wharf Road", "city": "Baltimore",
             "state_id": ref("base.state_us_33").id, "zip": "21230", "ref": "V-HARBOR"})
+        # a bill of Summit's, posted before the monthly screening suspends Summit: it is held then
+        bill = self.env["account.move"].create({
+            "move_type": "in_invoice", "partner_id": vendors["summit"].id, "ref": "SOI-88120",
+            "invoice_date": fields.Date.context_today(self) - timedelta(days=3),
+            "invoice_line_ids": [(0, 0, {"name": "Hip revision implant set, consigned, used in OR 3",
+                                         "quantity": 1, "price_unit": 4200.0})]})
+        bill.action_post()
         principals = [("medline", "Andrew J. Mills", "owner", 60.0), ("medline", "Daniel Price", "officer", 0.0),
                       ("keystone", "Robert T. Hale", "both", 100.0), ("summit", "Elena Marsh", "owner", 51.0),
                       ("harbor", "Tomas Rivera", "owner", 70.0)]

@@ -86,8 +86,9 @@ class MedsyncScreeningHit(models.Model):
         vendors = open_hits.partner_id
         if state == "confirmed":
             vendors._medsync_set_compliance("blocked", _("exclusion list match confirmed: %s", note))
-            return
-        self._restore_after_clear(vendors, note)
+        else:
+            self._restore_after_clear(vendors, note)
+        self.env["medsync.kpi.fact"]._refresh_after("compliance", self.env.company)
 
     def _restore_after_clear(self, vendors, note):
         """A vendor a screening hit suspended goes back to where it was once

@@ -42,8 +42,9 @@ class MedsyncVendorCredential(models.Model):
     _order = "partner_id, requirement_id"
     _rec_name = "requirement_id"
     _medsync_protected = frozenset({"state", "review_state", "reviewed_by_id", "review_date", "review_note",
-                                    "tin_match_code", "tin_match_date", "reminded_days", "source"})
-    _medsync_create_values = {"review_state": "submitted", "state": "missing", "source": "odoo"}
+                                    "tin_match_code", "tin_match_date", "reminded_days", "source", "accepted",
+                                    "accepted_until"})
+    _medsync_create_values = {"review_state": "submitted", "state": "missing", "source": "odoo", "accepted": False}
 
     partner_id = fields.Many2one("res.partner", "Vendor", required=True, index=True, ondelete="cascade",
                                  domain=[("is_company", "=", True)])
@@ -68,6 +69,10 @@ class MedsyncVendorCredential(models.Model):
     tin_match_code = fields.Selection(TIN_CODES, "IRS TIN match", readonly=True)
     tin_match_date = fields.Date("TIN matched on", readonly=True)
     reminded_days = fields.Integer(readonly=True, help="The last expiry reminder sent (days before the end).")
+    # what the purchasing gate trusts: the evidence as the officer (or a trusted platform) last accepted it; new
+    # evidence waiting for review does not change it, a rejection or a move to another vendor withdraws it
+    accepted = fields.Boolean(readonly=True, copy=False)
+    accepted_until = fields.Date("Accepted until", readonly=True, copy=False)
 
     _sql_constraints = [("vendor_requirement_uniq", "unique(partner_id, requirement_id)",
                          "A vendor has one credential per requirement.")]
@@ -88,6 +93,12 @@ class MedsyncVendorCredential(models.Model):
         if reviewed:
             guard.privileged(reviewed).write({"review_state": "submitted", "reviewed_by_id": False,
                                               "review_date": False, "review_note": False})
+        if vals.get("review_state") == "valid":
+            for cred in self:
+                guard.privileged(cred).write({"accepted": True, "accepted_until": cred.date_until})
+        elif vals.get("review_state") == "rejected" or ({"partner_id", "requirement_id"} & vals.keys()
+                                                         and not guard.is_privileged(self.env)):
+            guard.privileged(self).write({"accepted": False, "accepted_until": False})
         if "date_until" in vals and "reminded_days" not in vals:
             # a renewed credential is reminded of its new end
             guard.privileged(self).write({"reminded_days": 0})
@@ -134,6 +145,7 @@ class MedsyncVendorCredential(models.Model):
         guard.privileged(self).write({"review_state": review_state, "reviewed_by_id": self.env.uid,
                                       "review_date": fields.Datetime.now(), "review_note": (note or "").strip()})
         self._refresh_state()
+        self.env["medsync.kpi.fact"]._refresh_after("compliance", self.env.company)
         label = dict(REVIEW_STATES)[review_state]
         by_vendor = self.grouped("partner_id")
         self.env["res.partner"].browse([p.id for p in by_vendor])._message_log_batch({

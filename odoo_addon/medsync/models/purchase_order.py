@@ -38,22 +38,26 @@ class PurchaseOrder(models.Model):
         for po in self:
             po.medsync_message_count = counts.get(po.id, 0)
 
-    def _medsync_check_purchase_warn(self):
+    def _medsync_check_purchase_warn(self, partner=None):
         """Odoo's own "blocking" purchase warning, which Odoo checks only in the
         form's onchange, holds at confirmation whoever confirms."""
+        def vendor(po):
+            return (partner if partner is not None else po.partner_id).sudo()
+
         blocked = self.filtered(lambda po: not po.medsync_compliance_override_by_id and "block" in (
-            po.partner_id.sudo().purchase_warn, po.partner_id.sudo().parent_id.purchase_warn))
+            vendor(po).purchase_warn, vendor(po).parent_id.purchase_warn))
         if blocked:
             def why(po):
-                partner = po.partner_id.sudo()
-                return partner.purchase_warn_msg or partner.parent_id.purchase_warn_msg or ""
+                return vendor(po).purchase_warn_msg or vendor(po).parent_id.purchase_warn_msg or ""
             raise UserError(_("These vendors are blocked for purchases (their purchase warning): %s",
-                              "; ".join(f"{po.display_name} ({po.partner_id.display_name}: {why(po)})"
+                              "; ".join(f"{po.display_name} ({vendor(po).display_name}: {why(po)})"
                                         for po in blocked)))
 
-    def _medsync_gate_confirm(self):
-        self._medsync_check_purchase_warn()
-        compliance.enforce(self, "po", "partner_id", stopped_only=True)
+    def _medsync_gate_confirm(self, partner=None):
+        """The gate on confirming these orders, for their vendor or for ``partner`` about to be written."""
+        self._medsync_check_purchase_warn(partner)
+        compliance.enforce(self, "po", (lambda po: partner) if partner is not None else "partner_id",
+                           stopped_only=True)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -63,9 +67,16 @@ class PurchaseOrder(models.Model):
         return orders
 
     def write(self, vals):
-        # every way an order is confirmed ends here: the button, a second approval, RPC, an import, a script
-        if vals.get("state") in ("purchase", "done"):
-            self.filtered(lambda po: po.state not in ("purchase", "done"))._medsync_gate_confirm()
+        # every way an order is confirmed ends here: the button, a second approval, RPC, an import, a script;
+        # the gate judges the order as it will be (a new vendor in the same write, or after confirmation),
+        # before anything is written
+        confirming = self.filtered(lambda po: po.state not in ("purchase", "done")) \
+            if vals.get("state") in ("purchase", "done") else self.browse()
+        partner = self.env["res.partner"].browse(vals["partner_id"]) if vals.get("partner_id") else None
+        if partner is not None:
+            confirming |= self.filtered(lambda po: po.state in ("purchase", "done"))
+        if confirming:
+            confirming._medsync_gate_confirm(partner)
         return super().write(vals)
 
     def button_approve(self, force=False):

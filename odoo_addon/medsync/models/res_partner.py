@@ -215,11 +215,15 @@ class ResPartnerCompliance(models.Model):
         if "parent_id" in vals and not guard.is_privileged(self.env):
             # a suspended or blocked vendor attached under an approved company would be bought from and paid
             # as that company
-            stopped = self.sudo().filtered(lambda p: p.medsync_compliance_state in compliance.STOPPED_STATES)
+            # (and, where the gate is on, a vendor not approved yet would be bought from as the company it joins)
+            gate = self.env.company.medsync_compliance_gate
+            stopped = self.sudo().filtered(lambda p: p.medsync_compliance_state in compliance.STOPPED_STATES or (
+                gate and (p.supplier_rank > 0 or p.medsync_compliance_profile_id)
+                and p.medsync_compliance_state not in compliance.CLEAR_STATES))
             if stopped:
                 raise UserError(self.env._(
-                    "MedSync compliance: %s is suspended or blocked and cannot be attached to another company.",
-                    ", ".join(stopped.mapped("display_name"))))
+                    "MedSync compliance: %s is not cleared (onboarding, suspended or blocked) and cannot be attached "
+                    "to another company.", ", ".join(stopped.mapped("display_name"))))
         res = super().write(vals)
         if "medsync_compliance_profile_id" in vals:
             self.filtered("medsync_compliance_profile_id")._medsync_sync_credentials()

@@ -17,14 +17,20 @@ class StockPicking(models.Model):
 
     def _medsync_check_receivable(self):
         """A suspended or blocked vendor's receipts are not validated (a compliance officer may override one)."""
-        stopped = self.filtered(
-            lambda p: p.picking_type_code == "incoming" and p.partner_id and not p.medsync_compliance_override_by_id
-            and compliance.vendor_of(p.partner_id).sudo().medsync_compliance_state in compliance.STOPPED_STATES)
+        def stopped_vendor(picking):
+            # the receipt's partner and its purchase order's vendor (either may be edited apart)
+            partners = (picking.partner_id | picking.purchase_id.partner_id).sudo()
+            return set(partners.mapped("medsync_compliance_state") + partners.commercial_partner_id.mapped(
+                "medsync_compliance_state")) & set(compliance.STOPPED_STATES)
+
+        stopped = self.filtered(lambda p: p.picking_type_code == "incoming" and not p.medsync_compliance_override_by_id
+                                and stopped_vendor(p))
         if stopped:
             raise UserError(_(
                 "MedSync compliance: these receipts cannot be validated while their vendor is suspended or blocked "
                 "(a compliance officer may override one receipt with a reason): %s",
-                ", ".join(f"{p.display_name} ({p.partner_id.commercial_partner_id.display_name})" for p in stopped)))
+                ", ".join(f"{p.display_name} ({vendor.display_name})" for p, vendor in (
+                    (p, (p.purchase_id.partner_id or p.partner_id).commercial_partner_id) for p in stopped))))
 
     def _action_done(self):
         self._medsync_check_receivable()

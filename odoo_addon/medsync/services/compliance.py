@@ -36,6 +36,8 @@ ACTIONS = {
     "receipt": "validate a receipt",
 }
 OFFICER = "medsync.group_medsync_compliance"
+# what a vendor is paid on: its bills and its purchase receipts (a receipt is a bill without the paperwork)
+PAYABLE_MOVES = ("in_invoice", "in_receipt")
 
 
 def vendor_of(partner):
@@ -62,12 +64,24 @@ def problems(partners, today=None):
             note = vendor.medsync_compliance_note
             why.append(f"{label}{': ' + note if note else ''}")
         if state == "approved":
-            lapsed = vendor.medsync_credential_ids.filtered(
-                lambda c: c.requirement_id.mandatory and c.date_until and c.date_until < today
-                and c.state not in ("rejected",))
-            why += [f"{c.requirement_id.name} expired on {c.date_until}" for c in lapsed]
+            why += _lapsed(vendor, today)
         if why:
             out[vendor.id] = "; ".join([*why, *([out[vendor.id]] if vendor.id in out else [])])
+    return out
+
+
+def _lapsed(vendor, today):
+    """What an approved vendor's profile requires and the officer's acceptance no longer covers: a mandatory
+    requirement without accepted evidence, or whose accepted validity has ended. Evidence submitted since
+    (waiting for review) neither lifts nor causes it."""
+    creds = {c.requirement_id: c for c in vendor.medsync_credential_ids}
+    out = []
+    for req in vendor.medsync_compliance_profile_id.requirement_ids.filtered("mandatory"):
+        cred = creds.get(req)
+        if not cred or not cred.accepted:
+            out.append(f"{req.name}: no accepted evidence")
+        elif cred.accepted_until and cred.accepted_until < today:
+            out.append(f"{req.name} expired on {cred.accepted_until}")
     return out
 
 
@@ -78,25 +92,32 @@ def mode(company, action):
     return company[f"medsync_gate_{action}"] or "block"
 
 
+def _partner(rec, partner_of):
+    return partner_of(rec) if callable(partner_of) else rec[partner_of]
+
+
 def enforce(records, action, partner_of, stopped_only=False):
     """Refuse ``action`` on ``records`` whose vendor is not clear (company
     mode block), or let it through with a note and an exception for
     compliance (mode warn). A suspended or blocked vendor is stopped whatever
     the mode when ``stopped_only``. Documents a compliance officer overrode
-    pass. Returns the records that went through on a warning."""
+    pass. ``partner_of``: the field naming the vendor, or a function giving
+    it (a vendor about to be written). Returns the records that went through
+    on a warning."""
     env = records.env
     pending = records.filtered(lambda r: not r.medsync_compliance_override_by_id)
     if not pending:
         return records.browse()
-    found = problems(pending.mapped(partner_of))
+    found = problems(env["res.partner"].union(*(_partner(r, partner_of) for r in pending)))
     refused, warned = [], records.browse()
     for rec in pending:
-        vendor = vendor_of(rec[partner_of])
+        partner = _partner(rec, partner_of)
+        vendor = vendor_of(partner)
         why = found.get(vendor.id)
         if not why:
             continue
         # the vendor, or the contact the document names, suspended or blocked
-        states = {vendor.sudo().medsync_compliance_state, rec[partner_of].sudo().medsync_compliance_state}
+        states = {vendor.sudo().medsync_compliance_state, partner.sudo().medsync_compliance_state}
         stopped = bool(states & set(STOPPED_STATES))
         how = "block" if stopped and stopped_only else mode(rec.company_id, action)
         if how == "block":
@@ -117,10 +138,10 @@ def enforce(records, action, partner_of, stopped_only=False):
 def _warn(records, action, partner_of, found):
     env = records.env
     model = records._name
+    vendors = {rec.id: vendor_of(_partner(rec, partner_of)) for rec in records}
     records._message_log_batch({
         rec.id: env._("Compliance warning: %(action)s for %(vendor)s, which is not approved (%(why)s).",
-                      action=env._(ACTIONS[action]), vendor=vendor_of(rec[partner_of]).display_name,
-                      why=found[vendor_of(rec[partner_of]).id])
+                      action=env._(ACTIONS[action]), vendor=vendors[rec.id].display_name, why=found[vendors[rec.id].id])
         for rec in records})
     # sudo: the exception is compliance's, whoever triggered the warning
     env["medsync.exception"].sudo()._raise_many([{
@@ -128,10 +149,10 @@ def _warn(records, action, partner_of, found):
         "key": f"compliance-warn:{model}:{rec.id}:{action}",
         "name": env._("%(doc)s: %(action)s for a vendor that is not approved",
                       doc=rec.display_name, action=env._(ACTIONS[action])),
-        "description": found[vendor_of(rec[partner_of]).id],
+        "description": found[vendors[rec.id].id],
         "company_id": rec.company_id.id,
         "res_model": model, "res_id": rec.id,
-        "partner_id": vendor_of(rec[partner_of]).id,
+        "partner_id": vendors[rec.id].id,
     } for rec in records])
 
 

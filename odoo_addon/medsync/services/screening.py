@@ -17,16 +17,31 @@ from odoo import fields
 from odoo.tools import SQL
 
 from . import bulk, engine, guard
-from .screening_lists import ENGINE_COLUMNS, diff, parse
+from .screening_lists import ENGINE_COLUMNS, ListError, diff, parse
 
 ENTRY_FIELDS = (*ENGINE_COLUMNS, "content", "row", "program", "date_excluded", "date_reinstated", "date_waiver")
 
 
-def import_list(env, source, name, data, addresses=None, file_date=None, today=None):
+# a full file with fewer than this share of the entries of the current one is taken for a cut download
+SHRINK_GUARD = 0.5
+
+
+class ShrunkError(ValueError):
+    """A full file that lists far fewer entries than the current one."""
+
+    def __init__(self, rows, current):
+        self.rows, self.current = rows, current
+        super().__init__(f"{rows} entries where the current list has {current}")
+
+
+def import_list(env, source, name, data, addresses=None, file_date=None, today=None, allow_shrink=False):
     """Read a full list file, diff it against the list's current entries and
     write them; returns the list record. Raises ``ListError`` on a bad file
-    (nothing written)."""
+    and ``ShrunkError`` on a file that would remove most of the list (a cut
+    download) unless ``allow_shrink``; nothing is written then."""
     entries = parse(source, data, addresses, today)
+    if not entries:
+        raise ListError([(1, "the file lists no entries")])
     sha = hashlib.sha256(data + (addresses or b"")).hexdigest()
     Lists = guard.privileged(env["medsync.screening.list"].sudo())  # sudo: see the wizard's group check
     previous = Lists.search([("source", "=", source), ("state", "=", "current")], limit=1)
@@ -35,6 +50,8 @@ def import_list(env, source, name, data, addresses=None, file_date=None, today=N
         "SELECT key, content, id, active FROM medsync_screening_entry WHERE source = %s", source))
     known = {k: (content, eid, active) for k, content, eid, active in rows}
     current = {k: c for k, (c, _id, active) in known.items() if active}
+    if not allow_shrink and len(entries) < SHRINK_GUARD * len(current):
+        raise ShrunkError(len(entries), len(current))
     new, changed, removed = diff(current, entries)
     # an entry that left the list earlier and comes back is new to this file, and revived
     lst = Lists.create({

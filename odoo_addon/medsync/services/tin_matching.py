@@ -33,8 +33,7 @@ def request_file(payees):
     """``payees``: (tin type code, tin, name, account) tuples; returns the request text."""
     lines = []
     for kind, tin, name, account in payees:
-        digits = re.sub(r"\D", "", tin or "")
-        lines.append(f"{kind};{digits};{irs_name(name)};{account}")
+        lines.append(f"{kind};{re.sub(r'[^0-9]', '', tin or '')};{irs_name(name)};{account}")
     return "\r\n".join(lines) + ("\r\n" if lines else "")
 
 
@@ -57,6 +56,19 @@ def parse_result(text):
             problems.append((no, "no account number: the line cannot be traced to a vendor"))
             continue
         out.append((no, kind, tin, name, account, code))
+    seen = {}
+    for no, _kind, _tin, _name, account, _code in out:
+        if account in seen:
+            problems.append((no, f"account {account} is already on line {seen[account]}"))
+        seen.setdefault(account, no)
+    if not out and not problems:
+        problems.append((1, "the file holds no result line"))
     if problems:
-        raise TinFileError(problems)
+        raise TinFileError(sorted(problems))
     return out
+
+
+def digits(tin):
+    """The 9 digits of a TIN as the IRS takes it, or '' when it has not 9."""
+    d = re.sub(r"\D", "", tin or "")
+    return d if len(d) == 9 else ""

@@ -298,10 +298,22 @@ class TestComplianceGate(ComplianceCase):
                                                "medsync_compliance_note": "W-9 and COI checked"}])
         self.assertIn("W-9 and COI checked", " ".join(self.vendor.message_ids.mapped("body")))
         # a lapsed mandatory credential: not clear for the gate although approved
-        guard.privileged(coi).write({"date_until": fields.Date.today() - timedelta(days=1)})
+        yesterday = fields.Date.today() - timedelta(days=1)
+        guard.privileged(coi).write({"date_until": yesterday, "accepted_until": yesterday})
         coi._refresh_state()
         self.gate()
         with self.assertRaisesRegex(UserError, "expired"):
+            self.po().button_confirm()
+        # a buyer's new end date (evidence waiting for review) does not clear it, nor does moving the credential
+        self.login(self.buyer)
+        _r, error = rpc(self, "medsync.vendor.credential", "write", [coi.ids, {"date_until": "2030-01-01"}])
+        self.assertFalse(error)
+        self.assertEqual(coi.state, "submitted")
+        with self.assertRaisesRegex(UserError, "expired"):
+            self.po().button_confirm()
+        w9.with_user(self.buyer).write({"partner_id": self.env["res.partner"].create({"name": "Other"}).id})
+        self.assertFalse(w9.accepted)
+        with self.assertRaisesRegex(UserError, "W-9 and TIN match: no accepted evidence"):
             self.po().button_confirm()
 
     def test_expiry_reminders_once_per_step(self):
@@ -379,6 +391,11 @@ class TestComplianceGate(ComplianceCase):
         wizard.write({"result_file": base64.b64encode(b"1;987654320;GATE MEDICAL SUPPLY;V-GATE;7\r\n")})
         wizard.action_import()
         self.assertEqual((w9.tin_match_code, w9.state), ("7", "valid"))
+        # a line answering for another tax id: nothing recorded
+        wizard.write({"result_file": base64.b64encode(b"1;999999999;GATE MEDICAL SUPPLY;V-GATE;0\r\n")})
+        with self.assertRaisesRegex(UserError, "line 1: TIN 999999999 is not V-GATE's"):
+            wizard.action_import()
+        self.assertEqual(w9.tin_match_code, "7")
         # a line that names no vendor: nothing recorded
         wizard.write({"result_file": base64.b64encode(b"1;111111111;NOBODY;V-NONE;0\r\n")})
         with self.assertRaisesRegex(UserError, "line 1: account V-NONE"):
@@ -402,4 +419,52 @@ class TestComplianceGate(ComplianceCase):
         self.assertEqual(approved.medsync_compliance_state, "approved")
         with self.assertRaisesRegex(UserError, "Rogue Rep"):
             self.po(vendor=contact).button_confirm()
+
+    def test_holes_found_by_the_attack(self):
+        """What an attacker tried over JSON-RPC and got through, now refused: a purchase receipt posted and paid,
+        a payment without a bill, a vendor switched in the confirming write or after confirmation, a receipt
+        relabelled to another vendor, an onboarding vendor attached under an approved company."""
+        self.set_state(self.vendor, "suspended", "LEIE hit")
+        approved = self.env["res.partner"].create({"name": "Clean Medical", "is_company": True, "supplier_rank": 1})
+        self.set_state(approved, "approved")
+        # a purchase receipt (a bill without the paperwork)
+        receipt = self.env["account.move"].create({
+            "move_type": "in_receipt", "partner_id": self.vendor.id, "invoice_date": fields.Date.today(),
+            "invoice_line_ids": [Command.create({"name": "gloves", "quantity": 1, "price_unit": 50.0})]})
+        self.assertTrue(receipt.medsync_compliance_hold)
+        with self.assertRaisesRegex(UserError, "LEIE hit"):
+            receipt.action_post()
+        # money out without a bill
+        self.login(self.clerk)
+        payment, error = rpc(self, "account.payment", "create", [{
+            "payment_type": "outbound", "partner_type": "supplier", "partner_id": self.vendor.id, "amount": 55.0,
+            "journal_id": self.bank_journal.id}])
+        self.assertFalse(error)
+        _r, error = rpc(self, "account.payment", "action_post", [[payment]])
+        self.assertRefusedRpc(error, "no payment to a vendor that is not cleared")
+        self.assertEqual(self.env["account.payment"].browse(payment).state, "draft")
+        # the vendor switched in the confirming write, or after confirmation
+        self.gate()
+        self.login(self.buyer)
+        po = self.po(vendor=approved)
+        _r, error = rpc(self, "purchase.order", "write", [po.ids, {"partner_id": self.vendor.id,
+                                                                  "state": "purchase"}])
+        self.assertRefusedRpc(error)
+        self.assertEqual((po.state, po.partner_id), ("draft", approved))
+        po.button_confirm()
+        _r, error = rpc(self, "purchase.order", "write", [po.ids, {"partner_id": self.vendor.id}])
+        self.assertRefusedRpc(error)
+        # a receipt of a suspended vendor's order relabelled to another vendor
+        self.set_state(approved, "suspended", "screening")
+        picking = po.picking_ids
+        picking.write({"partner_id": self.env["res.partner"].create({"name": "Someone else"}).id})
+        picking.move_ids.quantity = 5
+        with self.assertRaisesRegex(UserError, "Clean Medical"):
+            picking.button_validate()
+        # an onboarding vendor attached under an approved company, where the gate is on
+        newcomer = self.env["res.partner"].create({"name": "Newcomer Supply", "supplier_rank": 1})
+        self.set_state(approved, "approved")
+        _r, error = rpc(self, "res.partner", "write", [newcomer.ids, {"parent_id": approved.id}])
+        self.assertTrue(error)
+        self.assertFalse(newcomer.parent_id)
 

@@ -63,9 +63,10 @@ class TestScreening(AccountTestInvoicingHttpCommon):
         cls.bill = cls.init_invoice("in_invoice", partner=cls.summit, amounts=[500.0], taxes=[], post=True,
                                     invoice_date=fields.Date.today())
 
-    def import_file(self, data, user=None, name="UPDATED.csv"):
+    def import_file(self, data, user=None, name="UPDATED.csv", allow_shrink=True):
+        # (the demo's list, when there is one, is larger than these files)
         wizard = self.env["medsync.screening.import"].with_user(user or self.officer).create({
-            "source": "leie", "file": base64.b64encode(data), "filename": name})
+            "source": "leie", "file": base64.b64encode(data), "filename": name, "allow_shrink": allow_shrink})
         return wizard.action_import()
 
     def hits(self, vendor=None):
@@ -170,3 +171,16 @@ class TestScreening(AccountTestInvoicingHttpCommon):
         self.assertIn("line 4", str(err.exception))
         self.assertEqual(self.lists(), before)
         self.assertEqual(Entry.search_count([]), entries)
+
+    def test_a_file_cut_short_does_not_empty_the_list(self):
+        rows = [OTHER.replace("WHITLOCK", f"WHITLOCK{chr(65 + i // 26)}{chr(65 + i % 26)}") for i in range(120)]
+        self.import_file(leie(SUMMIT, HALE, *rows))
+        before = self.lists()
+        with self.assertRaisesRegex(UserError, "The list really shrank"):
+            self.import_file(leie(SUMMIT, HALE, *rows[:30]), allow_shrink=False)
+        with self.assertRaisesRegex(UserError, "no entries"):
+            self.import_file(leie(), allow_shrink=True)
+        self.assertEqual(self.lists(), before)
+        self.import_file(leie(SUMMIT, HALE, *rows[:30]), allow_shrink=True)
+        self.assertEqual(self.lists()[:1].removed_count, 90)
+

@@ -21,6 +21,10 @@ class MedsyncScreeningImport(models.TransientModel):
     addresses_name = fields.Char()
     file_date = fields.Date("List as of", default=fields.Date.context_today, required=True)
     screen_now = fields.Boolean("Screen vendors now", default=True)
+    allow_shrink = fields.Boolean(
+        "The list really shrank",
+        help="A full file that lists fewer than half the entries of the current one is refused as a cut download; "
+             "tick this once you have checked the file is complete.")
 
     def action_import(self):
         self.ensure_one()
@@ -31,7 +35,13 @@ class MedsyncScreeningImport(models.TransientModel):
         try:
             lst = screening.import_list(self.env, self.source, self.filename or f"{self.source}.csv", data,
                                         base64.b64decode(self.addresses) if self.addresses else None,
-                                        self.file_date)
+                                        self.file_date, allow_shrink=self.allow_shrink)
+        except screening.ShrunkError as exc:
+            raise UserError(self.env._(
+                "%(file)s lists %(rows)s entries where the current %(list_name)s list has %(current)s: a download "
+                "cut short would remove most of the list from screening. Check the file; if the list really "
+                "shrank, tick \"The list really shrank\" and import it again.", file=self.filename or self.source,
+                rows=exc.rows, current=exc.current, list_name=dict(SOURCES)[self.source])) from exc
         except ListError as exc:
             raise UserError(self.env._("%(file)s is not a valid %(list_name)s file:\n%(problems)s",
                                        file=self.filename or self.source,

@@ -27,14 +27,27 @@ class MedsyncTinMatch(models.TransientModel):
     def action_request(self):
         """The request file: one line per vendor with a W-9 and a tax id."""
         compliance.check_officer(self.env)
-        payees = [(tin_matching.TIN_TYPES["ein"] if c.partner_id.is_company else tin_matching.TIN_TYPES["unknown"],
-                   c.partner_id.vat or c.number or "", c.partner_id.name, c.partner_id.ref or str(c.partner_id.id))
-                  for c in self._w9s() if c.partner_id.vat or c.number]
+        payees, skipped = [], []
+        for c in self._w9s():
+            tin = self._tin_of(c)
+            if not tin:
+                skipped.append(c.partner_id.display_name)
+                continue
+            payees.append((tin_matching.TIN_TYPES["ein"] if c.partner_id.is_company else
+                           tin_matching.TIN_TYPES["unknown"], tin, c.partner_id.name,
+                           c.partner_id.ref or str(c.partner_id.id)))
         if not payees:
-            raise UserError(self.env._("No vendor has a W-9 with a tax id to match."))
+            raise UserError(self.env._("No vendor has a W-9 with a 9-digit tax id to match."))
+        summary = self.env._("%s payee(s) in the request file.", len(payees))
+        if skipped:
+            summary += " " + self.env._("Left out, their tax id has not 9 digits: %s", ", ".join(skipped[:50]))
         self.write({"request_file": base64.b64encode(tin_matching.request_file(payees).encode()),
-                    "summary": self.env._("%s payee(s) in the request file.", len(payees))})
+                    "summary": summary})
         return self._reopen()
+
+    @staticmethod
+    def _tin_of(cred):
+        return tin_matching.digits(cred.partner_id.vat) or tin_matching.digits(cred.number)
 
     def action_import(self):
         """Record the IRS result codes on the vendors' W-9s; a code that is not
@@ -55,6 +68,12 @@ class MedsyncTinMatch(models.TransientModel):
         if unknown:
             raise UserError(self.env._("These lines name no vendor with a W-9 (account number = the vendor's "
                                        "reference): %s", ", ".join(unknown[:50])))
+        other = [f"line {no}: TIN {tin} is not {account}'s ({self._tin_of(by_account[account]) or '-'})"
+                 for no, _k, tin, _n, account, _c in rows
+                 if tin_matching.digits(tin) != self._tin_of(by_account[account])]
+        if other:
+            raise UserError(self.env._("These lines answer for another tax id than the vendor's; nothing was "
+                                       "recorded: %s", ", ".join(other[:50])))
         today = fields.Date.context_today(self)
         mismatched = []
         for _no, _kind, _tin, _name, account, code in rows:
