@@ -96,6 +96,7 @@ class AccountMove(models.Model):
         stopped = moves.filtered(lambda m: m.move_type in compliance.PAYABLE_MOVES and m.commercial_partner_id.sudo()
                                  .medsync_compliance_state in compliance.STOPPED_STATES)
         for vendor, bills in stopped.grouped("commercial_partner_id").items():
+            # sudo: the vendor's decision is read for whoever enters the bill
             self._medsync_compliance_hold_vendors(vendor, vendor.sudo().medsync_compliance_note or "", bills)
         return moves
 
@@ -250,6 +251,7 @@ class AccountMove(models.Model):
         found = compliance.problems(bills.commercial_partner_id)
         out = bills.browse()
         for m in bills:
+            # sudo: the control runs for whoever pays, whatever vendors they may read
             vendor = m.commercial_partner_id.sudo()
             if m.medsync_compliance_hold or vendor.medsync_compliance_state in compliance.STOPPED_STATES or (
                     vendor.id in found and compliance.mode(m.company_id, "payment") == "block"):
@@ -304,6 +306,7 @@ class AccountMove(models.Model):
             domain.append(("id", "in", bills.ids))
         bills = self.sudo().search(domain)  # sudo: the hold follows the vendor's state, whoever decided it
         if bills:
+            # sudo: see above
             state = dict(compliance.STATES)[vendors[:1].sudo().medsync_compliance_state]
             reason = _("vendor %(state)s: %(note)s", state=state.lower(), note=note)
             guard.privileged(bills).write({"medsync_compliance_hold": True,

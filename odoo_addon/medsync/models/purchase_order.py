@@ -42,6 +42,7 @@ class PurchaseOrder(models.Model):
         """Odoo's own "blocking" purchase warning, which Odoo checks only in the
         form's onchange, holds at confirmation whoever confirms."""
         def vendor(po):
+            # sudo: the warning is read for whoever confirms
             return (partner if partner is not None else po.partner_id).sudo()
 
         blocked = self.filtered(lambda po: not po.medsync_compliance_override_by_id and "block" in (
@@ -86,6 +87,7 @@ class PurchaseOrder(models.Model):
 
     def _medsync_check_sendable(self):
         """A suspended or blocked vendor's confirmed orders are not sent out."""
+        # sudo (below): the vendor's state is read for whoever sends
         stopped = self.filtered(lambda po: po.state in ("purchase", "done") and not po.medsync_compliance_override_by_id
                                 and compliance.vendor_of(po.partner_id).sudo().medsync_compliance_state
                                 in compliance.STOPPED_STATES)
@@ -103,6 +105,7 @@ class PurchaseOrder(models.Model):
         if not sellers:
             return sellers
         found = compliance.problems(sellers.partner_id)
+        # sudo (below): replenishment runs for whoever triggers it
         return sellers.filtered(lambda s: not (
             s.partner_id.commercial_partner_id.id in found and (
                 s.partner_id.commercial_partner_id.sudo().medsync_compliance_state in compliance.STOPPED_STATES

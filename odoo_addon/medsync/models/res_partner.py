@@ -217,6 +217,7 @@ class ResPartnerCompliance(models.Model):
             # as that company
             # (and, where the gate is on, a vendor not approved yet would be bought from as the company it joins)
             gate = self.env.company.medsync_compliance_gate
+            # sudo: the states are read for whoever moves the partner
             stopped = self.sudo().filtered(lambda p: p.medsync_compliance_state in compliance.STOPPED_STATES or (
                 gate and (p.supplier_rank > 0 or p.medsync_compliance_profile_id)
                 and p.medsync_compliance_state not in compliance.CLEAR_STATES))

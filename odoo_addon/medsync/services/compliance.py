@@ -56,6 +56,7 @@ def problems(partners, today=None):
                                             and p.medsync_compliance_state in STOPPED_STATES):
         state = dict(STATES)[contact.medsync_compliance_state]
         out[contact.commercial_partner_id.id] = f"{contact.display_name}: {state}"
+    # sudo: see the docstring
     for vendor in partners.commercial_partner_id.sudo():
         why = []
         state = vendor.medsync_compliance_state or "legacy"

@@ -141,6 +141,7 @@ def _subjects(env):
                   "country": country, "npi": npi, "uei": uei, "cage": ""}
         for c in cols:
             cols[c].append(values[c])
+    # sudo: screening covers every vendor, of every company
     return env["res.partner"].sudo().browse(cols["id"]), cols
 
 
@@ -173,6 +174,7 @@ def screen(env, trigger="button"):
         with run.phase("write"):
             counts = _apply(env, subjects, scols, out["hits"], run)
         run.count(input=len(scols["id"]), output=counts["hits"], exceptions=counts["new"])
+    # sudo: vendors are shared, so every company's compliance figures change
     env["medsync.kpi.fact"]._refresh_after("compliance", env["res.company"].sudo().search([]))
     return counts
 
@@ -180,6 +182,7 @@ def screen(env, trigger="button"):
 def _apply(env, subjects, scols, hits, run):
     Hits = guard.privileged(env["medsync.screening.hit"].sudo())  # sudo: screening acts for compliance
     row_of = {pid: i for i, pid in enumerate(scols["id"])}
+    # sudo: the run acts for compliance, whoever started it (the monthly action, an import)
     entries = env["medsync.screening.entry"].sudo().browse({h["entry"] for h in hits})
     content = {e.id: (e.content, e.row, e.last_list_id) for e in entries}
     existing = {(h.subject_id.id, h.entry_id.id): h for h in Hits.search(
@@ -217,6 +220,7 @@ def _act(env, hits, run):
     """Exceptions for new hits; strong hits suspend their vendors at once."""
     if not hits:
         return env["res.partner"]
+    # sudo: the exceptions are compliance's, raised for whoever ran the screening
     excs = env["medsync.exception"].sudo()._raise_many([{
         "reason_code": "COMPLIANCE_SCREEN_STRONG" if h.strength == "strong" else "COMPLIANCE_SCREEN_WEAK",
         "key": f"screening:{h.id}:{h.fingerprint}",

@@ -81,6 +81,7 @@ class MedsyncTinMatch(models.TransientModel):
             guard.privileged(cred).write({"tin_match_code": code, "tin_match_date": today})
             if code not in tin_matching.MATCHED:
                 mismatched.append(cred)
+        # sudo: the exceptions are routed to compliance's team, whatever the officer may write
         self.env["medsync.exception"].sudo()._raise_many([{
             "reason_code": "COMPLIANCE_ONBOARDING", "key": f"tin-match:{c.partner_id.id}:{c.tin_match_code}",
             "name": self.env._("%(vendor)s: IRS TIN matching code %(code)s", vendor=c.partner_id.display_name,
