@@ -1,8 +1,12 @@
+import logging
+
 from odoo import api, models
 
 from ..services import guard
 from ..services.compliance import STOPPED_STATES
 from .res_partner import COMPLIANCE_FIELDS, STATE_RANK
+
+_logger = logging.getLogger(__name__)
 
 # MedSync's own records about vendors that must keep pointing at the merged
 # (archived) vendors: the review queue is the history of the merge.
@@ -37,3 +41,16 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
             # the merged vendor's open bills (its own and those moved to it) are held as a stopped vendor's are
             self.env["account.move"]._medsync_compliance_hold_vendors(dst_partner,
                                                                       keep["medsync_compliance_note"] or "")
+
+    def _log_merge_operation(self, src_partners, dst_partner):
+        """Odoo's mail posts the merge note as the merging user, which fails
+        for a user without an e-mail address (a data steward, often): the same
+        note is then logged without a notification."""
+        if self.env.user.email:
+            return super()._log_merge_operation(src_partners, dst_partner)
+        _logger.info("(uid = %s) merged the partners %r with %s", self.env.uid, src_partners.ids, dst_partner.id)
+        dst_partner._message_log(body=self.env._(
+            "Merged with the following partners: %s",
+            ", ".join(f"{p.name} <{p.email or 'n/a'}> (ID {p.id})" for p in src_partners)))
+        return None
+

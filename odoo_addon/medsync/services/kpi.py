@@ -113,11 +113,11 @@ def _breakdown(dimension, expression):
 
 # ------------------------------------------------------------------------------------------ AP
 
-def _held_bills_where(company, held=None):
+def _held_bills_where(company, held=None, move_types=("in_invoice",)):
     """The open vendor bills of ``company`` that ``held`` (SQL, default: on a MedSync match hold) holds."""
-    return SQL("""m.company_id = %s AND m.move_type = 'in_invoice' AND m.state != 'cancel' AND %s
+    return SQL("""m.company_id = %s AND m.move_type IN %s AND m.state != 'cancel' AND %s
                   AND m.payment_state NOT IN ('paid', 'in_payment', 'reversed')""",
-               company.id, held or SQL("m.medsync_match_state = 'hold'"))
+               company.id, tuple(move_types), held or SQL("m.medsync_match_state = 'hold'"))
 
 
 def _bills_by_vendor_sql(days, where):
@@ -134,8 +134,8 @@ def _bills_by_vendor_sql(days, where):
         day=days[-1], bd=_breakdown("vendor", SQL("m.commercial_partner_id")), where=where)
 
 
-def _held_bills_domain(company, key, held=(("medsync_match_state", "=", "hold"),)):
-    domain = [("company_id", "=", company.id), ("move_type", "=", "in_invoice"), ("state", "!=", "cancel"),
+def _held_bills_domain(company, key, held=(("medsync_match_state", "=", "hold"),), move_types=("in_invoice",)):
+    domain = [("company_id", "=", company.id), ("move_type", "in", move_types), ("state", "!=", "cancel"),
               *held, ("payment_state", "not in", ("paid", "in_payment", "reversed"))]
     if key is not None:
         domain.append(("commercial_partner_id", "=", int(key) or False))

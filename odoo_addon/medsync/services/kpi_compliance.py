@@ -6,6 +6,7 @@ are shared by the companies; the bills are each company's."""
 from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
+from .compliance import PAYABLE_MOVES
 from .kpi import (
     Kpi,
     _bills_by_vendor_sql,
@@ -79,11 +80,11 @@ def _credentials_domain(company, day, key):
 
 
 def _held_sql(env, company, days):
-    return _bills_by_vendor_sql(days, _held_bills_where(company, SQL("m.medsync_compliance_hold")))
+    return _bills_by_vendor_sql(days, _held_bills_where(company, SQL("m.medsync_compliance_hold"), PAYABLE_MOVES))
 
 
 def _held_domain(company, day, key):
-    return _held_bills_domain(company, key, held=(("medsync_compliance_hold", "=", True),))
+    return _held_bills_domain(company, key, held=(("medsync_compliance_hold", "=", True),), move_types=PAYABLE_MOVES)
 
 
 register(Kpi(
@@ -116,8 +117,8 @@ register(Kpi(
 register(Kpi(
     code="compliance_bills_held", role="compliance", unit="amount", sequence=40,
     label=_lt("Bills on compliance hold"),
-    definition=_lt("Amount still due on vendor bills held because their vendor is suspended or blocked (separate "
-                   "from matching holds). By vendor."),
+    definition=_lt("Amount still due on vendor bills and purchase receipts held because their vendor is suspended "
+                   "or blocked (separate from matching holds). By vendor."),
     compute=_held_sql, model="account.move", domain=_held_domain,
     depends=("account.move",), engines=("compliance",), dimension_label=_lt("Vendor"),
 ))

@@ -369,6 +369,16 @@ class TestComplianceGate(ComplianceCase):
         wizard._merge((self.vendor | blocked).ids, self.vendor)
         self.assertEqual(self.vendor.medsync_compliance_state, "blocked")
         self.assertEqual(self.vendor.medsync_compliance_note, "SAM exclusion confirmed")
+        # Odoo's own merge by a steward without an e-mail address: done, and noted in the chatter
+        steward = new_test_user(self.env, login="comp_steward", email=False,
+                                groups="base.group_user,medsync.group_medsync_steward")
+        a = self.env["res.partner"].create({"name": "Dup Supply", "is_company": True, "supplier_rank": 1})
+        b = self.env["res.partner"].create({"name": "Dup Supply Inc", "is_company": True, "supplier_rank": 1})
+        wizard = self.env["base.partner.merge.automatic.wizard"].with_user(steward).create(
+            {"partner_ids": [Command.set((a | b).ids)], "dst_partner_id": a.id})
+        wizard.action_merge()
+        self.assertFalse(b.exists() and b.active)
+        self.assertIn("Merged with the following partners", " ".join(a.message_ids.mapped("body")))
 
     def test_irs_tin_matching_request_and_results(self):
         self.vendor.write({"medsync_compliance_profile_id": self.profile.id, "vat": "98-7654320", "ref": "V-GATE"})
