@@ -84,11 +84,12 @@ def test_killed_server_loses_nothing_and_duplicates_nothing(live):
         status, _h, body = client.post(info, "invoice", hub_live.invoice_doc(info, ref), f"kill-{i}")
         assert status == 202, body
     deadline = time.time() + 120
-    while time.time() < deadline:  # kill once some, not all, are done
+    while time.time() < deadline:  # kill once some, not all, are done, while a job is being processed
         done = hub_live.message_states(pg, DB, info["system_id"]).get("done", 0)
-        if done >= 15:
+        started = hub_live.sql(pg, DB, "SELECT count(*) FROM queue_job WHERE state = 'started'")[0][0]
+        if done >= 15 and started:
             break
-        time.sleep(0.2)
+        time.sleep(0.05)
     server.kill()
     states = hub_live.message_states(pg, DB, info["system_id"])
     waiting = sum(states.get(s, 0) for s in ("queued", "retrying"))
