@@ -122,7 +122,7 @@ def enforce(records, action, partner_of, stopped_only=False):
         stopped = bool(states & set(STOPPED_STATES))
         how = "block" if stopped and stopped_only else mode(rec.company_id, action)
         if how == "block":
-            refused.append(f"{rec.display_name} ({vendor.display_name}: {why})")
+            refused.append(f"{rec.display_name} ({vendor.sudo().display_name}: {why})")
         elif how == "warn":
             warned |= rec
     if refused:
@@ -139,7 +139,8 @@ def enforce(records, action, partner_of, stopped_only=False):
 def _warn(records, action, partner_of, found):
     env = records.env
     model = records._name
-    vendors = {rec.id: vendor_of(_partner(rec, partner_of)) for rec in records}
+    # sudo: the vendor is named to whoever acts, whatever vendors they may read
+    vendors = {rec.id: vendor_of(_partner(rec, partner_of)).sudo() for rec in records}
     records._message_log_batch({
         rec.id: env._("Compliance warning: %(action)s for %(vendor)s, which is not approved (%(why)s).",
                       action=env._(ACTIONS[action]), vendor=vendors[rec.id].display_name, why=found[vendors[rec.id].id])
