@@ -93,8 +93,8 @@ class AccountMove(models.Model):
         guard.check_create(self, vals_list, {"medsync_match_state": "none"})
         moves = super().create(vals_list)
         # a bill that arrives (by hand, import, the hub) for a suspended or blocked vendor is held at once
-        stopped = moves.filtered(lambda m: m.move_type in compliance.PAYABLE_MOVES and m.commercial_partner_id.sudo()
-                                 .medsync_compliance_state in compliance.STOPPED_STATES)
+        stopped = moves.filtered(lambda m: m.move_type in compliance.PAYABLE_MOVES
+                                 and compliance.stopped(m.commercial_partner_id))
         for vendor, bills in stopped.grouped("commercial_partner_id").items():
             # sudo: the vendor's decision is read for whoever enters the bill
             self._medsync_compliance_hold_vendors(vendor, vendor.sudo().medsync_compliance_note or "", bills)
@@ -248,14 +248,13 @@ class AccountMove(models.Model):
                               and not m.medsync_compliance_override_by_id)
         if not bills:
             return bills
-        found = compliance.problems(bills.commercial_partner_id)
-        out = bills.browse()
-        for m in bills:
-            # sudo: the control runs for whoever pays, whatever vendors they may read
-            vendor = m.commercial_partner_id.sudo()
-            if m.medsync_compliance_hold or vendor.medsync_compliance_state in compliance.STOPPED_STATES or (
-                    vendor.id in found and compliance.mode(m.company_id, "payment") == "block"):
-                out |= m
+        out = bills.filtered(lambda m: m.medsync_compliance_hold or compliance.stopped(m.commercial_partner_id))
+        # the vendors' problems are looked for only where the company's gate blocks payments (off by default):
+        # every reconciliation passes here
+        gated = (bills - out).filtered(lambda m: compliance.mode(m.company_id, "payment") == "block")
+        if gated:
+            found = compliance.problems(gated.commercial_partner_id)
+            out |= gated.filtered(lambda m: m.commercial_partner_id.id in found)
         return out
 
     def _medsync_check_payable(self):

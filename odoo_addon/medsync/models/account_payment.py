@@ -40,8 +40,7 @@ class AccountPayment(models.Model):
             why = found.get(partner.commercial_partner_id.id)
             if not why:
                 continue
-            states = {partner.medsync_compliance_state, partner.commercial_partner_id.medsync_compliance_state}
-            if states & set(compliance.STOPPED_STATES) or compliance.mode(pay.company_id, "payment") == "block":
+            if compliance.stopped(partner) or compliance.mode(pay.company_id, "payment") == "block":
                 refused.append(f"{pay.display_name} ({partner.commercial_partner_id.display_name}: {why})")
         if refused:
             raise UserError(self.env._(

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 REQUIREMENT_KINDS = [
     ("w9", "W-9 and TIN match"),
@@ -68,9 +68,3 @@ class MedsyncComplianceRequirement(models.Model):
     currency_id = fields.Many2one("res.currency", default=lambda self: self.env.company.currency_id)
 
     _sql_constraints = [("code_uniq", "unique(profile_id, code)", "A requirement code must be unique per profile.")]
-
-    @api.depends("profile_id.name", "name")
-    def _compute_display_name(self):
-        for req in self:
-            req.display_name = f"{req.profile_id.name} › {req.name}" if self.env.context.get("medsync_full") \
-                else req.name

@@ -94,8 +94,8 @@ class MedsyncVendorCredential(models.Model):
             guard.privileged(reviewed).write({"review_state": "submitted", "reviewed_by_id": False,
                                               "review_date": False, "review_note": False})
         if vals.get("review_state") == "valid":
-            for cred in self:
-                guard.privileged(cred).write({"accepted": True, "accepted_until": cred.date_until})
+            for until, creds in self.grouped("date_until").items():
+                guard.privileged(creds).write({"accepted": True, "accepted_until": until})
         elif vals.get("review_state") == "rejected" or ({"partner_id", "requirement_id"} & vals.keys()
                                                          and not guard.is_privileged(self.env)):
             guard.privileged(self).write({"accepted": False, "accepted_until": False})
@@ -155,7 +155,7 @@ class MedsyncVendorCredential(models.Model):
             for vendor, creds in by_vendor.items()})
 
     def action_accept(self):
-        self._review("valid", self.env.context.get("medsync_review_note") or "")
+        self._review("valid", "")
 
     def action_reject(self):
         return {"type": "ir.actions.act_window", "res_model": "medsync.compliance.decision", "view_mode": "form",
@@ -186,7 +186,7 @@ class MedsyncVendorCredential(models.Model):
         activity = self.env.ref("mail.mail_activity_data_todo")
         officers = self.env.ref(compliance.OFFICER).users.filtered(lambda u: not u.share)
         model_id = self.env["ir.model"]._get_id("res.partner")
-        vals = []
+        vals, steps = [], {}
         for cred, step in due:
             owner = cred.partner_id.user_id or officers[:1] or self.env.ref("base.user_admin")
             vals.append({
@@ -197,7 +197,10 @@ class MedsyncVendorCredential(models.Model):
                 "note": _("Ask %(vendor)s for a renewed %(req)s before %(date)s.", vendor=cred.partner_id.name,
                           req=cred.requirement_id.name, date=cred.date_until),
             })
-            guard.privileged(cred).write({"reminded_days": step})
+            steps.setdefault(step, cred.browse())
+            steps[step] |= cred
+        for step, creds in steps.items():
+            guard.privileged(creds).write({"reminded_days": step})
         if vals:
             # sudo: the reminder is assigned to the vendor's owner, who may not have scheduled it
             self.env["mail.activity"].sudo().create(vals)

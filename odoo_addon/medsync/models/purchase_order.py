@@ -87,10 +87,8 @@ class PurchaseOrder(models.Model):
 
     def _medsync_check_sendable(self):
         """A suspended or blocked vendor's confirmed orders are not sent out."""
-        # sudo (below): the vendor's state is read for whoever sends
         stopped = self.filtered(lambda po: po.state in ("purchase", "done") and not po.medsync_compliance_override_by_id
-                                and compliance.vendor_of(po.partner_id).sudo().medsync_compliance_state
-                                in compliance.STOPPED_STATES)
+                                and compliance.stopped(po.partner_id))
         if stopped:
             raise UserError(_("MedSync compliance: these orders are not sent while their vendor is suspended or "
                               "blocked: %s", ", ".join(stopped.mapped("display_name"))))
@@ -105,11 +103,9 @@ class PurchaseOrder(models.Model):
         if not sellers:
             return sellers
         found = compliance.problems(sellers.partner_id)
-        # sudo (below): replenishment runs for whoever triggers it
         return sellers.filtered(lambda s: not (
             s.partner_id.commercial_partner_id.id in found and (
-                s.partner_id.commercial_partner_id.sudo().medsync_compliance_state in compliance.STOPPED_STATES
-                or compliance.mode(s.company_id or self.env.company, "po") != "off")))
+                compliance.stopped(s.partner_id) or compliance.mode(s.company_id or self.env.company, "po") != "off")))
 
     def action_medsync_messages(self):
         self.ensure_one()

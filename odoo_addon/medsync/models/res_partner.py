@@ -272,7 +272,6 @@ class ResPartnerCompliance(models.Model):
             bills._medsync_compliance_hold_vendors(vendors, note)
         elif state in compliance.CLEAR_STATES:
             bills._medsync_compliance_lift_vendors(vendors, note)
-        self.env["medsync.kpi.fact"]._refresh_after("compliance", self.env.company)
         return vendors
 
     def _medsync_decide(self, decision, note):
@@ -280,10 +279,14 @@ class ResPartnerCompliance(models.Model):
         note = (note or "").strip()
         if not note:
             raise UserError(self.env._("Say why: every compliance decision is recorded with its reason."))
-        vendors = self.commercial_partner_id
+        vendors = self.commercial_partner_id._medsync_apply_decision(decision, note)
+        self.env["medsync.kpi.fact"]._refresh_after("compliance", self.env.company)
+        return vendors
+
+    def _medsync_apply_decision(self, decision, note):
         if decision == "approve":
             refused = []
-            for v in vendors:
+            for v in self:
                 missing = v.medsync_compliance_missing
                 hits = v.medsync_screening_hit_count
                 if missing or hits:
@@ -293,8 +296,8 @@ class ResPartnerCompliance(models.Model):
             if refused:
                 raise UserError(self.env._(
                     "These vendors cannot be approved yet:\n%s", "\n".join(refused)))
-            return vendors._medsync_set_compliance("approved", note)
+            return self._medsync_set_compliance("approved", note)
         if decision in ("suspend", "block", "onboarding"):
-            return vendors._medsync_set_compliance(
+            return self._medsync_set_compliance(
                 {"suspend": "suspended", "block": "blocked", "onboarding": "onboarding"}[decision], note)
         raise UserError(self.env._("Unknown compliance decision %s.", decision))

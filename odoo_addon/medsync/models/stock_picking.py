@@ -17,14 +17,9 @@ class StockPicking(models.Model):
 
     def _medsync_check_receivable(self):
         """A suspended or blocked vendor's receipts are not validated (a compliance officer may override one)."""
-        def stopped_vendor(picking):
-            # the receipt's partner and its purchase order's vendor (either may be edited apart)
-            partners = (picking.partner_id | picking.purchase_id.partner_id).sudo()
-            return set(partners.mapped("medsync_compliance_state") + partners.commercial_partner_id.mapped(
-                "medsync_compliance_state")) & set(compliance.STOPPED_STATES)
-
+        # the receipt's partner and its purchase order's vendor (either may be edited apart)
         stopped = self.filtered(lambda p: p.picking_type_code == "incoming" and not p.medsync_compliance_override_by_id
-                                and stopped_vendor(p))
+                                and compliance.stopped(p.partner_id | p.purchase_id.partner_id))
         if stopped:
             raise UserError(_(
                 "MedSync compliance: these receipts cannot be validated while their vendor is suspended or blocked "

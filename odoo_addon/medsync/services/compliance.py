@@ -44,6 +44,14 @@ def vendor_of(partner):
     return partner.commercial_partner_id if partner else partner
 
 
+def stopped(partners):
+    """Whether any of ``partners``, or the company it belongs to, is suspended or blocked. Read with sudo:
+    the control runs for whoever acts, whatever partners they may read."""
+    partners = partners.sudo()
+    return bool(set((partners | partners.commercial_partner_id).mapped("medsync_compliance_state"))
+                & set(STOPPED_STATES))
+
+
 def problems(partners, today=None):
     """``{commercial partner id: why it is not clear}`` for the partners that
     are not clear to buy from or pay. Reads with sudo: anybody who confirms,
@@ -118,9 +126,7 @@ def enforce(records, action, partner_of, stopped_only=False):
         if not why:
             continue
         # the vendor, or the contact the document names, suspended or blocked
-        states = {vendor.sudo().medsync_compliance_state, partner.sudo().medsync_compliance_state}
-        stopped = bool(states & set(STOPPED_STATES))
-        how = "block" if stopped and stopped_only else mode(rec.company_id, action)
+        how = "block" if stopped_only and stopped(partner) else mode(rec.company_id, action)
         if how == "block":
             refused.append(f"{rec.display_name} ({vendor.sudo().display_name}: {why})")
         elif how == "warn":

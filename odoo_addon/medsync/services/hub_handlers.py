@@ -18,7 +18,7 @@ import requests
 from odoo import Command, fields
 from odoo.tools import float_compare
 
-from . import guard, hub_vendor
+from . import compliance, guard, hub_vendor
 from .hub_base import HubError, sign
 
 OPEN_PO = ("purchase",)
@@ -467,8 +467,7 @@ def _vendor(env, msg, doc):
 
 def _send_purchase_order(env, msg, doc):
     po = env["purchase.order"].sudo().browse(msg.source_id).exists()  # sudo: the sender may not read orders
-    if po and not po.medsync_compliance_override_by_id and po.partner_id.commercial_partner_id \
-            .medsync_compliance_state in ("suspended", "blocked"):
+    if po and not po.medsync_compliance_override_by_id and compliance.stopped(po.partner_id):
         # not sent while the vendor is stopped; it goes out on a retry once compliance clears the vendor
         raise HubError("VENDOR_SUSPENDED", f"{po.name}: the vendor is suspended or blocked by compliance.",
                        permanent=False)
