@@ -226,6 +226,143 @@ def screen_vendors(
     refused. Hits scoring below ``min_score`` are left out. The rules are
     in docs/engines.md (Screening)."""
 
+# --- supplier scorecards -----------------------------------------------------
+
+ScorecardComponent = Literal[
+    "otif", "fill_rate", "ack_on_time", "asn_accuracy", "price_accuracy", "first_pass", "returns", "backorders"
+]
+
+class ScorecardOptions(TypedDict, total=False):
+    """Every key optional; a key given as None keeps its default; an unknown key is refused."""
+
+    as_of: int
+    """UTC epoch seconds (default: now). Events after it are ignored; what is due is judged at it."""
+    tz: Sequence[tuple[int, int]]
+    """``(utc_from, offset_s)`` sorted by ``utc_from``: the company's UTC offset from each instant on
+    (DST changes); none: UTC. Every day and month is a local one."""
+    target: Literal["first_promised", "last_acknowledged"]
+    """The date a line is judged against (default first_promised)."""
+    early_days: int
+    """The on-time window is [target day - early_days, target day + late_days] (default 3)."""
+    late_days: int
+    """Default 0."""
+    qty_tolerance: Number
+    """Percent (default 0): in full, filled, ship notice accurate within it."""
+    price_tolerance: Number
+    """Percent (default 0)."""
+    ack_hours: int
+    """The acknowledgement target (default 24)."""
+    weights: Mapping[ScorecardComponent, float]
+    """Default otif 30, fill_rate 15, ack_on_time 10, asn_accuracy 10, price_accuracy 15, first_pass
+    10, returns 5, backorders 5; components not named weigh 0; must sum to 100 (rule bad_weights)."""
+    decay: float
+    """In (0, 1] (default 0.7): the weight of month m-k in month m's score is decay**k."""
+    window: int
+    """Months in a score (default 6)."""
+    thresholds: tuple[float, float, float]
+    """(excellent, good, poor), descending (default (90, 80, 65))."""
+    min_lines: int
+    """Fewer due lines in the window: standing not_rated (default 5)."""
+    by_category: bool
+    """Also rows per (vendor, category) for category != 0 (default False)."""
+
+class ScorecardRows(TypedDict):
+    """Columns of equal length, rows sorted by (vendor, category, month). Rates are percents
+    (100.0 * a / b), None when b is 0."""
+
+    vendor: list[int]
+    category: list[int]
+    """0: all the vendor's lines."""
+    month: list[str]
+    """Local month, "YYYY-MM"."""
+    lines_due: list[int]
+    lines_otif: list[int]
+    lines_filled: list[int]
+    lines_backordered: list[int]
+    lines_received: list[int]
+    lead_time_days: list[float | None]
+    lead_time_std_days: list[float | None]
+    """Population standard deviation."""
+    lines_sent: list[int]
+    """Sent lines acknowledged, or whose acknowledgement is overdue at as_of."""
+    lines_acked: list[int]
+    lines_ack_on_time: list[int]
+    ack_latency_hours: list[float | None]
+    asn_groups: list[int]
+    asn_accurate: list[int]
+    bill_lines: list[int]
+    bill_accurate: list[int]
+    billed_over_po: list[int]
+    po_over_contract: list[int]
+    match_lines: list[int]
+    match_first_pass: list[int]
+    lines_returned: list[int]
+    otif: list[float | None]
+    fill_rate: list[float | None]
+    backorder_rate: list[float | None]
+    ack_on_time: list[float | None]
+    asn_accuracy: list[float | None]
+    price_accuracy: list[float | None]
+    first_pass: list[float | None]
+    return_rate: list[float | None]
+    month_score: list[float | None]
+    score: list[float | None]
+    standing: list[Literal["excellent", "good", "poor", "very_poor", "not_rated"]]
+
+class ScorecardStats(TypedDict):
+    lines: int
+    cancelled: int
+    acks: int
+    """Events used (of lines not cancelled, at or before as_of); likewise receipts, asns, bills."""
+    receipts: int
+    asns: int
+    bills: int
+    ignored: int
+    """Events after as_of or of a cancelled line."""
+    vendors: int
+    pickings: int
+    """Pickings with a ship notice line."""
+    rows: int
+    threads: int
+    check_s: float
+    group_s: float
+    score_s: float
+    read_s: float
+    """Reading the columns, GIL held."""
+    convert_s: float
+    """Decimal columns converted, GIL released."""
+    build_s: float
+
+class ScorecardResult(TypedDict):
+    rows: ScorecardRows
+    stats: ScorecardStats
+    engine_s: float
+    """The engine alone, GIL released (seconds)."""
+
+def scorecard(
+    lines: Columns,
+    acks: Columns | None,
+    receipts: Columns | None,
+    asns: Columns | None,
+    bills: Columns | None,
+    *,
+    options: ScorecardOptions | None = None,
+) -> ScorecardResult:
+    """Supplier scorecards per vendor (and category) and local month, in one call for the batch.
+    Times are UTC epoch seconds (0: none); quantities and prices numbers (float, int, str or
+    Decimal). Columns ([optional]):
+    lines: id (unique, > 0), vendor (> 0), [category (0)], ordered_at, [sent_at (0: never sent)],
+    promised_at (the first promised date), qty (> 0), price (>= 0), [contract_price (None: none)],
+    [cancelled (False): left out with its events];
+    acks: line, at, [promised_at (0)], status (accepted, backordered, substituted, rejected), qty;
+    receipts: line, at, qty (> 0), kind (receipt, return), [picking (0)], [lot ('')];
+    asns: line, at, picking, [lot ('')], qty (> 0);
+    bills: line, at, qty, price, first_pass (pass, fail, none).
+    Event tables may be None (no rows). Bad input raises InputError with its field ("lines.qty"),
+    row (0-based, as the other engines) and rule (unknown_line, duplicate_id, negative,
+    not_positive, bad_time, bad_weights, bad_option...); unknown columns are refused. The
+    definitions are in docs/engines.md ("Supplier scorecards")."""
+
 # ---------------------------------------------------------------- hub documents
 
 class Problem(NamedTuple):

@@ -16,6 +16,7 @@ pub mod matching;
 pub mod numeric;
 pub mod pool;
 pub mod reconcile;
+pub mod scorecard;
 pub mod screening;
 
 #[cfg(feature = "python")]

@@ -10,6 +10,7 @@ mod errors;
 mod matching;
 mod numeric;
 mod reconcile;
+mod scorecard;
 mod screening;
 mod table;
 
@@ -24,7 +25,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// MedSync's engines, in Rust: Odoo-exact decimal rounding, three-way
 /// matching, inventory reconciliation, vendor duplicate detection,
-/// exclusion screening and document validation, in bulk over columns.
+/// exclusion screening, supplier scorecards and document validation, in bulk
+/// over columns.
 #[pymodule]
 #[pyo3(name = "medsync_core")]
 fn medsync_core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -38,6 +40,7 @@ fn medsync_core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     matching::register(m)?;
     reconcile::register(m)?;
     screening::register(m)?;
+    scorecard::register(m)?;
     copy::register(m)?;
     Ok(())
 }

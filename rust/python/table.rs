@@ -190,6 +190,31 @@ impl<'py> Table<'py> {
         })
     }
 
+    /// Strings turned into ids by `intern` as they are read (each one
+    /// borrowed, never copied): None is "", a column left out is `default`
+    /// on every row.
+    pub fn interned(
+        &mut self,
+        col: &str,
+        default: u32,
+        intern: impl FnMut(&str) -> u32,
+    ) -> PyResult<Vec<u32>> {
+        let intern = std::cell::RefCell::new(intern);
+        self.each(col, Some(default), |v, at| {
+            if v.is_none() {
+                return Ok(intern.borrow_mut()(""));
+            }
+            let s = v
+                .cast::<PyString>()
+                .map_err(|_| to_py(v.py(), Error::input(at(), "expected a string (or None)")))?;
+            // a lone surrogate has no UTF-8: its lossy form stands for it
+            Ok(match s.to_str() {
+                Ok(text) => intern.borrow_mut()(text),
+                Err(_) => intern.borrow_mut()(&s.to_string_lossy()),
+            })
+        })
+    }
+
     /// Lists of strings per row: None is an empty list, a string is a
     /// list of one, a list or tuple gives its strings (None and "" skipped).
     pub fn str_lists(&mut self, col: &str) -> PyResult<Vec<Vec<String>>> {
