@@ -25,6 +25,7 @@ scheduled actions and the integration API.
         "data/medsync_hub_data.xml",
         "data/medsync_kpi_data.xml",
         "data/medsync_compliance_data.xml",
+        "data/medsync_scorecard_data.xml",
         "wizards/medsync_compliance_decision_views.xml",
         "wizards/medsync_dedupe_model_reset_views.xml",
         "wizards/medsync_exception_close_views.xml",
@@ -49,6 +50,8 @@ scheduled actions and the integration API.
         "views/medsync_hub_views.xml",
         "views/medsync_dashboard_views.xml",
         "views/medsync_compliance_views.xml",
+        "views/medsync_scorecard_views.xml",
+        "report/medsync_scorecard_report.xml",
     ],
     "demo": [
         "demo/medsync_users_demo.xml",
@@ -58,6 +61,7 @@ scheduled actions and the integration API.
         "demo/medsync_dedupe_demo.xml",
         "demo/medsync_hub_demo.xml",
         "demo/medsync_compliance_demo.xml",
+        "demo/medsync_scorecard_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -105,6 +105,7 @@ const PO_ACK_LINE: &[Field] = &[
     req("qty", QTY),
     opt("price", PRICE),
     opt("backorder_date", Kind::Date),
+    opt("delivery_date", Kind::Date),
     opt("substitute_product", CODE),
     opt("reason", NOTE),
 ];

@@ -50,7 +50,7 @@ SCHEMAS = {
         F("po", CODE, True), F("vendor_ref", CODE), F("ack_date", ("date",)),
         F("lines", ("list", [
             F("line_no", LINE_NO, True), F("product", CODE, True), F("status", ("enum", ACK_STATUSES), True),
-            F("qty", QTY, True), F("price", PRICE), F("backorder_date", ("date",)),
+            F("qty", QTY, True), F("price", PRICE), F("backorder_date", ("date",)), F("delivery_date", ("date",)),
             F("substitute_product", CODE), F("reason", NOTE),
         ], 5000), True),
     ],

@@ -41,3 +41,9 @@ from . import account_move_line
 from . import account_payment
 from . import medsync_rate_limit
 from . import medsync_kpi_fact
+from . import medsync_po_ack
+from . import medsync_asn_line
+from . import medsync_scorecard
+from . import medsync_demo_scorecard
+from . import res_partner_scorecard
+from . import medsync_scorecard_comparison

@@ -12,7 +12,6 @@ those runs change, and on the dashboard's *Refresh now*. A past day's facts
 stay as they were stored that day.
 """
 
-import datetime as dt
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -20,7 +19,10 @@ from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..services import kpi as registry
-from ..services import kpi_compliance  # noqa: F401 (registers the compliance officer's figures)
+from ..services import (
+    kpi_compliance,  # noqa: F401 (registers the compliance officer's figures)
+    kpi_scorecard,  # noqa: F401 (registers the supplier scorecards' figures)
+)
 
 BREAKDOWN_ROWS = 12  # rows of a breakdown shown on the dashboard (the largest first)
 
@@ -74,6 +76,7 @@ class MedsyncKpiFact(models.Model):
         for code in codes:
             kpi = registry.KPIS[code]
             kpi_days = ([today] if today in days else []) if kpi.snapshot else days
+            kpi_days = sorted({registry.period_of(kpi, d) for d in kpi_days})
             if not kpi_days:
                 continue
             for model in kpi.depends:
@@ -126,7 +129,11 @@ class MedsyncKpiFact(models.Model):
         self._check_role(role)
         if not self.env.user.has_group("medsync.group_medsync_user"):
             raise AccessError(self.env._("Only MedSync users may refresh the dashboards."))
-        self._refresh(self.env.company, kpis=[k.code for k in registry.for_role(role)])
+        refresher = registry.REFRESHERS.get(role)
+        if refresher:
+            refresher(self.env, self.env.company)
+        else:
+            self._refresh(self.env.company, kpis=[k.code for k in registry.for_role(role)])
         return True
 
     # ------------------------------------------------------------------ dashboard
@@ -138,70 +145,91 @@ class MedsyncKpiFact(models.Model):
 
     @api.model
     @api.readonly
-    def dashboard_data(self, role):
+    def dashboard_data(self, role, vendor_id=None):
         """Everything a role's dashboard shows, for the current company: per
-        KPI its latest figure, its definition, its trend over 30 days, its
-        breakdown, and the act_windows that open the records behind them
-        (None where this user may not read them)."""
+        KPI its latest figure, its definition, its trend (30 days, or 12
+        months for a monthly KPI), its breakdown, and the act_windows that
+        open the records behind them (None where this user may not read them).
+        ``vendor_id`` narrows the figures of KPIs broken down by vendor to
+        that vendor (its scorecard): their trend is the vendor's, and there
+        is no breakdown."""
         self._check_role(role)
         kpis = registry.for_role(role)
         company = self.env.company
         today = fields.Date.today()
-        start = today - dt.timedelta(days=registry.TREND_DAYS - 1)
+        vendor = None
+        if vendor_id:
+            # the vendor's name is shown to whoever may open the dashboard; the figures are the company's facts
+            vendor = self.env["res.partner"].sudo().browse(int(vendor_id)).exists()
+            if not vendor:
+                raise UserError(self.env._("No vendor with the id %s.", vendor_id))
+            kpis = [k for k in kpis if k.scope == "vendor"]
         names = ["date", "kpi", "dimension", "dim_key", "dim_label", "value", "amount", "count", "refreshed_at"]
-        # the totals of 30 days (the trends), then the breakdowns of each KPI's latest day only
+        trend_dates = {k.code: registry.trend_dates(k, today) for k in kpis}
+        start = min((d[0] for d in trend_dates.values()), default=today)
+        # the totals (or the vendor's rows) of the trends, then the breakdowns of each KPI's latest day only
+        scope = [("dimension", "=", "vendor"), ("dim_key", "=", str(vendor.id))] if vendor else [("dimension", "=", "")]
         totals = self.search_read(
             [("company_id", "=", company.id), ("kpi", "in", [k.code for k in kpis]), ("date", ">=", start),
-             ("date", "<=", today), ("dimension", "=", "")], names, order="date, id")
+             ("date", "<=", today), *scope], names, order="date, id")
         by_kpi = {}
         for f in totals:
             by_kpi.setdefault(f["kpi"], {})[f["date"]] = f
         latest = {code: max(days) for code, days in by_kpi.items()}
         breakdowns = {}
-        if latest:
+        if latest and not vendor:
             domain = expression.OR([[("kpi", "=", code), ("date", "=", day)] for code, day in latest.items()])
             for f in self.search_read(expression.AND([[("company_id", "=", company.id), ("dimension", "!=", "")],
                                                   domain]), names):
                 breakdowns.setdefault(f["kpi"], []).append(f)
-        dates = [start + dt.timedelta(days=i) for i in range(registry.TREND_DAYS)]
         out = []
-        refreshed = [f["refreshed_at"] for f in totals if f["date"] == today and f["refreshed_at"]]
+        current = {k.code: registry.period_of(k, today) for k in kpis}
+        refreshed = [f["refreshed_at"] for f in totals if f["date"] == current[f["kpi"]] and f["refreshed_at"]]
 
         def figure(kpi, fact):
             # a rate over nothing is no figure, not 0 %
-            return None if kpi.unit == "percent" and not fact["count"] else fact["value"]
+            return None if kpi.unit in ("percent", "days", "score") and not fact["count"] else fact["value"]
+
+        def order(kpi, f):
+            value = figure(kpi, f)
+            if kpi.worst_first:
+                return (value is None, value if value is not None else 0.0, f["dim_key"])
+            return (-abs(f["value"]), -abs(f["amount"]), f["dim_key"])
 
         for kpi in kpis:
             days = by_kpi.get(kpi.code, {})
             day = latest.get(kpi.code)
             total = days.get(day) or {"value": 0.0, "amount": 0.0, "count": 0}
             labels = kpi.key_labels(self.env) if kpi.key_labels else {}
-            breakdown = sorted(breakdowns.get(kpi.code, []),
-                               key=lambda f: (-abs(f["value"]), -abs(f["amount"]), f["dim_key"]))
+            breakdown = sorted(breakdowns.get(kpi.code, []), key=lambda f, k=kpi: order(k, f))
+            key = str(vendor.id) if vendor else None
             out.append({
                 "code": kpi.code,
                 "label": str(kpi.label),
                 "definition": str(kpi.definition),
                 "unit": kpi.unit,
+                "period": kpi.period,
                 "date": fields.Date.to_string(day) if day else False,
-                "value": figure(kpi, total),
+                "value": figure(kpi, total) if day else None,
                 "amount": total["amount"],
                 "count": total["count"],
-                "action": self._kpi_action(kpi, company, day or today),
+                "action": self._kpi_action(kpi, company, day or current[kpi.code], key),
                 "trend": [{"date": fields.Date.to_string(d),
-                           "value": figure(kpi, days[d]) if d in days else None} for d in dates],
+                           "value": figure(kpi, days[d]) if d in days else None} for d in trend_dates[kpi.code]],
                 "dimension_label": str(kpi.dimension_label),
                 "breakdown": [{
                     "key": f["dim_key"],
                     "label": f["dim_label"] or labels.get(f["dim_key"]) or f["dim_key"] or self.env._("None"),
-                    "value": f["value"], "amount": f["amount"], "count": f["count"],
+                    "value": figure(kpi, f), "amount": f["amount"], "count": f["count"],
                     "action": self._kpi_action(kpi, company, day, f["dim_key"]),
                 } for f in breakdown[:BREAKDOWN_ROWS]],
                 "breakdown_more": max(0, len(breakdown) - BREAKDOWN_ROWS),
             })
+        title = str(registry.ROLES[role][0])
         return {
             "role": role,
-            "title": str(registry.ROLES[role][0]),
+            "title": self.env._("Scorecard: %s", vendor.display_name) if vendor else title,
+            "vendor_id": vendor.id if vendor else False,
             "company": company.name,
             "currency_id": company.currency_id.id,
             "today": fields.Date.to_string(today),

@@ -16,6 +16,7 @@ ENGINES = [
     ("documents", "Documents"),
     ("hub", "Integration hub"),
     ("compliance", "Vendor compliance"),
+    ("scorecard", "Supplier scorecards"),
     ("core", "MedSync core"),
 ]
 TRIGGERS = [("button", "Button"), ("cron", "Scheduled action"), ("api", "Integration API"), ("job", "Queued job")]

@@ -3,8 +3,9 @@ system through the outbox; the vendor's acknowledgement is kept per line."""
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
-from ..services import compliance, hub, hub_handlers
+from ..services import compliance, hub, hub_handlers, scorecard
 from .medsync_compliance_overridable import OVERRIDE_FIELDS
 
 ACK_STATES = [("none", "Not sent"), ("waiting", "Waiting for acknowledgement"), ("acknowledged", "Acknowledged"),
@@ -25,6 +26,24 @@ class PurchaseOrder(models.Model):
     medsync_ack_date = fields.Datetime("Acknowledged on", copy=False, readonly=True)
     medsync_ack_ref = fields.Char("Vendor's order reference", copy=False, readonly=True)
     medsync_message_count = fields.Integer("Hub messages", compute="_compute_medsync_message_count")
+    medsync_ack_ids = fields.One2many("medsync.po.ack", "order_id", "Acknowledgements", readonly=True,
+                                      groups="purchase.group_purchase_user,medsync.group_medsync_user")
+    medsync_asn_line_ids = fields.One2many("medsync.asn.line", "order_id", "Ship notice lines", readonly=True,
+                                           groups="purchase.group_purchase_user,medsync.group_medsync_user")
+    medsync_vendor_standing = fields.Selection(related="partner_id.medsync_scorecard_standing",
+                                              string="Vendor's standing")
+    medsync_vendor_score = fields.Float(related="partner_id.medsync_scorecard_score", string="Vendor's score")
+    medsync_vendor_standing_blocks = fields.Boolean(
+        "Standing blocks", compute="_compute_medsync_vendor_standing_blocks",
+        help="The vendor's scorecard standing blocks new orders in this company (a compliance officer may "
+             "override it for this order).")
+
+    @api.depends("partner_id", "company_id")
+    def _compute_medsync_vendor_standing_blocks(self):
+        for po in self:
+            standing = po.partner_id.medsync_scorecard_standing
+            po.medsync_vendor_standing_blocks = standing in ("poor", "very_poor") and po.company_id[
+                f"medsync_scorecard_gate_{standing}"] == "block"
 
     def _compute_medsync_message_count(self):
         # sudo: a buyer sees how many messages an order caused, not their content
@@ -59,12 +78,15 @@ class PurchaseOrder(models.Model):
         self._medsync_check_purchase_warn(partner)
         compliance.enforce(self, "po", (lambda po: partner) if partner is not None else "partner_id",
                            stopped_only=True)
+        scorecard.enforce(self, partner)
 
     @api.model_create_multi
     def create(self, vals_list):
         orders = super().create(vals_list)
         # an order imported or created already confirmed passes the gate as a confirmation does
-        orders.filtered(lambda po: po.state in ("purchase", "done"))._medsync_gate_confirm()
+        confirmed = orders.filtered(lambda po: po.state in ("purchase", "done"))
+        confirmed._medsync_gate_confirm()
+        confirmed._medsync_keep_promises()
         return orders
 
     def write(self, vals):
@@ -78,7 +100,23 @@ class PurchaseOrder(models.Model):
             confirming |= self.filtered(lambda po: po.state in ("purchase", "done"))
         if confirming:
             confirming._medsync_gate_confirm(partner)
-        return super().write(vals)
+        res = super().write(vals)
+        if confirming:
+            confirming._medsync_keep_promises()
+        return res
+
+    def _medsync_keep_promises(self):
+        """The first promised date of each line: its planned date when the order is confirmed (lines added
+        to a confirmed order: when they are added). Kept once; the scorecards measure against it."""
+        if not self:
+            return
+        lines = self.env["purchase.order.line"]
+        lines.flush_model(["order_id", "date_planned", "medsync_first_promised", "display_type"])
+        self.env.cr.execute(SQL(
+            """UPDATE purchase_order_line SET medsync_first_promised = date_planned
+                WHERE order_id = ANY(%s) AND medsync_first_promised IS NULL AND display_type IS NULL""",
+            self.ids))
+        lines.invalidate_model(["medsync_first_promised"])
 
     def button_approve(self, force=False):
         res = super().button_approve(force=force)
@@ -106,6 +144,10 @@ class PurchaseOrder(models.Model):
         return sellers.filtered(lambda s: not (
             s.partner_id.commercial_partner_id.id in found and (
                 compliance.stopped(s.partner_id) or compliance.mode(s.company_id or self.env.company, "po") != "off")))
+
+    def action_medsync_vendor_scorecard(self):
+        self.ensure_one()
+        return self.partner_id.action_medsync_scorecard()
 
     def action_medsync_messages(self):
         self.ensure_one()

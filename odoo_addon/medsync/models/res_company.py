@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..services import scorecard
+
 GATE_MODES = [("warn", "Warn"), ("block", "Block")]
 
 
@@ -79,11 +81,62 @@ class ResCompany(models.Model):
     medsync_gate_bill = fields.Selection(GATE_MODES, "Posting a vendor bill", default="block", required=True)
     medsync_gate_payment = fields.Selection(GATE_MODES, "Paying a vendor bill", default="block", required=True)
 
+    # supplier scorecards (services/scorecard.py): how the figures are measured, weighed and acted on
+    medsync_scorecard_target = fields.Selection(
+        scorecard.TARGETS, "On time against", default="first_promised", required=True,
+        help="The date a line must arrive by: its planned date when the order was confirmed (first promised), or "
+             "the last delivery date the vendor acknowledged (a vendor that moves its dates is then judged on its "
+             "latest promise).")
+    medsync_scorecard_early_days = fields.Integer("Early tolerance (days)", default=3,
+                                                  help="A receipt this many days before the target is on time.")
+    medsync_scorecard_late_days = fields.Integer("Late tolerance (days)", default=0,
+                                                 help="A receipt this many days after the target is on time.")
+    medsync_scorecard_qty_tolerance = fields.Float("Quantity tolerance (%)", default=0.0, digits=(5, 2),
+                                                   help="In full: received within this share of the ordered "
+                                                        "quantity, either way.")
+    medsync_scorecard_price_tolerance = fields.Float("Price tolerance (%)", default=0.0, digits=(5, 2))
+    medsync_scorecard_ack_hours = fields.Integer("Acknowledgement target (hours)", default=24)
+    medsync_scorecard_w_otif = fields.Integer("Weight: on time in full", default=30)
+    medsync_scorecard_w_fill = fields.Integer("Weight: fill rate", default=15)
+    medsync_scorecard_w_ack = fields.Integer("Weight: acknowledged in time", default=10)
+    medsync_scorecard_w_asn = fields.Integer("Weight: ship notice accuracy", default=10)
+    medsync_scorecard_w_price = fields.Integer("Weight: price accuracy", default=15)
+    medsync_scorecard_w_match = fields.Integer("Weight: first-pass match", default=10)
+    medsync_scorecard_w_returns = fields.Integer("Weight: no returns", default=5)
+    medsync_scorecard_w_backorders = fields.Integer("Weight: no backorders", default=5)
+    medsync_scorecard_decay = fields.Float(
+        "Decay per month back", default=0.7, digits=(3, 2),
+        help="How much a month weighs in the score against the month after it (1: every month of the window "
+             "counts the same).")
+    medsync_scorecard_window = fields.Integer("Months blended in a score", default=6)
+    medsync_scorecard_months = fields.Integer("Months recomputed", default=24,
+                                              help="How many months back a refresh recomputes; older months are "
+                                                   "kept as they were stored.")
+    medsync_scorecard_excellent = fields.Float("Excellent from", default=90.0, digits=(5, 1))
+    medsync_scorecard_good = fields.Float("Good from", default=80.0, digits=(5, 1))
+    medsync_scorecard_poor = fields.Float("Poor from", default=65.0, digits=(5, 1),
+                                          help="Below this score a vendor is very poor.")
+    medsync_scorecard_min_lines = fields.Integer("Lines due to be rated", default=5,
+                                                 help="A vendor with fewer lines due in the window is not rated.")
+    medsync_scorecard_gate_poor = fields.Selection(
+        scorecard.GATE_MODES, "New orders to a poor vendor", default="warn", required=True,
+        help="Warn: the buyer sees the standing on the order and its confirmation is noted in the order's "
+             "chatter. Block: confirmation is refused unless a compliance officer overrides it for the order.")
+    medsync_scorecard_gate_very_poor = fields.Selection(
+        scorecard.GATE_MODES, "New orders to a very poor vendor", default="warn", required=True)
+    medsync_scorecard_stale = fields.Boolean(
+        "Scorecards to rebuild", readonly=True,
+        help="A measuring setting changed: the next refresh recomputes every vendor.")
+
     def write(self, vals):
         """A change of a MedSync setting (a control switched off, a threshold
         moved) is kept in MedSync's audit trail: who, when, old and new value."""
         names = sorted(n for n in vals if n.startswith("medsync_"))
         before = {c.id: {n: c[n] for n in names} for c in self} if names else {}
+        measuring = {n for n in names if n.startswith("medsync_scorecard_")} - {
+            "medsync_scorecard_gate_poor", "medsync_scorecard_gate_very_poor", "medsync_scorecard_stale"}
+        if measuring:
+            vals = dict(vals, medsync_scorecard_stale=True)
         res = super().write(vals)
         for company in self if names else ():
             changes = [f"{self._fields[n].string}: {_shown(before[company.id][n])} → {_shown(company[n])}"

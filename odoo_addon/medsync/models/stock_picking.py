@@ -13,6 +13,10 @@ class StockPicking(models.Model):
     # the ship notice the hub applied; the compliance officer's override
     _medsync_protected = frozenset({"medsync_asn_ref", *OVERRIDE_FIELDS})
 
+    medsync_asn_line_ids = fields.One2many(
+        "medsync.asn.line", "picking_id", "Announced", readonly=True,
+        groups="stock.group_stock_user,purchase.group_purchase_user,medsync.group_medsync_user",
+        help="The ship notice's lines as the vendor announced them, kept whatever the receipt became.")
     medsync_asn_ref = fields.Char("Ship notice", copy=False, readonly=True, index="btree_not_null")
 
     def _medsync_check_receivable(self):

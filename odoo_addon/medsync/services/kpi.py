@@ -44,8 +44,13 @@ ROLES = {
     "steward": (_lt("Vendor data"), "medsync.group_medsync_steward"),
     "integration": (_lt("Integrations"), "medsync.group_medsync_integration"),
     "compliance": (_lt("Vendor compliance"), "medsync.group_medsync_compliance"),
+    "scorecard": (_lt("Supplier scorecards"), "medsync.group_medsync_buyer"),
 }
-UNITS = ("amount", "count", "percent", "minutes")
+UNITS = ("amount", "count", "percent", "minutes", "days", "score")
+TREND_MONTHS = 12
+# role -> function(env, company) run by the dashboard's "Refresh now" instead of recomputing today's facts
+# (a role whose facts come from an engine's stored results refreshes those first)
+REFRESHERS = {}
 
 # the states of medsync.message that wait for a worker (models/medsync_message.py WAITING)
 WAITING = ("received", "queued", "retrying", "failed")
@@ -72,6 +77,9 @@ class Kpi:
     context: dict = field(default_factory=dict)  # the act_window's context (group by...)
     list_view: str = ""  # xmlid of the list view to open, else the model's default
     sequence: int = 10
+    period: str = "day"  # "month": one fact per month, dated on its first day; the trend shows 12 months
+    worst_first: bool = False  # the breakdown lists the lowest figures first (scores, rates to improve)
+    scope: str = ""  # the breakdown a dashboard can be narrowed to ("vendor": one vendor's scorecard)
 
 
 KPIS = {}
@@ -88,6 +96,23 @@ def register(kpi):
 
 def for_role(role):
     return sorted((k for k in KPIS.values() if k.role == role), key=lambda k: (k.sequence, k.code))
+
+
+def period_of(kpi, day):
+    """The date ``kpi``'s fact of ``day`` is stored under: the day, or the first day of its month."""
+    return day.replace(day=1) if kpi.period == "month" else day
+
+
+def trend_dates(kpi, today):
+    """The dates of ``kpi``'s trend up to ``today``: 30 days, or the first days of 12 months."""
+    if kpi.period == "month":
+        first = today.replace(day=1)
+        out = []
+        for back in range(TREND_MONTHS - 1, -1, -1):
+            y, m = divmod(first.year * 12 + first.month - 1 - back, 12)
+            out.append(dt.date(y, m + 1, 1))
+        return out
+    return [today - dt.timedelta(days=TREND_DAYS - 1 - i) for i in range(TREND_DAYS)]
 
 
 def for_engine(engine):

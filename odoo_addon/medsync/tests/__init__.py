@@ -11,6 +11,7 @@ from . import test_hub_vendor
 from . import test_api_fuzz
 from . import test_hold_paths
 from . import test_compliance
+from . import test_scorecard
 from . import test_screening
 from . import test_no_role
 from . import test_controls

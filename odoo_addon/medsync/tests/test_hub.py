@@ -272,6 +272,62 @@ class TestHub(HttpCase):
         self.assertEqual(picking.medsync_asn_ref, "ASN-1")
         self.assertEqual(len(picking.move_line_ids.filtered(lambda ml: ml.product_id == self.stent)), 2)
 
+    def test_every_acknowledgement_is_kept(self):
+        """Scorecard facts: each acknowledgement of a line is kept with the date it promised; the first promised
+        date was frozen at confirmation and does not move with the planned date."""
+        line = self.po.order_line[0]
+        first = line.medsync_first_promised
+        self.assertTrue(first, "the planned date at confirmation is kept")
+        self.assertEqual(first, line.date_planned)
+        doc = self.ack(delivery_date="2026-12-01")
+        self.assertEqual(self.post("po_ack", {**doc, "ack_date": "2026-11-20"}, idem="a1").status_code, 202)
+        self.run_jobs()
+        later = self.ack(status="backordered", qty=60, backorder_date="2026-12-15", reason="short on resin")
+        self.assertEqual(self.post("po_ack", later, idem="a2").status_code, 202)
+        self.run_jobs()
+        acks = self.env["medsync.po.ack"].search([("line_id", "=", line.id)]).sorted(
+            lambda a: a.message_id.idempotency_key)
+        self.assertRecordValues(acks, [
+            {"status": "accepted", "qty": 100, "promised_date": fields.Date.to_date("2026-12-01"),
+             "ack_date": fields.Date.to_date("2026-11-20"), "note": False},
+            {"status": "backordered", "qty": 60, "promised_date": fields.Date.to_date("2026-12-15"),
+             "ack_date": False, "note": "short on resin"},
+        ])
+        self.assertEqual((acks.order_id, acks.partner_id), (self.po, self.vendor))
+        self.assertEqual(acks.message_id, self.msgs(idempotency_key="a1") | self.msgs(idempotency_key="a2"))
+        # the line keeps the latest answer; the first promise stays, whoever moves the planned date
+        self.assertEqual(line.medsync_ack_status, "backordered")
+        line.with_user(self.buyer).date_planned = first + timedelta(days=9)
+        self.assertEqual(line.medsync_first_promised, first)
+        with self.assertRaises(AccessError):
+            line.with_user(self.buyer).write({"medsync_first_promised": first + timedelta(days=9)})
+        with self.assertRaises(AccessError):
+            acks[0].with_user(self.buyer).write({"promised_date": "2027-01-01"})
+
+    def test_ship_notice_lines_are_kept_as_announced(self):
+        doc = {"asn": "ASN-7", "po": self.po.name, "ship_date": "2026-11-20",
+               "lines": [{"product": "ACME-GZ-44", "qty": 100},
+                         {"product": "T-STENT", "qty": 2, "lot": "L-A", "expiry": "2028-01-31"}]}
+        self.assertEqual(self.post("asn", doc).status_code, 202)
+        msg = self.run_jobs()
+        self.assertEqual(msg.state, "done", msg.error_message)
+        picking = self.po.picking_ids
+        announced = picking.medsync_asn_line_ids.sorted("id")
+        self.assertRecordValues(announced, [
+            {"asn_ref": "ASN-7", "product_id": self.gauze.id, "qty": 100, "lot_name": False,
+             "line_id": self.po.order_line[0].id, "expiry": False},
+            {"asn_ref": "ASN-7", "product_id": self.stent.id, "qty": 2, "lot_name": "L-A",
+             "line_id": self.po.order_line[1].id, "expiry": fields.Date.to_date("2028-01-31")},
+        ])
+        self.assertEqual(announced.order_id, self.po)
+        # the clerk counts 90 gauze and one stent: the receipt changes, the notice stays as it was announced
+        for ml in picking.move_line_ids:
+            ml.quantity = 90 if ml.product_id == self.gauze else 1
+        picking.move_ids.picked = True
+        picking.sudo().with_context(cancel_backorder=True)._action_done()  # sudo: a stock user's validation
+        self.assertEqual(announced.mapped("qty"), [100, 2])
+        self.assertEqual(announced.mapped("qty_received"), [90, 1])
+
     def test_invoice_becomes_draft_bill(self):
         doc = {"invoice": "INV-9001", "po": self.po.name, "invoice_date": "2026-11-21", "currency": "USD",
                "lines": [{"line_no": 1, "product": "ACME-GZ-44", "qty": 100, "price": 2.1}]}

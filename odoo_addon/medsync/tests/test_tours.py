@@ -186,6 +186,18 @@ class TestTours(HttpCase):
         harbor = self.env["res.partner"].search([("name", "=", "Harbor Compounding Pharmacy LLC")])
         self.assertEqual(harbor.medsync_compliance_state, "onboarding")
 
+    # ------------------------------------------------------------------ buyer: supplier scorecards
+
+    def test_buyer_scorecards(self):
+        bd = self.env.ref("medsync.vendor_bd")
+        self.assertEqual(bd.with_user(self.env.ref("medsync.user_buyer")).medsync_scorecard_standing, "very_poor",
+                         "the demo's BD Medical is very poor")
+        rfq = self.env["purchase.order"].search([("partner_id", "=", bd.id), ("state", "=", "draft")])
+        self.assertEqual(len(rfq), 1)
+        self.tour("medsync_scorecard_tour", "buyer", "/odoo/action-medsync.medsync_dashboard_action_scorecard")
+        self.assertEqual(rfq.state, "purchase")
+        self.assertTrue(any("Scorecard warning" in body for body in rfq.message_ids.mapped("body")))
+
     # ------------------------------------------------------------------ Odoo users without a MedSync role
 
     def test_purchaser_without_role(self):

@@ -32,6 +32,10 @@ export function formatKpi(value, unit, currencyId, options = {}) {
             return formatCurrency(value, currencyId, options);
         case "percent":
             return `${formatFloat(value, { digits: [16, 1] })} %`;
+        case "days":
+            return _t("%s d", formatFloat(value, { digits: [16, 1] }));
+        case "score":
+            return formatFloat(value, { digits: [16, 1] });
         case "minutes":
             return value >= 120
                 ? _t("%s h", formatFloat(value / 60, { digits: [16, 1] }))
@@ -67,7 +71,7 @@ export class MedsyncKpiTrend extends Component {
         this.chart = new Chart(this.canvasRef.el, {
             type: "line",
             data: {
-                labels: points.map((p) => p.date.slice(5)),
+                labels: points.map((p) => (kpi.period === "month" ? p.date.slice(0, 7) : p.date.slice(5))),
                 datasets: [
                     {
                         data: points.map((p) => p.value),
@@ -98,7 +102,7 @@ export class MedsyncKpiTrend extends Component {
                     x: { ticks: { maxTicksLimit: 6, autoSkip: true }, grid: { display: false } },
                     y: {
                         beginAtZero: true,
-                        suggestedMax: kpi.unit === "percent" ? 100 : 1,
+                        suggestedMax: kpi.unit === "percent" || kpi.unit === "score" ? 100 : 1,
                         ticks: {
                             maxTicksLimit: 4,
                             precision: kpi.unit === "count" || kpi.unit === "minutes" ? 0 : undefined,
@@ -126,6 +130,8 @@ export class MedsyncDashboard extends Component {
         this.notification = useService("notification");
         const action = this.props.action || {};
         this.role = action.params?.role || action.context?.medsync_role || "ap";
+        // a vendor's scorecard: the scorecard dashboard narrowed to one vendor
+        this.vendorId = action.params?.vendor_id || action.context?.medsync_vendor_id || false;
         this.state = useState({ data: null, refreshing: false });
         onWillStart(async () => {
             await loadBundle("web.chartjs_lib");
@@ -138,7 +144,14 @@ export class MedsyncDashboard extends Component {
     }
 
     async load() {
-        this.state.data = await this.orm.call(MODEL, "dashboard_data", [this.role]);
+        this.state.data = await this.orm.call(MODEL, "dashboard_data", [this.role], {
+            vendor_id: this.vendorId || null,
+        });
+    }
+
+    async printReview() {
+        const action = await this.orm.call("res.partner", "action_medsync_scorecard_print", [[this.vendorId]]);
+        await this.actionService.doAction(action);
     }
 
     async refresh({ notify = true } = {}) {
