@@ -16,6 +16,7 @@ last line, a JSON object with the seconds per phase. Generated data is deleted
 afterwards.
 """
 
+import datetime as dt
 import json
 import time
 
@@ -124,7 +125,7 @@ def generate(env, n, tag):
                                          write_date)
            SELECT 'ASN-' || m.picking_id, m.picking_id, l.id, l.order_id, l.partner_id, l.company_id, l.product_id,
                   m.date - interval '1 day', m.quantity + CASE WHEN mod(l.id, 20) = 11 THEN 1 ELSE 0 END, m.product_uom,
-                  'LOT-' || mod(l.id, 7), 1, now(), 1, now(), 1, now()
+                  'LOT-' || mod(l.id, 7), 1, now(), 1, now()
              FROM stock_move m JOIN purchase_order_line l ON l.id = m.purchase_line_id
             WHERE l.id = ANY(%s) AND mod(l.id, 5) < 2 AND m.picking_id IS NOT NULL""", pol_ids))
     # bills: 80 % of the lines, one bill per order, 4 % above the PO price; a first match result each
@@ -147,29 +148,41 @@ def generate(env, n, tag):
              JOIN account_move am ON am.ref = 'BSC-' || %s || '-' || l.order_id AND am.id = ANY(%s)
             WHERE l.id = ANY(%s) AND mod(l.id, 5) < 4""",
         unit, journal.default_account_id.id, tag, bill_ids, pol_ids))
+    from odoo import fields
+    from odoo.addons.medsync.services import guard
+
+    # the bills were matched two days ago
+    run = guard.privileged(env["medsync.run"]).create({"engine": "matching", "scope": f"bench {tag}",
+                                                       "date_start": fields.Datetime.now() - dt.timedelta(days=2)})
     cr.execute(SQL(
-        """INSERT INTO medsync_match_result (move_id, move_line_id, status, is_current, create_uid, create_date,
-                                             write_uid, write_date)
-           SELECT aml.move_id, aml.id, CASE WHEN mod(aml.id, 25) = 4 THEN 'price_above_po' ELSE 'matched' END, TRUE,
-                  1, now(), 1, now()
-             FROM account_move_line aml WHERE aml.move_id = ANY(%s)""", bill_ids))
+        """INSERT INTO medsync_match_result (run_id, move_id, move_line_id, status, is_current)
+           SELECT %s, aml.move_id, aml.id, CASE WHEN mod(aml.id, 25) = 4 THEN 'price_above_po' ELSE 'matched' END,
+                  TRUE
+             FROM account_move_line aml WHERE aml.move_id = ANY(%s)""", run.id, bill_ids))
+    # history: written two days ago, before last night's refresh
+    for table in ("purchase_order", "purchase_order_line", "stock_move", "stock_move_line", "medsync_po_ack",
+                  "medsync_asn_line", "account_move", "account_move_line"):
+        cr.execute(SQL("UPDATE %s SET write_date = now() - interval '2 days', create_date = now() - interval '2 days' "
+                       "WHERE write_date >= now() - interval '1 minute'", SQL.identifier(table)))
     for table in ("purchase_order", "purchase_order_line", "stock_move", "stock_move_line", "medsync_po_ack",
                   "medsync_asn_line", "account_move", "account_move_line", "medsync_match_result"):
         cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
     env.invalidate_all()
-    return {"po_ids": po_ids, "pick_ids": pick_ids, "bill_ids": bill_ids, "vendors": vendors,
+    return {"po_ids": po_ids, "pick_ids": pick_ids, "bill_ids": bill_ids, "vendors": vendors, "run": run,
             "products": products, "categories": categories}
 
 
 def touch(env, data, share=100):
-    """One vendor in ``share`` gets a new receipt today (what a day brings)."""
+    """A day's news for one vendor in ``share``: the receipt of its latest order is corrected to a day later."""
     from odoo.tools import SQL
 
     env.cr.execute(SQL(
-        """UPDATE stock_move m SET date = now(), write_date = now()
-             FROM purchase_order po JOIN purchase_order_line l ON l.order_id = po.id
-            WHERE m.purchase_line_id = l.id AND po.id = ANY(%s) AND mod(po.partner_id, %s) = 0
-              AND po.date_approve > now() - interval '20 days'""",
+        """UPDATE stock_move m SET date = m.date + interval '1 day', write_date = now()
+             FROM purchase_order_line l
+            WHERE m.purchase_line_id = l.id
+              AND l.order_id IN (SELECT DISTINCT ON (po.partner_id) po.id FROM purchase_order po
+                                  WHERE po.id = ANY(%s) AND mod(po.partner_id, %s) = 0
+                                  ORDER BY po.partner_id, po.date_approve DESC)""",
         data["po_ids"], share))
     return env.cr.rowcount
 
@@ -191,6 +204,7 @@ def cleanup(env, data):
     cr.execute(SQL("DELETE FROM purchase_order_line WHERE order_id = ANY(%s)", data["po_ids"]))
     cr.execute(SQL("DELETE FROM purchase_order WHERE id = ANY(%s)", data["po_ids"]))
     cr.execute(SQL("DELETE FROM medsync_scorecard WHERE partner_id = ANY(%s)", data["vendors"].ids))
+    cr.execute(SQL("DELETE FROM medsync_run WHERE id = %s", data["run"].id))
     cr.commit()
     env.invalidate_all()
     data["products"].with_env(env).write({"active": False})
