@@ -25,7 +25,6 @@ import datetime as dt
 import math
 import statistics
 from array import array
-from zoneinfo import ZoneInfo
 
 from _harness import best_of, emit, parser
 
@@ -39,22 +38,7 @@ AS_OF = int(dt.datetime(2025, 1, 15, tzinfo=dt.UTC).timestamp())
 
 def new_york() -> list[tuple[int, int]]:
     """New York's offsets from 2023-12-01 to 2025-02-01 (the ``tz`` option)."""
-    zone = ZoneInfo("America/New_York")
-
-    def offset(t):
-        return int(dt.datetime.fromtimestamp(t, zone).utcoffset().total_seconds())
-
-    t, end = BASE - 31 * DAY, AS_OF + 31 * DAY
-    out = [(t, offset(t))]
-    while t < end:
-        if offset(t + HOUR) != offset(t):
-            lo, hi = t, t + HOUR
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                lo, hi = (mid, hi) if offset(mid) == offset(lo) else (lo, mid)
-            out.append((hi, offset(hi)))
-        t += HOUR
-    return out
+    return ref.transitions("America/New_York", BASE - 31 * DAY, AS_OF + 31 * DAY)
 
 
 def mix(x: int) -> int:

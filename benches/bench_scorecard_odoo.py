@@ -149,6 +149,7 @@ def generate(env, n, tag):
             WHERE l.id = ANY(%s) AND mod(l.id, 5) < 4""",
         unit, journal.default_account_id.id, tag, bill_ids, pol_ids))
     from odoo import fields
+
     from odoo.addons.medsync.services import guard
 
     # the bills were matched two days ago

@@ -12,6 +12,7 @@ pub mod copy_text;
 pub mod dedupe;
 pub mod documents;
 pub mod error;
+pub mod ids;
 pub mod matching;
 pub mod numeric;
 pub mod pool;

@@ -392,6 +392,12 @@ pub fn convert_currency(
     }
 }
 
+/// Negative and not zero (the sign test alone is cheap; a comparison with
+/// zero rescales).
+pub fn negative(v: &Decimal) -> bool {
+    v.is_sign_negative() && !v.is_zero()
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

@@ -110,6 +110,16 @@ where
     Ok(out)
 }
 
+/// The first row of `values` for which `bad` holds (in parallel on large
+/// columns; the lowest such row whatever the thread count).
+pub fn first_row<T: Sync>(values: &[T], bad: impl Fn(&T) -> bool + Sync + Send) -> Option<usize> {
+    if values.len() < INLINE_BELOW {
+        values.iter().position(bad)
+    } else {
+        values.par_iter().position_first(bad)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,6 @@ import os
 import random
 from array import array
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -30,33 +29,14 @@ def utc(text: str) -> int:
     return int(dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC).timestamp())
 
 
-def transitions(name: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The ``tz`` option for a zoneinfo zone between two instants: the offset
-    at ``start``, then every change, found to the second."""
-    zone = ZoneInfo(name)
-
-    def offset(t: int) -> int:
-        return int(dt.datetime.fromtimestamp(t, zone).utcoffset().total_seconds())
-
-    out = [(start, offset(start))]
-    t = start
-    while t < end:
-        if offset(t + HOUR) != offset(t):
-            lo, hi = t, t + HOUR
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                lo, hi = (mid, hi) if offset(mid) == offset(lo) else (lo, mid)
-            out.append((hi, offset(hi)))
-        t += HOUR
-    return out
 
 
 JAN = utc("2024-01-01")
 APR = utc("2024-04-01")
 MAY = utc("2024-05-01")
 JAN10 = utc("2024-01-10 12:00")
-NEW_YORK = transitions("America/New_York", utc("2023-06-01"), utc("2025-01-01"))
-BERLIN = transitions("Europe/Berlin", utc("2023-06-01"), utc("2025-01-01"))
+NEW_YORK = ref.transitions("America/New_York", utc("2023-06-01"), utc("2025-01-01"))
+BERLIN = ref.transitions("Europe/Berlin", utc("2023-06-01"), utc("2025-01-01"))
 
 
 # ---------------------------------------------------------------------------- comparison

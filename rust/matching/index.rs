@@ -12,57 +12,9 @@ use super::groups::{group_rows, NO_GROUP};
 use super::input::{Input, Options};
 use super::line::{net_price, LineIn};
 use crate::error::{Error, Location, Result};
+use crate::ids::IdIndex;
 use crate::numeric::Precision;
 use crate::pool;
-
-/// Row ids → row numbers: a direct table when the ids are dense enough (Odoo's
-/// ids come from sequences, so a batch's ids mostly are), else a hash map.
-pub(super) enum IdIndex {
-    Dense { min: i64, slots: Vec<u32> },
-    Sparse(HashMap<i64, u32>),
-}
-
-pub(super) const NO_SLOT: u32 = u32::MAX;
-
-impl IdIndex {
-    /// Index `ids`, or the first row whose id appeared on an earlier row.
-    pub(super) fn build(ids: &[i64]) -> std::result::Result<Self, usize> {
-        let n = ids.len();
-        let (min, max) = ids
-            .iter()
-            .fold((i64::MAX, i64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-        let span = i128::from(max) - i128::from(min) + 1;
-        if n > 0 && span <= 4 * n as i128 + 1024 {
-            let mut slots = vec![NO_SLOT; span as usize];
-            for (row, &id) in ids.iter().enumerate() {
-                let slot = &mut slots[(id - min) as usize];
-                if *slot != NO_SLOT {
-                    return Err(row);
-                }
-                *slot = row as u32;
-            }
-            Ok(IdIndex::Dense { min, slots })
-        } else {
-            let mut map = HashMap::with_capacity(n);
-            for (row, &id) in ids.iter().enumerate() {
-                if map.insert(id, row as u32).is_some() {
-                    return Err(row);
-                }
-            }
-            Ok(IdIndex::Sparse(map))
-        }
-    }
-
-    pub(super) fn get(&self, id: i64) -> Option<usize> {
-        let slot = match self {
-            IdIndex::Dense { min, slots } => {
-                *slots.get(usize::try_from(id.checked_sub(*min)?).ok()?)?
-            }
-            IdIndex::Sparse(map) => *map.get(&id)?,
-        };
-        (slot != NO_SLOT).then_some(slot as usize)
-    }
-}
 
 /// A PO line as the engine sees it, in normal form.
 #[derive(Clone, Copy)]
@@ -180,7 +132,7 @@ fn receipts_by_po(input: &Input, po_by_id: &IdIndex) -> Vec<Decimal> {
     let mut received = vec![Decimal::ZERO; input.po_lines.po_line_id.len()];
     let r = &input.receipts;
     for (row, id) in r.po_line_id.iter().enumerate() {
-        if let Some(i) = po_by_id.get(*id) {
+        if let Some(i) = po_by_id.get(*id).map(|i| i as usize) {
             received[i] += r.qty[row];
         }
     }
@@ -193,7 +145,7 @@ fn billed_by_po(input: &Input, po_by_id: &IdIndex) -> (Vec<u32>, Vec<(i32, i64, 
     let group: Vec<u32> = b
         .po_line_id
         .iter()
-        .map(|id| po_by_id.get(*id).map_or(NO_GROUP, |i| i as u32))
+        .map(|id| po_by_id.get(*id).unwrap_or(NO_GROUP))
         .collect();
     let (rows, start) = group_rows(&group, input.po_lines.po_line_id.len());
     let mut billed: Vec<(i32, i64, Decimal)> = rows

@@ -2,13 +2,13 @@
 //! error found, in a fixed order (table by table, column by column, lowest
 //! row first).
 
-use rayon::prelude::*;
 use rust_decimal::Decimal;
 
-use super::index::{IdIndex, NO_SLOT};
 use super::input::{BillLines, Billed, Contracts, Input, PoLines, Receipts};
 use crate::error::{Error, Location, Result};
-use crate::pool;
+use crate::ids::{IdIndex, NO_ROW};
+use crate::numeric::negative;
+use crate::pool::{self, first_row};
 
 impl Input {
     /// Check every table; the first error found, in a fixed order (table by
@@ -122,22 +122,6 @@ fn check_len(table: &str, field: &str, got: usize, want: usize) -> Result<()> {
     }
 }
 
-/// The first row of `values` for which `bad` holds (in parallel on large columns;
-/// the lowest such row whatever the thread count).
-fn first_row<T: Sync>(values: &[T], bad: impl Fn(&T) -> bool + Sync + Send) -> Option<usize> {
-    if values.len() < pool::INLINE_BELOW {
-        values.iter().position(bad)
-    } else {
-        values.par_iter().position_first(bad)
-    }
-}
-
-/// Negative and not zero (the sign test alone is cheap; a comparison with
-/// zero rescales).
-fn negative(v: &Decimal) -> bool {
-    v.is_sign_negative() && !v.is_zero()
-}
-
 fn check_rows(
     table: &str,
     field: &str,
@@ -180,12 +164,12 @@ fn check_percent(table: &str, field: &str, values: &[Decimal]) -> Result<()> {
 }
 
 fn unique_ids(field: &str, ids: &[i64]) -> Result<IdIndex> {
-    if ids.len() >= NO_SLOT as usize {
+    if ids.len() >= NO_ROW as usize {
         return Err(Error::input(
             Location::field(field.to_string()),
             format!("{} rows: more than one batch can hold", ids.len()),
         ));
     }
     IdIndex::build(ids)
-        .map_err(|row| Error::input(Location::row(field.to_string(), row), "appears twice"))
+        .map_err(|(row, _)| Error::input(Location::row(field.to_string(), row), "appears twice"))
 }

@@ -11,10 +11,12 @@ use rust_decimal::Decimal;
 
 use super::time::MAX_TIME;
 use crate::error::{Error, Location, Result};
-use crate::pool;
+use crate::ids::IdIndex;
+use crate::numeric::negative;
+use crate::pool::{self, first_row};
 
 /// A row number, or "none".
-pub const NO_ROW: u32 = u32::MAX;
+pub use crate::ids::NO_ROW;
 
 /// The status an acknowledgement gives a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -207,57 +209,9 @@ pub struct Input {
     pub bills: Bills,
 }
 
-/// Line ids → rows: a direct table when the ids are dense enough (Odoo's ids
-/// come from a sequence), else a hash map.
-pub enum LineIndex {
-    Dense { min: i64, slots: Vec<u32> },
-    Sparse(HashMap<i64, u32>),
-}
-
-impl LineIndex {
-    /// Index `ids`, or the first row whose id appeared on an earlier row (with that row).
-    fn build(ids: &[i64]) -> std::result::Result<Self, (usize, usize)> {
-        let n = ids.len();
-        let (min, max) = ids
-            .iter()
-            .fold((i64::MAX, i64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-        let span = i128::from(max) - i128::from(min) + 1;
-        if n > 0 && span <= 4 * n as i128 + 1024 {
-            let mut slots = vec![NO_ROW; span as usize];
-            for (row, &id) in ids.iter().enumerate() {
-                let slot = &mut slots[(id - min) as usize];
-                if *slot != NO_ROW {
-                    return Err((row, *slot as usize));
-                }
-                *slot = row as u32;
-            }
-            Ok(LineIndex::Dense { min, slots })
-        } else {
-            let mut map = HashMap::with_capacity(n);
-            for (row, &id) in ids.iter().enumerate() {
-                if let Some(first) = map.insert(id, row as u32) {
-                    return Err((row, first as usize));
-                }
-            }
-            Ok(LineIndex::Sparse(map))
-        }
-    }
-
-    /// The row of line `id`.
-    pub fn get(&self, id: i64) -> Option<u32> {
-        let slot = match self {
-            LineIndex::Dense { min, slots } => {
-                *slots.get(usize::try_from(id.checked_sub(*min)?).ok()?)?
-            }
-            LineIndex::Sparse(map) => *map.get(&id)?,
-        };
-        (slot != NO_ROW).then_some(slot)
-    }
-}
-
 /// The checked input: the lines' index, and the line row of every event.
 pub struct Checked {
-    pub index: LineIndex,
+    pub index: IdIndex,
     pub ack_rows: Vec<u32>,
     pub receipt_rows: Vec<u32>,
     pub asn_rows: Vec<u32>,
@@ -269,7 +223,7 @@ impl Input {
     /// every event's line.
     pub fn check(&self) -> Result<Checked> {
         check_lines(&self.lines)?;
-        let index = match LineIndex::build(&self.lines.id) {
+        let index = match IdIndex::build(&self.lines.id) {
             Ok(ix) => ix,
             Err((row, first)) => {
                 return Err(Error::broke(
@@ -430,21 +384,6 @@ fn same_len(table: &str, n: usize, cols: &[(&str, usize)]) -> Result<()> {
     Ok(())
 }
 
-/// The first row of `values` for which `bad` holds (in parallel on large
-/// columns; the lowest such row whatever the thread count).
-fn first_row<T: Sync>(values: &[T], bad: impl Fn(&T) -> bool + Sync + Send) -> Option<usize> {
-    if values.len() < pool::INLINE_BELOW {
-        values.iter().position(bad)
-    } else {
-        values.par_iter().position_first(bad)
-    }
-}
-
-/// Negative and not zero (the sign test alone is cheap).
-fn negative(v: &Decimal) -> bool {
-    v.is_sign_negative() && !v.is_zero()
-}
-
 fn bad_int(
     table: &str,
     field: &str,
@@ -514,7 +453,7 @@ fn non_negative(table: &str, field: &str, values: &[Decimal]) -> Result<()> {
 }
 
 /// The line row of every event; the first event naming no line is refused.
-fn line_rows(table: &str, lines: &[i64], index: &LineIndex) -> Result<Vec<u32>> {
+fn line_rows(table: &str, lines: &[i64], index: &IdIndex) -> Result<Vec<u32>> {
     let rows: Vec<u32> = if lines.len() < pool::INLINE_BELOW {
         lines
             .iter()

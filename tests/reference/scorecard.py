@@ -19,6 +19,7 @@ import datetime as dt
 import math
 import time
 from decimal import Context, Decimal, localcontext
+from zoneinfo import ZoneInfo
 
 from . import numeric as num
 
@@ -347,4 +348,26 @@ def _rows(counters: dict, o: dict) -> dict:
             if m == last:
                 break
             m = next_month(m)
+    return out
+
+
+def transitions(name: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The ``tz`` option a caller builds for a zoneinfo zone between two
+    instants: the offset at ``start``, then every change, found to the second."""
+    zone = ZoneInfo(name)
+    hour = 3600
+
+    def offset(t: int) -> int:
+        return int(dt.datetime.fromtimestamp(t, zone).utcoffset().total_seconds())
+
+    out = [(start, offset(start))]
+    t = start
+    while t < end:
+        if offset(t + hour) != offset(t):
+            lo, hi = t, t + hour
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                lo, hi = (mid, hi) if offset(mid) == offset(lo) else (lo, mid)
+            out.append((hi, offset(hi)))
+        t += hour
     return out
