@@ -8,6 +8,9 @@ from odoo.tools import SQL
 
 from ..services import scorecard as sc
 
+# the rates compared side by side (the view's columns of the same names)
+COMPARED = ("otif", "fill_rate", "ack_on_time", "asn_accuracy", "price_accuracy", "first_pass", "return_rate")
+
 
 class MedsyncScorecardComparison(models.Model):
     _name = "medsync.scorecard.comparison"
@@ -45,11 +48,7 @@ class MedsyncScorecardComparison(models.Model):
                SELECT MIN(s.id) AS id, s.company_id, s.category_id, s.partner_id,
                       date_trunc('quarter', s.month)::date AS quarter,
                       date_trunc('quarter', s.month) = last.quarter AS is_latest,
-                      SUM(s.lines_due) AS lines_due,
-                      COALESCE(%(otif)s, 0) AS otif, COALESCE(%(fill)s, 0) AS fill_rate,
-                      COALESCE(%(ack)s, 0) AS ack_on_time, COALESCE(%(asn)s, 0) AS asn_accuracy,
-                      COALESCE(%(price)s, 0) AS price_accuracy, COALESCE(%(match)s, 0) AS first_pass,
-                      COALESCE(%(ret)s, 0) AS return_rate,
+                      SUM(s.lines_due) AS lines_due, %(rates)s,
                       COALESCE(SUM(s.lead_time_days * s.lines_received) / NULLIF(SUM(s.lines_received), 0), 0)
                           AS lead_time_days,
                       (ARRAY_AGG(s.score ORDER BY s.month DESC))[1] AS score,
@@ -59,10 +58,9 @@ class MedsyncScorecardComparison(models.Model):
                         GROUP BY company_id) last ON last.company_id = s.company_id
                 WHERE s.category_id IS NOT NULL
                 GROUP BY s.company_id, s.category_id, s.partner_id, date_trunc('quarter', s.month), last.quarter)""",
-            table=SQL.identifier(self._table), otif=rate("lines_otif", "lines_due"),
-            fill=rate("lines_filled", "lines_due"), ack=rate("lines_ack_on_time", "lines_sent"),
-            asn=rate("asn_accurate", "asn_groups"), price=rate("bill_accurate", "bill_lines"),
-            match=rate("match_first_pass", "match_lines"), ret=rate("lines_returned", "lines_received")))
+            table=SQL.identifier(self._table),
+            rates=SQL(", ").join(SQL("COALESCE(%s, 0) AS %s", rate(*sc.RATES[key]), SQL.identifier(key))
+                                 for key in COMPARED)))
 
     def action_open_vendor_scorecard(self):
         self.ensure_one()

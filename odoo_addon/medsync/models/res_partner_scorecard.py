@@ -57,13 +57,7 @@ class ResPartnerScorecard(models.Model):
             return 100.0 * sum(quarter.mapped(num)) / total if total else None
 
         totals = {
-            "otif": rate("lines_otif", "lines_due"), "fill_rate": rate("lines_filled", "lines_due"),
-            "backorder_rate": rate("lines_backordered", "lines_due"),
-            "ack_on_time": rate("lines_ack_on_time", "lines_sent"),
-            "asn_accuracy": rate("asn_accurate", "asn_groups"),
-            "price_accuracy": rate("bill_accurate", "bill_lines"),
-            "first_pass": rate("match_first_pass", "match_lines"),
-            "return_rate": rate("lines_returned", "lines_received"),
+            **{key: rate(num, den) for key, (num, den) in scorecard.RATES.items()},
             "lines_due": sum(quarter.mapped("lines_due")),
         }
         categories = self.env["medsync.scorecard"].search(

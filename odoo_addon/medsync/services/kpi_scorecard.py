@@ -32,7 +32,8 @@ def _scorecard_sql(value, count):
     return compute
 
 
-def _rate(num, den):
+def _rate(key):
+    num, den = scorecard.RATES[key]
     return _scorecard_sql(SQL("100.0 * SUM(s.%s) / NULLIF(SUM(s.%s), 0)", SQL.identifier(num), SQL.identifier(den)),
                           SQL("SUM(s.%s)", SQL.identifier(den)))
 
@@ -70,18 +71,18 @@ register(Kpi(
                     ELSE COUNT(*) FILTER (WHERE s.has_score) END""")),
     **COMMON))
 register(Kpi(code="scorecard_otif", unit="percent", sequence=20, label=_lt("On time in full"),
-             definition=scorecard.METRICS["otif"], compute=_rate("lines_otif", "lines_due"), **COMMON))
+             definition=scorecard.METRICS["otif"], compute=_rate("otif"), **COMMON))
 register(Kpi(code="scorecard_fill_rate", unit="percent", sequence=30, label=_lt("Fill rate"),
-             definition=scorecard.METRICS["fill_rate"], compute=_rate("lines_filled", "lines_due"), **COMMON))
+             definition=scorecard.METRICS["fill_rate"], compute=_rate("fill_rate"), **COMMON))
 register(Kpi(code="scorecard_ack_on_time", unit="percent", sequence=40, label=_lt("Acknowledged in time"),
-             definition=scorecard.METRICS["ack_on_time"], compute=_rate("lines_ack_on_time", "lines_sent"),
+             definition=scorecard.METRICS["ack_on_time"], compute=_rate("ack_on_time"),
              **COMMON))
 register(Kpi(code="scorecard_asn_accuracy", unit="percent", sequence=50, label=_lt("Ship notice accuracy"),
-             definition=scorecard.METRICS["asn_accuracy"], compute=_rate("asn_accurate", "asn_groups"), **COMMON))
+             definition=scorecard.METRICS["asn_accuracy"], compute=_rate("asn_accuracy"), **COMMON))
 register(Kpi(code="scorecard_price_accuracy", unit="percent", sequence=60, label=_lt("Price accuracy"),
-             definition=scorecard.METRICS["price_accuracy"], compute=_rate("bill_accurate", "bill_lines"), **COMMON))
+             definition=scorecard.METRICS["price_accuracy"], compute=_rate("price_accuracy"), **COMMON))
 register(Kpi(code="scorecard_first_pass", unit="percent", sequence=70, label=_lt("First-pass match"),
-             definition=scorecard.METRICS["first_pass"], compute=_rate("match_first_pass", "match_lines"),
+             definition=scorecard.METRICS["first_pass"], compute=_rate("first_pass"),
              **COMMON))
 register(Kpi(code="scorecard_lead_time", unit="days", sequence=80, label=_lt("Lead time"),
              definition=scorecard.METRICS["lead_time"],
@@ -89,8 +90,8 @@ register(Kpi(code="scorecard_lead_time", unit="days", sequence=80, label=_lt("Le
                                     SQL("SUM(s.lines_received)")),
              **{**COMMON, "worst_first": False}))
 register(Kpi(code="scorecard_backorder_rate", unit="percent", sequence=90, label=_lt("Backorder rate"),
-             definition=scorecard.METRICS["backorder_rate"], compute=_rate("lines_backordered", "lines_due"),
+             definition=scorecard.METRICS["backorder_rate"], compute=_rate("backorder_rate"),
              **{**COMMON, "worst_first": False}))
 register(Kpi(code="scorecard_return_rate", unit="percent", sequence=100, label=_lt("Return rate"),
-             definition=scorecard.METRICS["return_rate"], compute=_rate("lines_returned", "lines_received"),
+             definition=scorecard.METRICS["return_rate"], compute=_rate("return_rate"),
              **{**COMMON, "worst_first": False}))

@@ -385,6 +385,13 @@ VALUE_COLUMNS = [
     "has_score", "standing",
 ]
 INT_COLUMNS = VALUE_COLUMNS[:17]
+# each rate as (numerator, denominator) of the stored counts: over several months or vendors, a ratio of sums
+RATES = {
+    "otif": ("lines_otif", "lines_due"), "fill_rate": ("lines_filled", "lines_due"),
+    "backorder_rate": ("lines_backordered", "lines_due"), "ack_on_time": ("lines_ack_on_time", "lines_sent"),
+    "asn_accuracy": ("asn_accurate", "asn_groups"), "price_accuracy": ("bill_accurate", "bill_lines"),
+    "first_pass": ("match_first_pass", "match_lines"), "return_rate": ("lines_returned", "lines_received"),
+}
 FLOAT_COLUMNS = VALUE_COLUMNS[17:30]
 
 
