@@ -363,6 +363,139 @@ def scorecard(
     not_positive, bad_time, bad_weights, bad_option...); unknown columns are refused. The
     definitions are in docs/engines.md ("Supplier scorecards")."""
 
+# --- billing batches ---------------------------------------------------------
+
+class BillingBatches(TypedDict):
+    """Per input batch row."""
+
+    ok: list[bool]
+    """No problem: the batch may be posted (its groups are in ``groups``)."""
+    company: list[int]
+    """The company its lines resolve to (the input company when no lines)."""
+    journal: list[int]
+    """The journal of its first mapped line (0: none)."""
+    closed: list[bool]
+    """business_date <= lock_date."""
+    redirected: list[bool]
+    """Closed, with policy redirect."""
+    lines: list[int]
+    debit: list[str]
+    credit: list[str]
+    """Sums of its lines, shortest exact decimal text ("12.5", "0")."""
+    problems: list[int]
+    """Problems found (all; at most 200 a batch are listed)."""
+
+class BillingLines(TypedDict):
+    """Per input line."""
+
+    rule: list[int]
+    """Row in rules (-1: unmapped)."""
+    account: list[int]
+    department_analytic: list[int]
+    payer_analytic: list[int]
+    group: list[int]
+    """Row in groups (-1: its batch has problems)."""
+
+class BillingGroups(TypedDict):
+    """Journal entry lines of the ok batches, by batch, account, department_analytic,
+    payer_analytic, payer_ref."""
+
+    batch: list[int]
+    account: list[int]
+    journal: list[int]
+    department_analytic: list[int]
+    payer_analytic: list[int]
+    payer_ref: list[str]
+    """The lines' payer_ref when the rule keeps payers apart, else ""."""
+    debit: list[str]
+    credit: list[str]
+    """max(net, 0) and max(-net, 0), net = debits - credits ("0" and "0": nets to zero)."""
+    lines: list[int]
+
+class BillingComputed(TypedDict):
+    """What each batch's lines make per code and per department, sorted by batch, kind, key."""
+
+    batch: list[int]
+    kind: list[Literal["code", "department"]]
+    key: list[str]
+    debit: list[str]
+    credit: list[str]
+
+class BillingProblems(TypedDict):
+    """By batch, then as found (record-level first, then the lines in order)."""
+
+    batch: list[int]
+    line: list[int]
+    """Row in lines (-1: the batch)."""
+    path: list[str]
+    """As the sender sees its batch: record_count, total_debit, totals[3], lines[7].amount, $."""
+    rule: list[str]
+    """record_count, balance, control_total, decimals, min, duplicate, date, closed_period, unmapped,
+    unmapped_department, unmapped_payer_class, facility, journal, duplicate_batch, correction."""
+    message: list[str]
+
+class BillingResult(TypedDict):
+    batches: BillingBatches
+    lines: BillingLines
+    groups: BillingGroups
+    computed: BillingComputed
+    problems: BillingProblems
+    stats: dict[str, int | float]
+    """Counters (batches, ok, failed, lines, mapped, rules, groups, problems, listed, closed,
+    redirected, threads) and phases in seconds (read_s, convert_s, index_s, batches_s, output_s,
+    build_s)."""
+    engine_s: float
+    """The engine alone, GIL released (seconds)."""
+
+class BillingVerdict(TypedDict):
+    rule: int
+    """Row in rules."""
+    id: int
+    verdict: Literal["chosen", "candidate", "not_effective", "no_match"]
+    reason: str
+
+def billing(
+    batches: Columns | None,
+    lines: Columns | None,
+    rules: Columns | None,
+    *,
+    totals: Columns | None = None,
+    known: Columns | None = None,
+    departments: Columns | None = None,
+    payer_classes: Columns | None = None,
+    facilities: Columns | None = None,
+) -> BillingResult:
+    """Validate, map and summarise billing-platform batches, in one call for the set. Dates are
+    "YYYY-MM-DD" ("" none); decimals str, Decimal, int or float. Columns ([optional, default]):
+    batches: batch_id, source, business_date, currency, decimals (0..6), kind (original,
+    adjustment, reversal), [original ""], record_count, total_debit, total_credit, [lock_date ""],
+    [lock_policy "refuse"] (redirect, refuse), company;
+    lines: batch (row in batches), line_id, code, [department ""], [payer_class ""], [facility ""],
+    amount, side (debit, credit), [service_date ""], [payer_ref ""];
+    rules: id, source, [code ""], [department ""], [payer_class ""], [facility ""], [date_from ""],
+    [date_to ""], account, journal, [department_analytic 0], [payer_analytic 0],
+    [keep_payer False], [sequence 10];
+    totals: batch, kind (department, code), key, debit, credit;
+    known: source, batch_id, state (received, validated, rejected, scheduled, posted, reversed);
+    departments / payer_classes: code, analytic, [company 0]; facilities: code, company.
+    Batch faults are problems in the output; bad input raises InputError (field, row, rule:
+    unknown_batch, unknown_value, bad_date, out_of_range, duplicate; None for a missing, unknown,
+    ragged or mistyped column). The contract is in docs/engines.md ("Billing batches")."""
+
+def billing_explain(
+    rules: Columns | None,
+    *,
+    source: str,
+    code: str,
+    department: str = "",
+    payer_class: str = "",
+    facility: str = "",
+    date: str,
+) -> list[BillingVerdict]:
+    """Every rule of ``source``, in rules order, judged as ``billing`` would for a line with this
+    code and dimensions on ``date``: chosen, candidate (matches but loses: why), not_effective
+    (effective from / ended on), no_match (which dimension differs)."""
+
 # ---------------------------------------------------------------- hub documents
 
 class Problem(NamedTuple):

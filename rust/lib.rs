@@ -8,6 +8,7 @@
 //! Money and quantities are [`rust_decimal::Decimal`] everywhere, rounded with
 //! Odoo's rules ([`numeric`]).
 
+pub mod billing;
 pub mod copy_text;
 pub mod dedupe;
 pub mod documents;

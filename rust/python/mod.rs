@@ -2,6 +2,7 @@
 //! run the engine in the module's pool, build the outputs, map errors.
 //! Nothing here decides anything an engine should decide.
 
+mod billing;
 mod convert;
 mod copy;
 mod dedupe;
@@ -35,6 +36,7 @@ fn medsync_core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(py, m)?;
     m.add_function(wrap_pyfunction!(thread_count, m)?)?;
     numeric::register(m)?;
+    billing::register(m)?;
     dedupe::register(m)?;
     documents::register(m)?;
     matching::register(m)?;
