@@ -45,11 +45,14 @@ pub fn made(input: &Input, rows: &[u32]) -> Result<Made> {
     for &r in rows {
         let r = r as usize;
         let (side, amount) = (l.side[r], l.amount[r]);
-        m.department
-            .entry(l.department[r])
-            .or_default()
-            .add(side, amount)
-            .ok_or_else(|| overflow(r))?;
+        // a line without a department (a receivable, say) is in no department's total ("" is 0)
+        if l.department[r] != 0 {
+            m.department
+                .entry(l.department[r])
+                .or_default()
+                .add(side, amount)
+                .ok_or_else(|| overflow(r))?;
+        }
         m.code
             .entry(l.code[r])
             .or_default()

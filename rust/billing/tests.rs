@@ -339,7 +339,6 @@ fn a_balanced_batch_is_mapped_and_summarised() {
             ("code", "3001", "0".into(), "130.5".into()),
             ("code", "3002", "0".into(), "19.5".into()),
             ("code", "CASH", "150".into(), "0".into()),
-            ("department", "", "150".into(), "150".into()),
         ]
     );
 }

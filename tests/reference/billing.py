@@ -378,7 +378,9 @@ def _batch(b, batch, all_batches, lines, totals, rules, known, dept, pay, facili
     made = {}
     for tk in TOTAL_KINDS:
         col = "department" if tk == "department" else "code"
-        made[tk] = {key: _sums([ln for ln in lines if ln[col] == key]) for key in {ln[col] for ln in lines}}
+        # a line without a department is in no department's total
+        made[tk] = {key: _sums([ln for ln in lines if ln[col] == key]) for key in {ln[col] for ln in lines}
+                    if key or tk == "code"}
     first = {}
     for i, t in enumerate(totals):
         key = (t["kind"], t["key"])
