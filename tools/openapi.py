@@ -26,7 +26,8 @@ ERROR_CODES = {
     415: ["UNSUPPORTED_MEDIA_TYPE"],
     422: ["VALIDATION_FAILED", "IDEMPOTENCY_CONFLICT", "UNKNOWN_PO", "PO_NOT_CONFIRMED", "PO_CLOSED",
           "UNKNOWN_PRODUCT", "DUPLICATE_INVOICE", "UNKNOWN_BILL", "AMBIGUOUS_BILL", "UNKNOWN_VENDOR",
-          "UNKNOWN_CATEGORY", "UNKNOWN_REQUIREMENT", "UNKNOWN_COUNTRY", "UNKNOWN_STATE", "DUPLICATE_TAX_ID"],
+          "UNKNOWN_CATEGORY", "UNKNOWN_REQUIREMENT", "UNKNOWN_COUNTRY", "UNKNOWN_STATE", "DUPLICATE_TAX_ID",
+          "DUPLICATE_BATCH"],
     429: ["RATE_LIMITED"],
 }
 RULES = ["json", "type", "required", "unknown_field", "length", "chars", "min", "max", "range", "decimals", "number",
@@ -35,7 +36,13 @@ TITLES = {"po_ack": "Purchase order acknowledgement (X12 855)", "asn": "Advance 
           "invoice": "Vendor invoice (X12 810)", "payment_status": "Payment status",
           "stock_snapshot": "Stock balance snapshot", "vendor_update": "Vendor master update",
           "vendor_onboarding": "Vendor onboarding request (supplier portal)",
-          "vendor_credential": "Vendor credential status (credentialing platform)"}
+          "vendor_credential": "Vendor credential status (credentialing platform)",
+          "billing_batch": "Billing batch (billing platform). No patient data: no name, record number, birth "
+                           "date or address field exists and unknown fields are refused; payer_ref and "
+                           "encounter_ref are replaced by keyed hashes (HMAC-SHA256, the company's key) before "
+                           "the document is stored",
+          "billing_daily_totals": "Billing daily control totals per business date, department and account "
+                                  "(billing platform)"}
 
 
 def kind_schema(kind):

@@ -42,6 +42,8 @@ pub(super) fn check(doc_type: &str, doc: &Obj, p: &mut Problems) {
         "vendor_update" => email(doc, p),
         "vendor_onboarding" => onboarding(doc, p),
         "vendor_credential" => validity("", doc, p),
+        "billing_batch" => billing_batch(doc, p),
+        "billing_daily_totals" => daily_totals(doc, p),
         _ => {}
     }
 }
@@ -239,6 +241,65 @@ fn validity(prefix: &str, o: &Obj, p: &mut Problems) {
                 format!("{prefix}.valid_until")
             };
             p.add(&path, "conditional", "must not be before valid_from");
+        }
+    }
+}
+
+/// The shape of a correction; whether the batch balances, adds up and maps
+/// is the billing engine's to say, once the mapping tables are known.
+fn billing_batch(doc: &Obj, p: &mut Problems) {
+    let kind = s(doc, "kind").unwrap_or("original");
+    let has_lines = doc.contains_key("lines");
+    match (kind, doc.contains_key("original")) {
+        ("original", true) => p.add(
+            "original",
+            "conditional",
+            "is only for an adjustment or a reversal",
+        ),
+        ("adjustment" | "reversal", false) => p.add(
+            "original",
+            "conditional",
+            format!("is required for a {kind}: the batch id it corrects"),
+        ),
+        _ => {}
+    }
+    if kind == "reversal" && has_lines {
+        p.add(
+            "lines",
+            "conditional",
+            "a reversal has no lines: it reverses the original's entry",
+        );
+    }
+    if kind != "reversal" && !has_lines {
+        p.add("lines", "required", "is required");
+    }
+    let mut ids = HashSet::new();
+    for (i, l) in lines(doc, "lines") {
+        if let Some(id) = s(l, "line_id") {
+            if !ids.insert(id) {
+                p.add(
+                    &format!("lines[{i}].line_id"),
+                    "duplicate",
+                    format!("line {id} appears twice"),
+                );
+            }
+        }
+    }
+}
+
+fn daily_totals(doc: &Obj, p: &mut Problems) {
+    let mut keys = HashSet::new();
+    for (i, r) in lines(doc, "rows") {
+        let key = (
+            s(r, "department").unwrap_or_default(),
+            s(r, "account").unwrap_or_default(),
+        );
+        if !keys.insert(key) {
+            p.add(
+                &format!("rows[{i}]"),
+                "duplicate",
+                "department and account appear twice",
+            );
         }
     }
 }

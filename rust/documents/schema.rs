@@ -242,6 +242,64 @@ const CREDENTIAL_STATUS: &[Field] = &[
     opt("note", NOTE),
 ];
 
+pub const BILLING_SIDES: &[&str] = &["debit", "credit"];
+pub const BILLING_KINDS: &[&str] = &["original", "adjustment", "reversal"];
+pub const BILLING_TOTAL_KINDS: &[&str] = &["department", "code"];
+pub const MAX_BILLING_LINES: usize = 200_000;
+/// An amount of any currency: the billing engine checks the currency's own
+/// decimals (0 for JPY, 3 for KWD).
+const BILLING_AMOUNT_POS: Kind = Kind::Dec(Sign::Positive, 13, 4);
+const BILLING_AMOUNT: Kind = Kind::Dec(Sign::NonNegative, 15, 4);
+
+/// A billing line carries no patient data: no name, record number, birth
+/// date or address field exists, and the references that could point at a
+/// patient (payer, encounter) are replaced by keyed hashes before the
+/// document is stored.
+const BILLING_LINE: &[Field] = &[
+    req("line_id", CODE),
+    req("code", CODE),
+    opt("department", CODE),
+    opt("payer_class", CODE),
+    opt("facility", CODE),
+    req("amount", BILLING_AMOUNT_POS),
+    req("side", Kind::Enum(BILLING_SIDES)),
+    req("service_date", Kind::Date),
+    opt("payer_ref", CODE),
+    opt("encounter_ref", CODE),
+];
+const BILLING_TOTAL: &[Field] = &[
+    req("kind", Kind::Enum(BILLING_TOTAL_KINDS)),
+    req("key", CODE),
+    req("debit", BILLING_AMOUNT),
+    req("credit", BILLING_AMOUNT),
+];
+const BILLING_BATCH: &[Field] = &[
+    req("batch_id", CODE),
+    req("source", CODE),
+    req("business_date", Kind::Date),
+    req("currency", Kind::Currency),
+    opt("kind", Kind::Enum(BILLING_KINDS)),
+    opt("original", CODE),
+    req("record_count", Kind::Int(0, MAX_BILLING_LINES as i64)),
+    req("total_debit", BILLING_AMOUNT),
+    req("total_credit", BILLING_AMOUNT),
+    opt("totals", Kind::List(BILLING_TOTAL, 10_000)),
+    opt("lines", Kind::List(BILLING_LINE, MAX_BILLING_LINES)),
+];
+
+const DAILY_TOTAL_ROW: &[Field] = &[
+    opt("department", CODE),
+    req("account", CODE),
+    req("debit", BILLING_AMOUNT),
+    req("credit", BILLING_AMOUNT),
+];
+const DAILY_TOTALS: &[Field] = &[
+    req("source", CODE),
+    req("business_date", Kind::Date),
+    req("currency", Kind::Currency),
+    req("rows", Kind::List(DAILY_TOTAL_ROW, 50_000)),
+];
+
 /// Document types and the schema of each supported version.
 pub const DOCUMENTS: &[(&str, u32, &[Field])] = &[
     ("po_ack", 1, PO_ACK),
@@ -252,6 +310,8 @@ pub const DOCUMENTS: &[(&str, u32, &[Field])] = &[
     ("vendor_update", 1, VENDOR),
     ("vendor_onboarding", 1, ONBOARDING),
     ("vendor_credential", 1, CREDENTIAL_STATUS),
+    ("billing_batch", 1, BILLING_BATCH),
+    ("billing_daily_totals", 1, DAILY_TOTALS),
 ];
 
 pub fn schema(doc_type: &str, version: u32) -> Option<&'static [Field]> {

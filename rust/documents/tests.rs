@@ -318,3 +318,52 @@ fn vendor_credential_status() {
         vec![("valid_until".into(), "conditional")]
     );
 }
+
+#[test]
+fn billing_documents() {
+    let head = r#""batch_id":"B1","source":"HBS","business_date":"2026-11-02","currency":"USD","record_count":2,"total_debit":"10","total_credit":"10""#;
+    let line = |id: &str| {
+        format!(
+            r#"{{"line_id":"{id}","code":"REV","amount":"10.00","side":"credit","service_date":"2026-11-01"}}"#
+        )
+    };
+    let ok = format!(r#"{{{head},"lines":[{},{}]}}"#, line("1"), line("2"));
+    assert!(rules("billing_batch", &ok).is_empty());
+    let dup = format!(r#"{{{head},"lines":[{},{}]}}"#, line("1"), line("1"));
+    assert_eq!(
+        rules("billing_batch", &dup),
+        vec![("lines[1].line_id".into(), "duplicate")]
+    );
+    // a reversal names its original and has no lines; an original has lines and no original
+    let reversal = format!(r#"{{{head},"kind":"reversal","lines":[{}]}}"#, line("1"));
+    assert_eq!(
+        rules("billing_batch", &reversal),
+        vec![
+            ("original".into(), "conditional"),
+            ("lines".into(), "conditional")
+        ]
+    );
+    let bare = format!(r#"{{{head},"original":"B0"}}"#);
+    assert_eq!(
+        rules("billing_batch", &bare),
+        vec![
+            ("original".into(), "conditional"),
+            ("lines".into(), "required")
+        ]
+    );
+    // no field for patient data: an unknown field is refused
+    let named = format!(
+        r#"{{{head},"lines":[{{"line_id":"1","code":"R","amount":"1","side":"debit","service_date":"2026-11-01","patient_name":"X"}}]}}"#
+    );
+    assert_eq!(
+        rules("billing_batch", &named),
+        vec![("lines[0].patient_name".into(), "unknown_field")]
+    );
+    let totals = r#"{"source":"HBS","business_date":"2026-11-02","currency":"USD","rows":[
+        {"department":"CARD","account":"400100","debit":"0","credit":"5"},
+        {"department":"CARD","account":"400100","debit":"1","credit":"0"}]}"#;
+    assert_eq!(
+        rules("billing_daily_totals", totals),
+        vec![("rows[1]".into(), "duplicate")]
+    );
+}

@@ -24,6 +24,10 @@ SCOPES = ("full", "partial")
 PRINCIPAL_ROLES = ("owner", "officer", "both")
 CREDENTIAL_STATUSES = ("submitted", "valid", "expired", "rejected", "revoked")
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
+BILLING_SIDES = ("debit", "credit")
+BILLING_KINDS = ("original", "adjustment", "reversal")
+BILLING_TOTAL_KINDS = ("department", "code")
+MAX_BILLING_LINES = 200_000
 
 
 # field kinds: ("text", max) ("int", lo, hi) ("dec", positive, int_digits, frac_digits) ("date",) ("datetime",)
@@ -105,6 +109,28 @@ SCHEMAS = {
         F("vendor", CODE, True), F("requirement", CODE, True), F("status", ("enum", CREDENTIAL_STATUSES), True),
         F("number", CODE), F("issuer", NAME), F("valid_from", ("date",)), F("valid_until", ("date",)),
         F("coverage", AMOUNT), F("checked_at", ("datetime",)), F("note", NOTE),
+    ],
+    ("billing_batch", 1): [
+        F("batch_id", CODE, True), F("source", CODE, True), F("business_date", ("date",), True),
+        F("currency", ("currency",), True), F("kind", ("enum", BILLING_KINDS)), F("original", CODE),
+        F("record_count", ("int", 0, MAX_BILLING_LINES), True), F("total_debit", ("dec", False, 15, 4), True),
+        F("total_credit", ("dec", False, 15, 4), True),
+        F("totals", ("list", [
+            F("kind", ("enum", BILLING_TOTAL_KINDS), True), F("key", CODE, True),
+            F("debit", ("dec", False, 15, 4), True), F("credit", ("dec", False, 15, 4), True),
+        ], 10_000)),
+        F("lines", ("list", [
+            F("line_id", CODE, True), F("code", CODE, True), F("department", CODE), F("payer_class", CODE),
+            F("facility", CODE), F("amount", ("dec", True, 13, 4), True), F("side", ("enum", BILLING_SIDES), True),
+            F("service_date", ("date",), True), F("payer_ref", CODE), F("encounter_ref", CODE),
+        ], MAX_BILLING_LINES)),
+    ],
+    ("billing_daily_totals", 1): [
+        F("source", CODE, True), F("business_date", ("date",), True), F("currency", ("currency",), True),
+        F("rows", ("list", [
+            F("department", CODE), F("account", CODE, True), F("debit", ("dec", False, 15, 4), True),
+            F("credit", ("dec", False, 15, 4), True),
+        ], 50_000), True),
     ],
 }
 
@@ -544,5 +570,32 @@ def _validity(prefix, o, p):
         p.add(f"{prefix}valid_until", "conditional")
 
 
+def _billing_batch(doc, p):
+    kind = doc.get("kind", "original")
+    if kind == "original" and "original" in doc:
+        p.add("original", "conditional")
+    if kind != "original" and "original" not in doc:
+        p.add("original", "conditional")
+    if kind == "reversal" and "lines" in doc:
+        p.add("lines", "conditional")
+    if kind != "reversal" and "lines" not in doc:
+        p.add("lines", "required")
+    seen = set()
+    for i, line in enumerate(doc.get("lines", [])):
+        if line["line_id"] in seen:
+            p.add(f"lines[{i}].line_id", "duplicate")
+        seen.add(line["line_id"])
+
+
+def _daily_totals(doc, p):
+    seen = set()
+    for i, row in enumerate(doc["rows"]):
+        key = (row.get("department", ""), row["account"])
+        if key in seen:
+            p.add(f"rows[{i}]", "duplicate")
+        seen.add(key)
+
+
 RULES = {"po_ack": _po_ack, "asn": _asn, "invoice": _invoice, "vendor_update": _email,
-         "vendor_onboarding": _onboarding, "vendor_credential": lambda doc, p: _validity("", doc, p)}
+         "vendor_onboarding": _onboarding, "vendor_credential": lambda doc, p: _validity("", doc, p),
+         "billing_batch": _billing_batch, "billing_daily_totals": _daily_totals}
