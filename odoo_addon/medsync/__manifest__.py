@@ -17,6 +17,7 @@ scheduled actions and the integration API.
     "external_dependencies": {"python": ["medsync_core"]},
     "data": [
         "security/medsync_security.xml",
+        "security/medsync_billing_security.xml",
         "security/ir.model.access.csv",
         "data/medsync_data.xml",
         "data/medsync_match_data.xml",
@@ -26,6 +27,7 @@ scheduled actions and the integration API.
         "data/medsync_kpi_data.xml",
         "data/medsync_compliance_data.xml",
         "data/medsync_scorecard_data.xml",
+        "data/medsync_billing_data.xml",
         "wizards/medsync_compliance_decision_views.xml",
         "wizards/medsync_dedupe_model_reset_views.xml",
         "wizards/medsync_exception_close_views.xml",
@@ -51,6 +53,7 @@ scheduled actions and the integration API.
         "views/medsync_dashboard_views.xml",
         "views/medsync_compliance_views.xml",
         "views/medsync_scorecard_views.xml",
+        "views/medsync_billing_views.xml",
         "report/medsync_scorecard_report.xml",
     ],
     "demo": [
@@ -62,6 +65,7 @@ scheduled actions and the integration API.
         "demo/medsync_hub_demo.xml",
         "demo/medsync_compliance_demo.xml",
         "demo/medsync_scorecard_demo.xml",
+        "demo/medsync_billing_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -47,3 +47,6 @@ from . import medsync_scorecard
 from . import medsync_demo_scorecard
 from . import res_partner_scorecard
 from . import medsync_scorecard_comparison
+from . import medsync_billing
+from . import account_journal
+from . import medsync_demo_billing

@@ -31,8 +31,15 @@ class AccountMove(models.Model):
         "medsync_hold_released_by_id", "medsync_hold_release_date", "medsync_hold_release_note",
         "medsync_no_po_signature", "medsync_no_po_approved_by_id", "medsync_no_po_approval_date",
         # the compliance hold (services/compliance.py) and the officer's override
-        "medsync_compliance_hold", "medsync_compliance_hold_reason", *OVERRIDE_FIELDS})
+        "medsync_compliance_hold", "medsync_compliance_hold_reason", *OVERRIDE_FIELDS,
+        # the billing batch an entry posts (services/billing.py) and the business date it reconciles on
+        "medsync_billing_batch_id", "medsync_business_date"})
 
+    medsync_billing_batch_id = fields.Many2one("medsync.billing.batch", "Billing batch", copy=False, readonly=True,
+                                               index="btree_not_null", ondelete="restrict")
+    medsync_business_date = fields.Date("Business date", copy=False, readonly=True,
+                                        help="The billing platform's day of this entry: the daily reconciliation "
+                                             "compares on it even when a locked period moved the accounting date.")
     medsync_match_state = fields.Selection(MATCH_STATES, "Match", default="none", copy=False, index=True,
                                            readonly=True, tracking=True)
     medsync_hold_reason = fields.Char("Hold reasons", copy=False, readonly=True)

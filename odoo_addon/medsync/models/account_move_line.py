@@ -14,7 +14,9 @@ Credit notes and reversals still reduce a held bill: only vendor documents
 lines. Payments, bank statement lines and any other entry are money.
 """
 
-from odoo import api, models
+from odoo import api, fields, models
+
+from ..services import billing, guard
 
 # The plan was checked by _reconcile_plan: the partials, exchange difference
 # and cash basis entries Odoo builds inside it are not checked again (they
@@ -39,6 +41,22 @@ def _flatten(plan_item, amls):
 
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
+    # the payer reference says which billing receivable a payment settles: only the billing posting writes it
+    _medsync_protected = frozenset({"medsync_payer_ref"})
+
+    medsync_payer_ref = fields.Char(
+        "Payer reference", copy=False, readonly=True, index="btree_not_null",
+        help="The billing platform's payer reference of a receivable posted from a billing batch, as a keyed hash "
+             "(never in clear). Its reconciliation is reported back to the platform.")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        guard.check_create(self, vals_list, {"medsync_payer_ref": False})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        guard.check(self, vals)
+        return super().write(vals)
 
     def _medsync_hold_refusal(self):
         """The held bills that reconciling these lines together would pay.
@@ -91,4 +109,11 @@ class AccountPartialReconcile(models.Model):
             for vals in vals_list:
                 ids = [vals.get("debit_move_id"), vals.get("credit_move_id")]
                 Line.browse([i for i in ids if i]).exists()._medsync_check_reconcile()
-        return super().create(vals_list)
+        partials = super().create(vals_list)
+        billing.payment_events(partials, "reconciled")
+        return partials
+
+    def unlink(self):
+        # an undone reconciliation of a billing receivable is reported too, before its partials go
+        billing.payment_events(self, "unreconciled")
+        return super().unlink()

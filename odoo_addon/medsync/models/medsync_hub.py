@@ -12,21 +12,26 @@ from datetime import timedelta
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..services import guard, hub, hub_base
+from ..services import billing, guard, hub, hub_base
 
 SYSTEM_KINDS = [("supplier", "Supplier portal / EDI"), ("distributor", "Distributor"),
                 ("warehouse", "Warehouse tool / supply cabinet"), ("payment", "Payment gateway"),
+                ("billing", "Billing platform"),
                 ("analytics", "Analytics"), ("other", "Other")]
 DOC_TYPES = [("po_ack", "Purchase order acknowledgement"), ("asn", "Advance ship notice"),
              ("invoice", "Vendor invoice"), ("payment_status", "Payment status"),
              ("stock_snapshot", "Stock balance snapshot"), ("vendor_update", "Vendor master update"),
              ("vendor_onboarding", "Vendor onboarding request"), ("vendor_credential", "Vendor credential status"),
-             ("purchase_order", "Purchase order (outbound)")]
+             ("billing_batch", "Billing batch"), ("billing_daily_totals", "Billing daily control totals"),
+             ("purchase_order", "Purchase order (outbound)"),
+             ("billing_payment", "Billing payment status (outbound)")]
+OUTBOUND = ("purchase_order", "billing_payment")
 CRITICALITY = [("procurement", "Procurement (real time)"), ("billing", "Billing"),
                ("batch", "Reporting / batch")]
 DEFAULT_CRITICALITY = {"po_ack": "procurement", "asn": "procurement", "purchase_order": "procurement",
                        "invoice": "billing", "payment_status": "billing", "stock_snapshot": "batch",
-                       "vendor_update": "batch", "vendor_onboarding": "batch", "vendor_credential": "batch"}
+                       "vendor_update": "batch", "vendor_onboarding": "batch", "vendor_credential": "batch",
+                       "billing_batch": "billing", "billing_daily_totals": "billing", "billing_payment": "billing"}
 # the groups a system's technical user needs for each flow (least privilege)
 FLOW_GROUPS = {
     "po_ack": ["purchase.group_purchase_user"],
@@ -40,6 +45,10 @@ FLOW_GROUPS = {
     "vendor_onboarding": ["base.group_partner_manager"],
     "vendor_credential": [],
     "purchase_order": [],
+    # batches and totals are written by the hub's privileged handler: the platform's user never posts
+    "billing_batch": [],
+    "billing_daily_totals": [],
+    "billing_payment": [],
 }
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,31}$")
 
@@ -269,6 +278,15 @@ class MedsyncFlow(models.Model):
     schema_version = fields.Integer(default=1, required=True)
     max_attempts = fields.Integer(default=6, help="Transient failures retry with backoff up to this many times.")
     retention_days = fields.Integer("Idempotency keys kept (days)", default=30)
+    billing_window = fields.Selection(
+        billing.WINDOWS, "Posting window", default="nightly",
+        help="Billing batches: when a validated batch is posted. Nightly at the hour below (UTC), hourly, as soon "
+             "as validated, or when finance posts it.")
+    billing_hour = fields.Integer("Posting hour (UTC)", default=2)
+    billing_lock_policy = fields.Selection(
+        billing.LOCK_POLICIES, "Locked period", default="refuse",
+        help="A batch whose business date is in a locked period: refused (the GL team decides), or posted on the "
+             "first open date as Odoo dates such an entry; it keeps its business date for the reconciliation.")
     active = fields.Boolean(default=True)
 
     # live figures, one query for all flows shown (see hub.flow_stats)
@@ -288,7 +306,7 @@ class MedsyncFlow(models.Model):
     @api.depends("doc_type")
     def _compute_direction(self):
         for flow in self:
-            flow.direction = "outbound" if flow.doc_type == "purchase_order" else "inbound"
+            flow.direction = "outbound" if flow.doc_type in OUTBOUND else "inbound"
 
     @api.depends("doc_type")
     def _compute_criticality(self):
@@ -304,7 +322,7 @@ class MedsyncFlow(models.Model):
     def _check_schema(self):
         known = hub.document_types(self.env)
         for flow in self:
-            if flow.doc_type == "purchase_order":
+            if flow.doc_type in OUTBOUND:
                 continue
             if flow.direction != "inbound":
                 raise ValidationError(self.env._("%s is an inbound document.", flow.doc_type))

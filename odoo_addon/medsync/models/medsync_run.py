@@ -17,6 +17,7 @@ ENGINES = [
     ("hub", "Integration hub"),
     ("compliance", "Vendor compliance"),
     ("scorecard", "Supplier scorecards"),
+    ("billing", "Billing to the ledger"),
     ("core", "MedSync core"),
 ]
 TRIGGERS = [("button", "Button"), ("cron", "Scheduled action"), ("api", "Integration API"), ("job", "Queued job")]

@@ -9,6 +9,9 @@ def _shown(value):
     return value.display_name if isinstance(value, models.BaseModel) else repr(value)
 
 
+SECRET_SETTINGS = {"medsync_billing_key"}  # audited as changed, never with its value
+
+
 class ResCompany(models.Model):
     _inherit = "res.company"
 
@@ -127,6 +130,14 @@ class ResCompany(models.Model):
     medsync_scorecard_stale = fields.Boolean(
         "Scorecards to rebuild", readonly=True,
         help="A measuring setting changed: the next refresh recomputes every vendor.")
+    # billing to the ledger
+    medsync_facility_code = fields.Char(
+        "Billing facility code", help="The billing platform's facility code of this company (or branch): its "
+                                      "lines post into this company.")
+    medsync_billing_key = fields.Char(
+        "Billing reference key", groups="base.group_system", copy=False,
+        help="Key of the keyed hashes that replace the payer and encounter references of billing lines. Made on "
+             "first use; never shown in a message or the audit trail.")
 
     def write(self, vals):
         """A change of a MedSync setting (a control switched off, a threshold
@@ -140,6 +151,7 @@ class ResCompany(models.Model):
         res = super().write(vals)
         for company in self if names else ():
             changes = [f"{self._fields[n].string}: {_shown(before[company.id][n])} → {_shown(company[n])}"
+                       if n not in SECRET_SETTINGS else f"{self._fields[n].string}: changed"
                        for n in names if before[company.id][n] != company[n]]
             if changes:
                 self.env["medsync.audit"].with_company(company)._log("settings", company, "; ".join(changes))

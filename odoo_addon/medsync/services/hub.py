@@ -23,7 +23,7 @@ from odoo import SUPERUSER_ID, fields
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from . import engine, guard, hub_handlers
+from . import billing, engine, guard, hub_handlers
 from .hub_base import HubError, Problem
 
 _logger = logging.getLogger(__name__)
@@ -219,6 +219,8 @@ def accept(env, info, doc_type, body, idem_key, version_header):
                        "Send an Idempotency-Key header: 1 to 255 of A-Z a-z 0-9 . _ : -", 400)
     user_env = _user_env(env, info)
     canonical, digest, problems = engine.core(env).validate_documents(doc_type, [body], version=version)[0]
+    if canonical and doc_type in billing.SCRUBBED:  # the references are kept only as keyed hashes
+        canonical, digest = billing.scrub(env, info["company_id"], canonical)
     if problems:
         _reject_many(user_env, info, flow, doc_type, version, [(idem_key, body, "VALIDATION_FAILED", "")])
         raise HubError("VALIDATION_FAILED", f"The {doc_type} document is not valid ({len(problems)} problem(s)).",
@@ -279,6 +281,9 @@ def accept_batch(env, info, doc_type, body, version_header):
         _reject_many(_user_env(env, info), info, flow, doc_type, version,
                      [(None, body, refusal.code, refusal.message)])  # kept for the record, as a refused document
         raise refusal from exc
+    if doc_type in billing.SCRUBBED:  # the references are kept only as keyed hashes
+        items = [(k, *billing.scrub(env, info["company_id"], c), p) if c and not p else (k, c, d, p)
+                 for k, c, d, p in items]
     user_env = _user_env(env, info)
     cr = env.cr
     results = [None] * len(items)
@@ -337,6 +342,8 @@ def _reject_many(env, info, flow, doc_type, version, rejected):
     msgs = guard.privileged(env["medsync.message"])  # the hub records what it refused
     vals_list, big = [], []
     for key, text, code, message in rejected:
+        if doc_type in billing.SCRUBBED:  # what could name a patient is not kept, even refused
+            text = billing.scrub_raw(env, info["company_id"], text)
         vals, large = msgs._payload_values(storable(text))  # any bytes at all were sent: keep what can be kept
         vals_list.append({**vals, "direction": "inbound", "system_id": info["id"], "flow_id": flow["id"],
                           "company_id": info["company_id"], "doc_type": doc_type, "schema_version": version,

@@ -18,7 +18,7 @@ import requests
 from odoo import Command, fields
 from odoo.tools import float_compare
 
-from . import compliance, guard, hub_vendor
+from . import billing, compliance, guard, hub_vendor
 from .hub_base import HubError, sign
 
 OPEN_PO = ("purchase",)
@@ -133,6 +133,17 @@ def _precheck_other(env, info, doc_type, doc):
         return doc["vendor"]
     if doc_type == "stock_snapshot":
         return f"{doc['source']}@{doc['as_of']}"
+    if doc_type == "billing_batch":
+        env.cr.execute("""SELECT state FROM medsync_billing_batch
+                           WHERE company_id = %s AND source = %s AND batch_ref = %s""",
+                       (company, doc["source"], doc["batch_id"]))
+        row = env.cr.fetchone()
+        if row and row[0] != "rejected":
+            raise HubError("DUPLICATE_BATCH", f"Batch {doc['source']}/{doc['batch_id']} was received already "
+                                              f"({row[0]}); a batch id is posted once. Send a correction batch.")
+        return f"{doc['source']}/{doc['batch_id']}"
+    if doc_type == "billing_daily_totals":
+        return f"{doc['source']}@{doc['business_date']}"
     return None
 
 
@@ -488,13 +499,27 @@ def _send_purchase_order(env, msg, doc):
         # not sent while the vendor is stopped; it goes out on a retry once compliance clears the vendor
         raise HubError("VENDOR_SUSPENDED", f"{po.name}: the vendor is suspended or blocked by compliance.",
                        permanent=False)
+    _post_webhook(msg, "purchase_order")
+    return [(po, "updated")] if po else []
+
+
+def _send_billing_payment(env, msg, doc):
+    _post_webhook(msg, "billing_payment")
+    move = env["account.move"].sudo().browse(msg.source_id).exists()  # sudo: the sender may not read entries
+    return [(move, "updated")] if move else []
+
+
+def _post_webhook(msg, event):
+    """The outbox's delivery: the stored document POSTed to the system's
+    webhook, signed, with the message's idempotency key; a busy or
+    unreachable receiver is retried with backoff."""
     system = msg.system_id.sudo()  # sudo: the webhook secret is readable by integration admins only
     if not system.webhook_url:
         raise HubError("NO_WEBHOOK", f"System {system.code} has no webhook URL.")
     body = msg._payload_text().encode()
     ts = int(time.time())
     headers = {"Content-Type": "application/json", "Idempotency-Key": msg.idempotency_key or str(msg.id),
-               "X-MedSync-Event": "purchase_order", "X-MedSync-Message": str(msg.id),
+               "X-MedSync-Event": event, "X-MedSync-Message": str(msg.id),
                "X-MedSync-Signature": sign(system.webhook_secret or "", ts, body)}
     try:
         resp = requests.post(system.webhook_url, data=body, headers=headers, timeout=10)
@@ -504,11 +529,13 @@ def _send_purchase_order(env, msg, doc):
         raise HubError("WEBHOOK_BUSY", f"HTTP {resp.status_code}", permanent=False)
     if resp.status_code >= 300:
         raise HubError("WEBHOOK_REFUSED", f"HTTP {resp.status_code}: {resp.text[:200]}")
-    return [(po, "updated")] if po else []
 
 
 HANDLERS = {"po_ack": _po_ack, "asn": _asn, "invoice": _invoice, "payment_status": _payment,
             "stock_snapshot": _snapshot, "vendor_update": _vendor, "purchase_order": _send_purchase_order,
+            "billing_batch": lambda env, msg, doc: billing.receive(
+                env, msg, doc, "file" if (msg.idempotency_key or "").startswith("file-") else "api"),
+            "billing_daily_totals": billing.receive_totals, "billing_payment": _send_billing_payment,
             **hub_vendor.HANDLERS}
 
 

@@ -19,3 +19,4 @@ from . import test_role_matrix
 from . import test_kpi
 from . import test_tours
 from . import test_readme_examples
+from . import test_billing

@@ -147,6 +147,31 @@ class TestRoleMatrix(HttpCase):
         out["medsync.scorecard"] = P(env["medsync.scorecard"]).create({
             "company_id": env.company.id, "partner_id": vendor.id, "month": fields.Date.today().replace(day=1),
             "lines_due": 5, "standing": "poor"})
+        # billing to the ledger: a batch with a line, a total and a problem; a reconciled day; a billing item
+        batch = P(env["medsync.billing.batch"]).create({
+            "batch_ref": "M-1", "source": "MATRIX", "company_id": env.company.id, "business_date": "2026-01-05",
+            "currency_id": env.company.currency_id.id, "state": "rejected"})
+        out["medsync.billing.batch"] = batch
+        out["medsync.billing.line"] = P(env["medsync.billing.line"]).create({
+            "batch_id": batch.id, "line_ref": "1", "code": "REV", "amount": 10, "side": "credit",
+            "company_id": env.company.id})
+        out["medsync.billing.total"] = P(env["medsync.billing.total"]).create({
+            "batch_id": batch.id, "kind": "code", "key": "REV", "declared": True, "declared_credit": 10})
+        out["medsync.billing.problem"] = P(env["medsync.billing.problem"]).create({
+            "batch_id": batch.id, "path": "$", "rule": "balance", "message": "unbalanced"})
+        day = P(env["medsync.billing.day"]).create({"company_id": env.company.id, "source": "MATRIX",
+                                                    "business_date": "2026-01-05", "state": "red"})
+        out["medsync.billing.day"] = day
+        out["medsync.billing.day.line"] = P(env["medsync.billing.day.line"]).create({
+            "day_id": day.id, "account_code": "400000", "platform_credit": 10, "state": "red"})
+        journal = env["account.journal"].search([("type", "=", "general"), ("company_id", "=", env.company.id)],
+                                                limit=1)
+        entry = env["account.move"].create({"move_type": "entry", "journal_id": journal.id, "line_ids": [
+            Command.create({"account_id": a.id, "name": "matrix", "debit": d, "credit": c})
+            for a, d, c in ((env["account.account"].search([("account_type", "=", "asset_receivable")], limit=1),
+                             10, 0),
+                            (env["account.account"].search([("account_type", "=", "income")], limit=1), 0, 10))]})
+        out["account.move.line"] = entry.line_ids[:1]
         if guard.protected_fields(env["stock.picking"]):
             out["stock.picking"] = env["stock.picking"].create({
                 "picking_type_id": env.ref("stock.picking_type_in").id, "partner_id": vendor.id})

@@ -198,6 +198,22 @@ class TestTours(HttpCase):
         self.assertEqual(rfq.state, "purchase")
         self.assertTrue(any("Scorecard warning" in body for body in rfq.message_ids.mapped("body")))
 
+    # ------------------------------------------------------------------ finance: billing to the ledger
+
+    def test_gl_accountant_without_email(self):
+        gl = self.env.ref("medsync.user_gl")
+        self.assertFalse(gl.email, "the demo's GL accountant has no e-mail address")
+        batch = self.env["medsync.billing.batch"].search([("state", "=", "rejected"),
+                                                          ("problem_ids.rule", "=", "unmapped")])
+        self.assertEqual(len(batch), 1, "the demo's unmapped batch")
+        self.assertEqual(self.env["medsync.billing.day"].search([("state", "=", "red")]).mapped("source"), ["HBS"])
+        self.tour("medsync_billing_tour", "glaccount", "/odoo/action-medsync.medsync_billing_batch_action")
+        self.assertEqual(batch.state, "posted")
+        self.assertEqual(self.env["medsync.billing.rule"].search([("code", "=", "REV-PT")]).create_uid, gl)
+        self.assertTrue(any("Validated by Fiona Grant" in body for body in batch.message_ids.mapped("body")))
+        pt = batch.line_ids.filtered(lambda ln: ln.code == "REV-PT")
+        self.assertEqual(pt.move_line_id.account_id.code, "400120")
+
     # ------------------------------------------------------------------ Odoo users without a MedSync role
 
     def test_purchaser_without_role(self):

@@ -10,3 +10,4 @@ from . import medsync_vendor_merge_line
 from . import medsync_compliance_decision
 from . import medsync_screening_import
 from . import medsync_tin_match
+from . import medsync_billing

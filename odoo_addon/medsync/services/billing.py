@@ -1,0 +1,691 @@
+"""Billing to the ledger: the billing platform's batches, received through the
+hub (API or CSV file), validated whole by the Rust engine
+(``medsync_core.billing``) against finance's mapping rules, posted on their
+flow's window as one summarised journal entry each by a technical user whose
+rights stop at the mapped journals, reversed by a reversal batch, paid status
+sent back, and each business day reconciled against the platform's own totals.
+
+No patient data: the document schema has no name, record number, birth date
+or address; the payer and encounter references are replaced by keyed hashes
+(HMAC-SHA256 with the company's key) before the document is stored, so that
+neither the message store nor a database dump holds them in clear.
+
+Nothing here commits; every write is in the caller's transaction (the hub's
+job, the window's cron, a GL accountant's button)."""
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from collections import defaultdict
+from datetime import datetime, timedelta
+from datetime import time as dtime
+
+from odoo import SUPERUSER_ID, fields
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from . import bulk, chatter, engine, guard
+from .hub_base import HubError
+
+_logger = logging.getLogger(__name__)
+
+LOCK_POLICIES = [("redirect", "Post on the first open date (Odoo's rule)"), ("refuse", "Refuse the batch")]
+WINDOWS = [("immediate", "As soon as validated"), ("hourly", "Hourly"), ("nightly", "Nightly"),
+           ("manual", "When finance posts")]
+SCRUBBED = ("billing_batch",)
+REFERENCE_FIELDS = ("payer_ref", "encounter_ref")
+HASH_PREFIX = "h:"
+POSTER = "medsync.user_billing_poster"
+DEPARTMENTS_PLAN = "medsync.analytic_plan_departments"
+PAYERS_PLAN = "medsync.analytic_plan_payer_classes"
+
+
+# ---------------------------------------------------------------------------- keyed hashes
+
+def company_key(env, company_id):
+    """The company's hashing key, made on first use. Kept in the company's
+    settings (readable by system administrators only), never in a message."""
+    # as the superuser: the key field is restricted to administrators; the hub and finance hash with it, never
+    # show it; its making is audited as the system's
+    company = env(user=SUPERUSER_ID)["res.company"].browse(company_id)
+    if not company.medsync_billing_key:
+        company.medsync_billing_key = secrets.token_hex(32)
+    return company.medsync_billing_key.encode()
+
+
+def keyed_hash(key, value):
+    if not value or value.startswith(HASH_PREFIX):
+        return value
+    return HASH_PREFIX + hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def _scrub_doc(key, doc):
+    for line in doc.get("lines") or []:
+        if isinstance(line, dict):
+            for name in REFERENCE_FIELDS:
+                if isinstance(line.get(name), str):
+                    line[name] = keyed_hash(key, line[name])
+    return doc
+
+
+def scrub(env, company_id, canonical):
+    """A valid document's canonical text with its references hashed, and its
+    new digest (the idempotency check compares the hashed forms: the hash is
+    deterministic, so the same document still has the same digest)."""
+    doc = _scrub_doc(company_key(env, company_id), json.loads(canonical))
+    text = json.dumps(doc, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+    return text, hashlib.sha256(text.encode()).hexdigest()
+
+
+def scrub_raw(env, company_id, text):
+    """What is kept of a refused billing document: nothing. It was refused,
+    so any field may be where a sender put what must not be kept (an
+    unknown ``patient_name`` is refused, not stored); the refusal's problems
+    are in the answer and on the message."""
+    return ""
+
+
+# ---------------------------------------------------------------------------- receiving
+
+def _privileged(env, model):
+    # sudo: batches are written by the hub and the posting window only, never by the platform's user,
+    # which has no right on them; privileged: their fields are guarded
+    return guard.privileged(env[model].sudo())
+
+
+def receive(env, msg, doc, origin="api"):
+    """The hub's handler for ``billing_batch``: keep the batch and its lines
+    (a batch id already received is never taken twice; a rejected one is
+    replaced), then validate it and, on an immediate flow, post it."""
+    company = msg.company_id
+    Batch = _privileged(env, "medsync.billing.batch")
+    source, ref = doc["source"], doc["batch_id"]
+    existing = Batch.with_context(active_test=False).search([("company_id", "=", company.id),
+                                                             ("source", "=", source), ("batch_ref", "=", ref)])
+    if existing and existing.state != "rejected":
+        raise HubError("DUPLICATE_BATCH", f"Batch {source}/{ref} was received already ({existing.state}); a batch "
+                                          "id is posted once. Send a correction batch to change it.")
+    currency = env["res.currency"].sudo().search([("name", "=", doc["currency"])], limit=1)
+    if not currency:
+        raise HubError("UNKNOWN_CURRENCY", f"Currency {doc['currency']} is not known in Odoo.")
+    header = {"batch_ref": ref, "source": source, "system_id": msg.system_id.id, "flow_id": msg.flow_id.id,
+              "company_id": company.id, "message_id": msg.id, "business_date": doc["business_date"],
+              "currency_id": currency.id, "kind": doc.get("kind", "original"),
+              "original_ref": doc.get("original") or False, "record_count": doc["record_count"],
+              "total_debit": float(doc["total_debit"]), "total_credit": float(doc["total_credit"]),
+              "origin": origin, "state": "received", "problem_ids": [(5, 0, 0)], "total_ids": [(5, 0, 0)]}
+    if existing:
+        existing.line_ids.unlink()
+        existing.write(header)
+        batch = existing
+        batch.message_post(body=env._("Received again from %s: replaces the rejected batch.", msg.system_id.name))
+    else:
+        batch = Batch.create(header)
+    Total = _privileged(env, "medsync.billing.total")
+    Total.create([{"batch_id": batch.id, "kind": t["kind"], "key": t["key"], "declared": True,
+                   "declared_debit": float(t["debit"]), "declared_credit": float(t["credit"])}
+                  for t in doc.get("totals") or []])
+    _insert_lines(env, batch, doc.get("lines") or [])
+    validate(batch)
+    if batch.state == "scheduled" and msg.flow_id.billing_window == "immediate":
+        post(batch)
+    return [(batch, "created")]
+
+
+def _insert_lines(env, batch, lines):
+    if not lines:
+        return
+    env.flush_all()
+    now = fields.Datetime.now()
+    n = len(lines)
+    bulk.insert(env.cr, "medsync_billing_line",
+                [("sequence", "int"), ("line_ref", "varchar"), ("code", "varchar"), ("department", "varchar"),
+                 ("payer_class", "varchar"), ("facility", "varchar"), ("amount", "numeric"), ("side", "varchar"),
+                 ("balance", "numeric"), ("service_date", "date"), ("payer_ref", "varchar"),
+                 ("encounter_ref", "varchar")],
+                {"sequence": list(range(n)), "line_ref": [ln["line_id"] for ln in lines],
+                 "code": [ln["code"] for ln in lines], "department": [ln.get("department") for ln in lines],
+                 "payer_class": [ln.get("payer_class") for ln in lines],
+                 "facility": [ln.get("facility") for ln in lines], "amount": [ln["amount"] for ln in lines],
+                 "side": [ln["side"] for ln in lines],
+                 "balance": [ln["amount"] if ln["side"] == "debit" else "-" + ln["amount"] for ln in lines],
+                 "service_date": [ln["service_date"] for ln in lines],
+                 "payer_ref": [ln.get("payer_ref") for ln in lines],
+                 "encounter_ref": [ln.get("encounter_ref") for ln in lines]},
+                constants=[("batch_id", batch.id), ("company_id", batch.company_id.id),
+                           ("currency_id", batch.currency_id.id),
+                           ("business_date", fields.Date.to_string(batch.business_date)), ("posted", False),
+                           *bulk.log_access(env, now)])
+    env["medsync.billing.line"].invalidate_model()
+    batch.invalidate_recordset(["line_ids"])
+
+
+# ---------------------------------------------------------------------------- the engine
+
+def _date(d):
+    return fields.Date.to_string(d) if d else ""
+
+
+def _plan_table(env, xmlid, companies):
+    plan = env.ref(xmlid, raise_if_not_found=False)
+    if not plan:
+        return {"code": [], "analytic": [], "company": []}
+    # sudo: the analytic accounts of MedSync's two plans are the mapping's dimensions, read for the engine
+    accounts = env["account.analytic.account"].sudo().with_context(active_test=False).search(
+        [("plan_id", "=", plan.id), ("code", "!=", False), ("active", "=", True),
+         "|", ("company_id", "=", False), ("company_id", "in", companies.ids)])
+    return {"code": accounts.mapped("code"), "analytic": accounts.ids,
+            "company": [a.company_id.id or 0 for a in accounts]}
+
+
+def _run_engine(env, batches):
+    """One engine call for these batches. Returns the engine's output and
+    the line ids in the order given."""
+    env.flush_all()
+    companies = batches.company_id
+    ids = batches.ids
+    index = {b: i for i, b in enumerate(ids)}
+    rows = env.execute_query(SQL(
+        """SELECT id, batch_id, line_ref, code, COALESCE(department, ''), COALESCE(payer_class, ''),
+                  COALESCE(facility, ''), amount::text, side, service_date::text, COALESCE(payer_ref, '')
+             FROM medsync_billing_line WHERE batch_id = ANY(%s) ORDER BY batch_id, sequence""", ids))
+    line_ids = [r[0] for r in rows]
+    lines = {"batch": [index[r[1]] for r in rows], "line_id": [r[2] for r in rows], "code": [r[3] for r in rows],
+             "department": [r[4] for r in rows], "payer_class": [r[5] for r in rows],
+             "facility": [r[6] for r in rows], "amount": [r[7] for r in rows], "side": [r[8] for r in rows],
+             "service_date": [r[9] for r in rows], "payer_ref": [r[10] for r in rows]}
+    totals = {"batch": [], "kind": [], "key": [], "debit": [], "credit": []}
+    for t in env["medsync.billing.total"].sudo().search([("batch_id", "in", ids), ("declared", "=", True)],
+                                                        order="batch_id, id"):
+        totals["batch"].append(index[t.batch_id.id])
+        totals["kind"].append(t.kind)
+        totals["key"].append(t.key)
+        totals["debit"].append(str(t.declared_debit))
+        totals["credit"].append(str(t.declared_credit))
+    # sudo: the engine reads the mapping of the batches' companies, whoever triggers the validation
+    rules = env["medsync.billing.rule"].sudo().search([("company_id", "in", companies.ids),
+                                                       ("source", "in", list(set(batches.mapped("source"))))],
+                                                      order="id")
+    rule_cols = rule_columns(rules)
+    refs = list((set(batches.mapped("original_ref")) | set(batches.mapped("batch_ref"))) - {False})
+    known_rows = env.execute_query(SQL(
+        """SELECT source, batch_ref, state FROM medsync_billing_batch
+            WHERE company_id = ANY(%s) AND batch_ref = ANY(%s) AND id != ALL(%s)""", companies.ids, refs, ids))
+    facilities = env["res.company"].sudo().search([("medsync_facility_code", "!=", False),
+                                                   "|", ("id", "in", companies.ids),
+                                                   ("parent_id", "in", companies.ids)])
+    batch_cols = {"batch_id": [], "source": [], "business_date": [], "currency": [], "decimals": [], "kind": [],
+                  "original": [], "record_count": [], "total_debit": [], "total_credit": [], "lock_date": [],
+                  "lock_policy": [], "company": []}
+    for b in batches:
+        # the rules' journals are of type general: the fiscal year and hard lock dates apply
+        lock = b.company_id._get_user_fiscal_lock_date(env["account.journal"], ignore_exceptions=True)
+        for k, v in (("batch_id", b.batch_ref), ("source", b.source), ("business_date", _date(b.business_date)),
+                     ("currency", b.currency_id.name), ("decimals", b.currency_id.decimal_places),
+                     ("kind", b.kind), ("original", b.original_ref or ""), ("record_count", b.record_count),
+                     ("total_debit", str(b.total_debit)), ("total_credit", str(b.total_credit)),
+                     ("lock_date", _date(lock) if lock and lock.year > 1 else ""),
+                     ("lock_policy", b.flow_id.billing_lock_policy or "refuse"), ("company", b.company_id.id)):
+            batch_cols[k].append(v)
+    out = engine.call(env, "billing", batch_cols, lines, rule_cols, totals=totals,
+                      known={"source": [r[0] for r in known_rows], "batch_id": [r[1] for r in known_rows],
+                             "state": [r[2] for r in known_rows]},
+                      departments=_plan_table(env, DEPARTMENTS_PLAN, companies),
+                      payer_classes=_plan_table(env, PAYERS_PLAN, companies),
+                      facilities={"code": facilities.mapped("medsync_facility_code"), "company": facilities.ids})
+    return out, line_ids, rules
+
+
+def rule_columns(rules):
+    receivable = {"asset_receivable"}
+    return {"id": rules.ids, "source": rules.mapped("source"), "code": [r.code or "" for r in rules],
+            "department": [r.department or "" for r in rules], "payer_class": [r.payer_class or "" for r in rules],
+            "facility": [r.facility or "" for r in rules], "date_from": [_date(r.date_from) for r in rules],
+            "date_to": [_date(r.date_to) for r in rules], "account": [r.account_id.id for r in rules],
+            "journal": [r.journal_id.id for r in rules],
+            "department_analytic": [r.analytic_department_id.id or 0 for r in rules],
+            "payer_analytic": [r.analytic_payer_id.id or 0 for r in rules],
+            "keep_payer": [r.account_id.account_type in receivable for r in rules],
+            "sequence": [r.sequence for r in rules]}
+
+
+# ---------------------------------------------------------------------------- validation
+
+def next_window(flow, now=None):
+    """When the flow's posting window next opens (UTC)."""
+    now = now or fields.Datetime.now()
+    window = flow.billing_window or "nightly"
+    if window == "immediate":
+        return now
+    if window == "hourly":
+        return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    if window == "nightly":
+        at = datetime.combine(now.date(), dtime(hour=flow.billing_hour % 24))
+        return at if at > now else at + timedelta(days=1)
+    return False
+
+
+def validate(batches, by=None):
+    """Run the engine on these batches and write what it found: mapped lines,
+    totals computed beside the declared ones, every problem, the state
+    (scheduled for the flow's window, validated on a manual flow, or
+    rejected with an exception for the GL team)."""
+    if not batches:
+        return batches
+    env = batches.env
+    batches = _privileged(env, "medsync.billing.batch").browse(batches.ids)
+    out, line_ids, rules = _run_engine(env, batches)
+    b_out, l_out = out["batches"], out["lines"]
+    # lines: rule, account, analytics
+    rule_ids = rules.ids
+    bulk.update(env.cr, "medsync_billing_line",
+                [("id", "int"), ("rule_id", "int"), ("account_id", "int"), ("analytic_department_id", "int"),
+                 ("analytic_payer_id", "int")],
+                {"id": line_ids, "rule_id": [rule_ids[r] if r >= 0 else None for r in l_out["rule"]],
+                 "account_id": [a or None for a in l_out["account"]],
+                 "analytic_department_id": [a or None for a in l_out["department_analytic"]],
+                 "analytic_payer_id": [a or None for a in l_out["payer_analytic"]]})
+    env["medsync.billing.line"].invalidate_model()
+    # totals: the computed beside the declared
+    Total = _privileged(env, "medsync.billing.total")
+    Total.search([("batch_id", "in", batches.ids), ("declared", "=", False)]).unlink()
+    declared = {(t.batch_id.id, t.kind, t.key): t for t in Total.search([("batch_id", "in", batches.ids)])}
+    for t in declared.values():
+        t.write({"debit": 0.0, "credit": 0.0})
+    c = out["computed"]
+    new = []
+    for i in range(len(c["batch"])):
+        bid = batches.ids[c["batch"][i]]
+        vals = {"debit": float(c["debit"][i]), "credit": float(c["credit"][i])}
+        found = declared.get((bid, c["kind"][i], c["key"][i]))
+        if found:
+            found.write(vals)
+        else:
+            new.append({"batch_id": bid, "kind": c["kind"][i], "key": c["key"][i], "declared": False, **vals})
+    Total.create(new)
+    # problems
+    Problem = _privileged(env, "medsync.billing.problem")
+    Problem.search([("batch_id", "in", batches.ids)]).unlink()
+    p = out["problems"]
+    Problem.create([{"batch_id": batches.ids[p["batch"][i]], "sequence": i, "path": p["path"][i],
+                     "rule": p["rule"][i], "message": p["message"][i],
+                     "line_id": line_ids[p["line"][i]] if p["line"][i] >= 0 else False}
+                    for i in range(len(p["batch"]))])
+    now = fields.Datetime.now()
+    changes, rejected, passed = [], [], []
+    for i, batch in enumerate(batches):
+        old = batch.state
+        vals = {"line_count": b_out["lines"][i], "lines_debit": float(b_out["debit"][i]),
+                "lines_credit": float(b_out["credit"][i]), "closed_period": b_out["closed"][i],
+                "redirected": b_out["redirected"][i], "journal_id": b_out["journal"][i] or False,
+                "lock_policy": batch.flow_id.billing_lock_policy or "refuse", "validated_at": now}
+        if batch.kind != "original" and batch.original_ref:
+            vals["original_id"] = batch.search([("company_id", "=", batch.company_id.id),
+                                                ("source", "=", batch.source),
+                                                ("batch_ref", "=", batch.original_ref)], limit=1).id or False
+        if b_out["ok"][i]:
+            when = next_window(batch.flow_id, now) if batch.flow_id else False
+            vals.update(state="scheduled" if when else "validated", scheduled_at=when)
+            passed.append(batch)
+        else:
+            vals.update(state="rejected", scheduled_at=False)
+            rejected.append((batch, b_out["problems"][i]))
+        batch.with_context(tracking_disable=True).write(vals)
+        who = env._(" by %s", by.name) if by else ""
+        note = env._("Validated%(who)s: %(n)s line(s), debit %(d)s, credit %(c)s.", who=who, n=vals["line_count"],
+                     d=b_out["debit"][i], c=b_out["credit"][i]) if b_out["ok"][i] else \
+            env._("Rejected%(who)s: %(n)s problem(s); nothing is posted. See the Problems tab.", who=who,
+                  n=b_out["problems"][i])
+        changes.append((batch.id, {"state": (old, vals["state"])} if old != vals["state"] else {}, note))
+    _log(env, changes)
+    _exceptions(env, rejected, passed)
+    return batches
+
+
+def _log(env, changes):
+    """The batches' notes: in bulk with their state change; a batch whose
+    state stays (validated again, still rejected) gets its note alone."""
+    chatter.log_changes(env, "medsync.billing.batch", [c for c in changes if c[1]])
+    for rid, _vals, body in (c for c in changes if not c[1]):
+        env["medsync.billing.batch"].sudo().browse(rid).message_post(body=body)  # sudo: the validation's own note
+
+
+def _exceptions(env, rejected, passed):
+    Exc = env["medsync.exception"].sudo()  # sudo: the engine raises for the GL team
+    if rejected:
+        vals = []
+        for batch, count in rejected:
+            first = batch.problem_ids[:5]
+            vals.append({
+                "reason_code": "BILLING_REJECTED", "key": f"billing-rejected-{batch.id}",
+                "company_id": batch.company_id.id,
+                "name": env._("Billing batch %(b)s rejected (%(n)s problem(s))", b=batch.name, n=count),
+                "description": "\n".join(f"{p.path}: {p.message} [{p.rule}]" for p in first),
+                "res_model": "medsync.billing.batch", "res_id": batch.id,
+                "amount": max(batch.lines_debit, batch.lines_credit)})
+        Exc._raise_many(vals)
+    if passed:
+        keys = [f"billing-rejected-{b.id}" for b in passed]
+        Exc.search([("key", "in", keys), ("state", "in", ("open", "in_progress"))])._auto_resolve(
+            env._("The batch now validates."))
+
+
+# ---------------------------------------------------------------------------- posting
+
+def poster(env):
+    """The technical user that posts: invoicing rights, and record rules that
+    stop at the journals finance maps (``group_medsync_billing_poster``)."""
+    return env.ref(POSTER)
+
+
+def post_due(env, limit=200):
+    """The posting window: every scheduled batch whose window has come."""
+    Batch = env["medsync.billing.batch"].sudo()  # sudo: the scheduler posts for every company
+    due = Batch.search([("state", "=", "scheduled"), ("scheduled_at", "<=", fields.Datetime.now())],
+                       order="scheduled_at, id", limit=limit)
+    if due:
+        post(due)
+    return len(due)
+
+
+def post(batches, by=None):
+    """Post these batches: validated again first (the mapping may have
+    changed since), then one journal entry each, created and posted in one
+    call by the technical user; reversals through Odoo's reversal."""
+    env = batches.env
+    batches = validate(batches, by=by)
+    ready = batches.filtered(lambda b: b.state in ("scheduled", "validated"))
+    if not ready:
+        return ready
+    user = poster(env)
+    Move = env["account.move"].with_user(user)
+    reversals = ready.filtered(lambda b: b.kind == "reversal")
+    originals = ready - reversals
+    changes = []
+    if originals:
+        out, line_ids, _rules = _run_engine(env, originals)
+        groups = out["groups"]
+        per_batch = defaultdict(list)
+        for g in range(len(groups["batch"])):
+            per_batch[groups["batch"][g]].append(g)
+        vals_list, order = [], []
+        for i, batch in enumerate(originals):
+            date = _posting_date(env, batch)
+            items = []
+            for g in per_batch[i]:
+                debit, credit = float(groups["debit"][g]), float(groups["credit"][g])
+                if batch.currency_id.is_zero(debit - credit):
+                    continue
+                analytic = [a for a in (groups["department_analytic"][g], groups["payer_analytic"][g]) if a]
+                items.append((0, 0, {
+                    "account_id": groups["account"][g], "debit": debit, "credit": credit,
+                    "name": env._("%(b)s: %(n)s line(s)", b=batch.name, n=groups["lines"][g]),
+                    "analytic_distribution": {",".join(map(str, analytic)): 100} if analytic else False,
+                    "medsync_payer_ref": groups["payer_ref"][g] or False}))
+                order.append((i, g))
+            vals_list.append({
+                "move_type": "entry", "journal_id": out["batches"]["journal"][i], "date": date,
+                "company_id": out["batches"]["company"][i], "ref": batch.name, "line_ids": items,
+                "medsync_billing_batch_id": batch.id, "medsync_business_date": batch.business_date})
+        moves = guard.privileged(Move.with_context(check_move_validity=True)).create(vals_list)
+        moves.action_post()
+        # every billing line to the journal item it went into
+        item_of = {}
+        for move, (i, _batch) in zip(moves, enumerate(originals), strict=True):
+            lines = move.line_ids.sorted("id")
+            groups_of_batch = [g for (bi, g) in order if bi == i]
+            for aml, g in zip(lines, groups_of_batch, strict=True):
+                item_of[g] = aml.id
+        line_group = out["lines"]["group"]
+        bulk.update(env.cr, "medsync_billing_line", [("id", "int"), ("move_line_id", "int"), ("posted", "bool")],
+                    {"id": line_ids, "move_line_id": [item_of.get(g) for g in line_group],
+                     "posted": [True] * len(line_ids)})
+        env["medsync.billing.line"].invalidate_model()
+        now = fields.Datetime.now()
+        for batch, move in zip(originals, moves, strict=True):
+            old = batch.state
+            batch.with_context(tracking_disable=True).write({"state": "posted", "move_id": move.id,
+                                                             "posting_date": move.date, "posted_at": now})
+            redirected = env._(" (business date %s is in a locked period)", batch.business_date) \
+                if move.date != batch.business_date else ""
+            changes.append((batch.id, {"state": (old, "posted")},
+                            env._("Posted as %(m)s on %(d)s%(r)s by %(u)s.", m=move.name, d=move.date,
+                                  r=redirected, u=user.name)))
+    for batch in reversals:
+        original = batch.original_id
+        date = _posting_date(env, batch)
+        rev = original.move_id.with_user(user)._reverse_moves(
+            default_values_list=[{"date": date, "ref": env._("Reversal of %(o)s by %(b)s", o=original.name,
+                                                             b=batch.name)}], cancel=False)
+        guard.privileged(rev.sudo()).write({"medsync_billing_batch_id": batch.id,  # sudo: guarded link
+                                            "medsync_business_date": batch.business_date})
+        rev.action_post()
+        env.cr.execute(SQL("UPDATE medsync_billing_line SET posted = FALSE WHERE batch_id = %s", original.id))
+        env["medsync.billing.line"].invalidate_model()
+        now = fields.Datetime.now()
+        batch.with_context(tracking_disable=True).write({"state": "posted", "move_id": rev.id,
+                                                         "posting_date": rev.date, "posted_at": now})
+        original.with_context(tracking_disable=True).write({"state": "reversed", "reversal_move_id": rev.id})
+        changes.append((batch.id, {"state": ("scheduled", "posted")},
+                        env._("Posted %(r)s, the exact reversal of %(m)s.", r=rev.name, m=original.move_id.name)))
+        changes.append((original.id, {"state": ("posted", "reversed")},
+                        env._("Reversed by batch %(b)s (%(r)s).", b=batch.name, r=rev.name)))
+    _log(env, changes)
+    return ready
+
+
+def _posting_date(env, batch):
+    """The business date, or (closed period, redirect policy) the date Odoo's
+    own ``_get_accounting_date`` gives an entry of that date."""
+    if not batch.closed_period:
+        return batch.business_date
+    probe = env["account.move"].with_company(batch.company_id).new(
+        {"move_type": "entry", "journal_id": batch.journal_id.id, "date": batch.business_date})
+    return probe._get_accounting_date(batch.business_date, False)
+
+
+# ---------------------------------------------------------------------------- payment status back
+
+def payment_events(partials, event):
+    """Outbox: for each reconciliation made or undone on receivable items of
+    billing entries, one message to the batch's platform (if it has an
+    outbound payment flow)."""
+    env = partials.env
+    items = (partials.debit_move_id | partials.credit_move_id).filtered("medsync_payer_ref")
+    items = items.filtered(lambda aml: aml.move_id.medsync_billing_batch_id)
+    if not items:
+        return env["medsync.message"]
+    Flow = env["medsync.flow"].sudo()  # sudo: whoever reconciles, the outbox is the hub's
+    Msg = guard.privileged(env["medsync.message"].sudo())
+    created = Msg
+    now = fields.Datetime.now()
+    for partial in partials:
+        for aml in (partial.debit_move_id | partial.credit_move_id) & items:
+            batch = aml.move_id.medsync_billing_batch_id.sudo()
+            flow = Flow.search([("system_id", "=", batch.system_id.id), ("doc_type", "=", "billing_payment"),
+                                ("active", "=", True)], limit=1)
+            if not flow:
+                continue
+            refs = env["medsync.billing.line"].sudo().search([("move_line_id", "=", aml.id)]).mapped("line_ref")
+            doc = {"event": event, "source": batch.source, "batch_id": batch.batch_ref,
+                   "payer_ref": aml.medsync_payer_ref, "line_ids": sorted(refs),
+                   "amount": str(partial.amount), "currency": aml.company_currency_id.name,
+                   "residual": str(abs(aml.amount_residual)), "date": fields.Date.to_string(partial.max_date)}
+            text = json.dumps(doc, separators=(",", ":"), sort_keys=True)
+            vals, big = Msg._payload_values(text)
+            msg = Msg.create({**vals, "direction": "outbound", "system_id": flow.system_id.id, "flow_id": flow.id,
+                              "company_id": batch.company_id.id, "doc_type": "billing_payment",
+                              "idempotency_key": f"billing-pay-{partial.id}-{aml.id}-{event}",
+                              "external_ref": batch.name, "payload_hash": hashlib.sha256(text.encode()).hexdigest(),
+                              "state": "queued", "next_attempt": now, "source_model": "account.move",
+                              "source_id": aml.move_id.id,
+                              "key_expires": now + timedelta(days=max(flow.retention_days, 1))})
+            if big:
+                msg._attach_payload(big)
+            created |= msg
+    created._enqueue()
+    return created
+
+
+# ---------------------------------------------------------------------------- daily reconciliation
+
+def receive_totals(env, msg, doc):
+    """The hub's handler for ``billing_daily_totals``: keep the platform's
+    totals of that day and reconcile it at once."""
+    Day = _privileged(env, "medsync.billing.day")
+    company = msg.company_id
+    currency = env["res.currency"].sudo().search([("name", "=", doc["currency"])], limit=1)
+    day = Day.search([("company_id", "=", company.id), ("source", "=", doc["source"]),
+                      ("business_date", "=", doc["business_date"])])
+    vals = {"company_id": company.id, "system_id": msg.system_id.id, "message_id": msg.id, "source": doc["source"],
+            "business_date": doc["business_date"], "currency_id": currency.id or company.currency_id.id,
+            "line_ids": [(5, 0, 0)] + [(0, 0, {
+                "department": r.get("department") or False, "account_code": r["account"],
+                "platform_debit": float(r["debit"]), "platform_credit": float(r["credit"]),
+                "currency_id": currency.id or company.currency_id.id}) for r in doc["rows"]]}
+    if day:
+        day.write(vals)
+    else:
+        day = Day.create(vals)
+    reconcile_days(day)
+    return [(day, "updated")]
+
+
+def _ledger(env, day, accounts, departments):
+    """What the ledger holds for the day: posted items on these accounts
+    dated (business date of a billing entry, else accounting date) that day,
+    from this source's batches or entered by hand, split by their
+    department's share of the analytic distribution. {(dept id or 0,
+    account id): balance}."""
+    rows = env.execute_query(SQL(
+        """SELECT aml.account_id, dist.key, dist.value::numeric, aml.balance
+             FROM account_move_line aml
+             JOIN account_move m ON m.id = aml.move_id
+             LEFT JOIN medsync_billing_batch b ON b.id = m.medsync_billing_batch_id
+             LEFT JOIN LATERAL jsonb_each_text(COALESCE(aml.analytic_distribution, '{"": 100}'::jsonb))
+                  AS dist(key, value) ON TRUE
+            WHERE aml.parent_state = 'posted' AND aml.company_id = %s AND aml.account_id = ANY(%s)
+              AND COALESCE(m.medsync_business_date, aml.date) = %s
+              AND (m.medsync_billing_batch_id IS NULL OR b.source = %s)""",
+        day.company_id.id, accounts, day.business_date, day.source))
+    dept_ids = set(departments)
+    out = defaultdict(float)
+    for account, key, pct, balance in rows:
+        ids = {int(x) for x in (key or "").split(",") if x.strip().isdigit()}
+        dept = next(iter(ids & dept_ids), 0)
+        out[(dept, account)] += float(balance) * float(pct) / 100.0
+    return out
+
+
+def reconcile_days(days):
+    """Compare each day's platform totals with the ledger, per department and
+    account; red days raise (or refresh) a drift exception with the
+    differences and the batches of the day, green days resolve it."""
+    env = days.env
+    days = _privileged(env, "medsync.billing.day").browse(days.ids)
+    env.flush_all()
+    Exc = env["medsync.exception"].sudo()  # sudo: the reconciliation raises for the GL team
+    plan = env.ref(DEPARTMENTS_PLAN, raise_if_not_found=False)
+    changes, raise_vals, resolved = [], [], []
+    for day in days:
+        company = day.company_id
+        cur = day.currency_id or company.currency_id
+        codes = set(day.line_ids.mapped("account_code"))
+        # sudo: the accounts named by the platform's totals, read to compare
+        accounts = env["account.account"].sudo().with_company(company).search([("code", "in", list(codes)),
+                                                                               ("company_ids", "in", company.id)])
+        by_code = {a.code: a for a in accounts}
+        depts = env["account.analytic.account"].sudo().search(
+            [("plan_id", "=", plan.id if plan else 0), "|", ("company_id", "=", False),
+             ("company_id", "=", company.id)])
+        dept_by_id = {d.id: d.code for d in depts}
+        ledger = _ledger(env, day, accounts.ids, dept_by_id)
+        lines, seen = [], set()
+        for line in day.line_ids:
+            account = by_code.get(line.account_code)
+            dept = next((d for d, code in dept_by_id.items() if code == (line.department or None)), 0)
+            bal = ledger.get((dept, account.id), 0.0) if account else 0.0
+            seen.add((dept, account.id if account else 0))
+            platform = line.platform_debit - line.platform_credit
+            diff = cur.round(platform - bal)
+            lines.append((line, {"account_id": account.id if account else False,
+                                 "ledger_debit": max(bal, 0.0), "ledger_credit": max(-bal, 0.0),
+                                 "difference": diff, "state": "green" if cur.is_zero(diff) else "red"}))
+        extra = []  # ledger amounts on these accounts for departments the platform did not report
+        for (dept, account_id), bal in ledger.items():
+            if (dept, account_id) not in seen and not cur.is_zero(bal):
+                extra.append({"day_id": day.id, "department": dept_by_id.get(dept) or False,
+                              "account_code": env["account.account"].sudo().browse(account_id).code,
+                              "account_id": account_id, "ledger_debit": max(bal, 0.0),
+                              "ledger_credit": max(-bal, 0.0), "difference": cur.round(-bal), "state": "red",
+                              "currency_id": cur.id})
+        for line, vals in lines:
+            line.write(vals)
+        if extra:
+            _privileged(env, "medsync.billing.day.line").create(extra)
+        day.invalidate_recordset(["line_ids"])
+        red = day.line_ids.filtered(lambda ln: ln.state == "red")
+        state = "red" if red else "green"
+        old = day.state
+        day.with_context(tracking_disable=True).write({
+            "state": state, "checked_at": fields.Datetime.now(),
+            "platform_debit": sum(day.line_ids.mapped("platform_debit")),
+            "platform_credit": sum(day.line_ids.mapped("platform_credit")),
+            "ledger_debit": sum(day.line_ids.mapped("ledger_debit")),
+            "ledger_credit": sum(day.line_ids.mapped("ledger_credit")),
+            "difference": sum(abs(d) for d in red.mapped("difference"))})
+        key = f"billing-drift-{company.id}-{day.source}-{day.business_date}"
+        if red:
+            batches = day.batch_ids.mapped("name")
+            raise_vals.append({
+                "reason_code": "BILLING_DRIFT", "key": key, "company_id": company.id,
+                "name": env._("Billing %(s)s %(d)s: the ledger differs from the platform by %(a)s",
+                              s=day.source, d=day.business_date, a=cur.format(day.difference)),
+                "description": "\n".join(
+                    [env._("%(dept)s / %(acc)s: platform %(p)s, ledger %(l)s, difference %(x)s",
+                           dept=ln.department or "-", acc=ln.account_code,
+                           p=cur.format(ln.platform_debit - ln.platform_credit),
+                           l=cur.format(ln.ledger_debit - ln.ledger_credit), x=cur.format(ln.difference))
+                     for ln in red[:20]] + [env._("Batches of the day: %s", ", ".join(batches) or "-")]),
+                "res_model": "medsync.billing.day", "res_id": day.id, "amount": day.difference})
+        else:
+            resolved.append(key)
+        if old != state:
+            changes.append((day.id, {"state": (old or False, state)},
+                            env._("Reconciled: %s department/account line(s) differ.", len(red))))
+    excs = Exc._raise_many(raise_vals) if raise_vals else Exc
+    for day, exc in ((d, excs.filtered(lambda e, d=d: e.res_id == d.id)) for d in days):
+        if exc:
+            day.exception_id = exc[:1].id
+    if resolved:
+        Exc.search([("key", "in", resolved), ("state", "in", ("open", "in_progress"))])._auto_resolve(
+            env._("The ledger now agrees with the billing platform."))
+    chatter.log_changes(env, "medsync.billing.day", changes)
+    return days
+
+
+def reconcile_recent(env, days_back=7):
+    Day = env["medsync.billing.day"].sudo()  # sudo: the daily job checks every company
+    since = fields.Date.context_today(Day) - timedelta(days=days_back)
+    days = Day.search([("business_date", ">=", since)])
+    if days:
+        reconcile_days(days)
+    return len(days)
+
+
+# ---------------------------------------------------------------------------- mapping test
+
+def explain(env, company, source, code, department, payer_class, facility, date):
+    """Which rule maps such a line on that date, and why each other rule of
+    the source does not: the engine's own choice."""
+    rules = env["medsync.billing.rule"].search([("company_id", "=", company.id), ("source", "=", source)],
+                                               order="id")
+    if not rules:
+        raise UserError(env._("No mapping rule for source %s.", source))
+    out = engine.call(env, "billing_explain", rule_columns(rules), source=source, code=code or "",
+                      department=department or "", payer_class=payer_class or "", facility=facility or "",
+                      date=_date(date))
+    return [(rules[r["rule"]], r["verdict"], r["reason"]) for r in out]
+
