@@ -130,11 +130,12 @@ def cleanup(env, data, batches):
     cr = env.cr
     moves = batches.move_id.ids
     msgs = batches.message_id.ids
-    cr.execute(SQL("DELETE FROM medsync_billing_batch WHERE id = ANY(%s)", batches.ids))
+    cr.execute(SQL("UPDATE medsync_billing_batch SET move_id = NULL WHERE id = ANY(%s)", batches.ids))
     cr.execute(SQL("DELETE FROM account_analytic_line WHERE move_line_id IN "
                    "(SELECT id FROM account_move_line WHERE move_id = ANY(%s))", moves))
     cr.execute(SQL("DELETE FROM account_move_line WHERE move_id = ANY(%s)", moves))
     cr.execute(SQL("DELETE FROM account_move WHERE id = ANY(%s)", moves))
+    cr.execute(SQL("DELETE FROM medsync_billing_batch WHERE id = ANY(%s)", batches.ids))
     cr.execute(SQL("DELETE FROM medsync_message_link WHERE message_id = ANY(%s)", msgs))
     cr.execute(SQL("DELETE FROM medsync_message WHERE system_id = %s", data["system"].id))
     cr.commit()

@@ -42,16 +42,20 @@ def _flatten(plan_item, amls):
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
     # the payer reference says which billing receivable a payment settles: only the billing posting writes it
-    _medsync_protected = frozenset({"medsync_payer_ref"})
+    _medsync_protected = frozenset({"medsync_payer_ref", "medsync_billing_group"})
 
     medsync_payer_ref = fields.Char(
         "Payer reference", copy=False, readonly=True, index="btree_not_null",
         help="The billing platform's payer reference of a receivable posted from a billing batch, as a keyed hash "
              "(never in clear). Its reconciliation is reported back to the platform.")
+    medsync_billing_group = fields.Integer(
+        "Billing entry line", copy=False, readonly=True,
+        help="Of an entry posted from a billing batch: which of its summary lines this is (the batch's lines "
+             "carry the same number).")
 
     @api.model_create_multi
     def create(self, vals_list):
-        guard.check_create(self, vals_list, {"medsync_payer_ref": False})
+        guard.check_create(self, vals_list, {"medsync_payer_ref": False, "medsync_billing_group": 0})
         return super().create(vals_list)
 
     def write(self, vals):

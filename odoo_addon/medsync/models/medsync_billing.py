@@ -12,6 +12,7 @@ references are keyed hashes (see ``services/billing.py``).
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
 from ..services import billing
 
@@ -140,13 +141,14 @@ class MedsyncBillingLine(models.Model):
     _medsync_protected = frozenset({
         "batch_id", "sequence", "line_ref", "code", "department", "payer_class", "facility", "amount", "side",
         "balance", "service_date", "payer_ref", "encounter_ref", "rule_id", "account_id", "analytic_department_id",
-        "analytic_payer_id", "move_line_id", "company_id", "business_date", "currency_id", "posted"})
+        "analytic_payer_id", "group_no", "business_date"})
     _medsync_guard_unlink = True
 
     batch_id = fields.Many2one("medsync.billing.batch", required=True, readonly=True, index=True, ondelete="cascade")
     sequence = fields.Integer("Index", readonly=True, help="The line's place in the batch, from 0 as in lines[0].")
     line_ref = fields.Char("Line id", readonly=True)
-    code = fields.Char(readonly=True, index=True)
+    # a day brings 100,000 lines, written by COPY: only the batch is indexed (every read goes through it)
+    code = fields.Char(readonly=True)
     department = fields.Char(readonly=True)
     payer_class = fields.Char(readonly=True)
     facility = fields.Char(readonly=True)
@@ -154,19 +156,33 @@ class MedsyncBillingLine(models.Model):
     side = fields.Selection(SIDES, readonly=True)
     balance = fields.Monetary(readonly=True, help="Debit positive, credit negative.")
     service_date = fields.Date(readonly=True)
-    payer_ref = fields.Char("Payer reference (keyed hash)", readonly=True, index=True)
+    payer_ref = fields.Char("Payer reference (keyed hash)", readonly=True)
     encounter_ref = fields.Char("Encounter reference (keyed hash)", readonly=True)
     rule_id = fields.Many2one("medsync.billing.rule", "Mapped by", readonly=True, ondelete="set null")
     account_id = fields.Many2one("account.account", readonly=True)
     analytic_department_id = fields.Many2one("account.analytic.account", "Department (analytic)", readonly=True)
     analytic_payer_id = fields.Many2one("account.analytic.account", "Payer class (analytic)", readonly=True)
-    move_line_id = fields.Many2one("account.move.line", "Journal item", readonly=True, index="btree_not_null",
-                                   ondelete="set null")
-    company_id = fields.Many2one("res.company", readonly=True, index=True)
-    currency_id = fields.Many2one("res.currency", readonly=True)
-    business_date = fields.Date(readonly=True, index=True)
-    posted = fields.Boolean(readonly=True, index=True)
+    group_no = fields.Integer("Entry line", readonly=True,
+                              help="The line of its batch's journal entry it is summarised into (from 0).")
+    move_line_id = fields.Many2one("account.move.line", "Journal item", compute="_compute_move_line_id")
+    # the batch's, not stored: a foreign key checked on each of a day's 100,000 rows for nothing
+    company_id = fields.Many2one(related="batch_id.company_id")
+    currency_id = fields.Many2one(related="batch_id.currency_id")
+    business_date = fields.Date(readonly=True)
     state = fields.Selection(related="batch_id.state")
+
+    def _compute_move_line_id(self):
+        """The journal item a line went into: its batch's entry, the item of its
+        entry line (each line is written once, when received; the entry's items
+        carry their line number, ``medsync_billing_group``)."""
+        self.env.flush_all()
+        rows = dict(self.env.execute_query(SQL(
+            """SELECT l.id, aml.id FROM medsync_billing_line l
+                 JOIN medsync_billing_batch b ON b.id = l.batch_id
+                 JOIN account_move_line aml ON aml.move_id = b.move_id AND aml.medsync_billing_group = l.group_no
+                WHERE l.id = ANY(%s)""", self.ids))) if self.ids else {}
+        for line in self:
+            line.move_line_id = rows.get(line.id, False)
 
 
 class MedsyncBillingTotal(models.Model):

@@ -96,14 +96,14 @@ def _privileged(env, model):
 
 
 def receive(env, msg, doc, origin="api"):
-    """The hub's handler for ``billing_batch``: keep the batch and its lines
-    (a batch id already received is never taken twice; a rejected one is
-    replaced), then validate it and, on an immediate flow, post it."""
+    """The hub's handler for ``billing_batch``: keep the batch (a batch id
+    already received is never taken twice; a rejected one is replaced),
+    validate it on the document's own lines, then store the lines once with
+    their mapping; on an immediate flow, post it."""
     company = msg.company_id
     Batch = _privileged(env, "medsync.billing.batch")
     source, ref = doc["source"], doc["batch_id"]
-    existing = Batch.with_context(active_test=False).search([("company_id", "=", company.id),
-                                                             ("source", "=", source), ("batch_ref", "=", ref)])
+    existing = Batch.search([("company_id", "=", company.id), ("source", "=", source), ("batch_ref", "=", ref)])
     if existing and existing.state != "rejected":
         raise HubError("DUPLICATE_BATCH", f"Batch {source}/{ref} was received already ({existing.state}); a batch "
                                           "id is posted once. Send a correction batch to change it.")
@@ -127,24 +127,30 @@ def receive(env, msg, doc, origin="api"):
     Total.create([{"batch_id": batch.id, "kind": t["kind"], "key": t["key"], "declared": True,
                    "declared_debit": float(t["debit"]), "declared_credit": float(t["credit"])}
                   for t in doc.get("totals") or []])
-    _insert_lines(env, batch, doc.get("lines") or [])
-    validate(batch)
+    lines = doc.get("lines") or []
+    run = _run_engine(env, batch, doc_lines=lines)
+    _insert_lines(env, batch, lines, run)
+    _apply(batch, run)
     if batch.state == "scheduled" and msg.flow_id.billing_window == "immediate":
         post(batch)
     return [(batch, "created")]
 
 
-def _insert_lines(env, batch, lines):
+def _insert_lines(env, batch, lines, run):
+    """The lines as the platform sent them, with what the engine mapped them
+    to, in one COPY (written once: a line is never rewritten unless its
+    mapping changes before it is posted)."""
     if not lines:
         return
     env.flush_all()
     now = fields.Datetime.now()
     n = len(lines)
+    mapped = run.line_values()
     bulk.insert(env.cr, "medsync_billing_line",
                 [("sequence", "int"), ("line_ref", "varchar"), ("code", "varchar"), ("department", "varchar"),
                  ("payer_class", "varchar"), ("facility", "varchar"), ("amount", "numeric"), ("side", "varchar"),
                  ("balance", "numeric"), ("service_date", "date"), ("payer_ref", "varchar"),
-                 ("encounter_ref", "varchar")],
+                 ("encounter_ref", "varchar"), *((c, "int") for c in LINE_MAPPING)],
                 {"sequence": list(range(n)), "line_ref": [ln["line_id"] for ln in lines],
                  "code": [ln["code"] for ln in lines], "department": [ln.get("department") for ln in lines],
                  "payer_class": [ln.get("payer_class") for ln in lines],
@@ -153,16 +159,18 @@ def _insert_lines(env, batch, lines):
                  "balance": [ln["amount"] if ln["side"] == "debit" else "-" + ln["amount"] for ln in lines],
                  "service_date": [ln["service_date"] for ln in lines],
                  "payer_ref": [ln.get("payer_ref") for ln in lines],
-                 "encounter_ref": [ln.get("encounter_ref") for ln in lines]},
-                constants=[("batch_id", batch.id), ("company_id", batch.company_id.id),
-                           ("currency_id", batch.currency_id.id),
-                           ("business_date", fields.Date.to_string(batch.business_date)), ("posted", False),
+                 "encounter_ref": [ln.get("encounter_ref") for ln in lines], **mapped},
+                constants=[("batch_id", batch.id), ("business_date", fields.Date.to_string(batch.business_date)),
                            *bulk.log_access(env, now)])
     env["medsync.billing.line"].invalidate_model()
     batch.invalidate_recordset(["line_ids"])
 
 
 # ---------------------------------------------------------------------------- the engine
+
+# what the engine says of a line, stored with it (0 = none, NULL in the table)
+LINE_MAPPING = ("rule_id", "account_id", "analytic_department_id", "analytic_payer_id", "group_no")
+
 
 def _date(d):
     return fields.Date.to_string(d) if d else ""
@@ -173,25 +181,62 @@ def _plan_table(env, xmlid, companies):
     if not plan:
         return {"code": [], "analytic": [], "company": []}
     # sudo: the analytic accounts of MedSync's two plans are the mapping's dimensions, read for the engine
-    accounts = env["account.analytic.account"].sudo().with_context(active_test=False).search(
-        [("plan_id", "=", plan.id), ("code", "!=", False), ("active", "=", True),
+    accounts = env["account.analytic.account"].sudo().search(
+        [("plan_id", "=", plan.id), ("code", "!=", False),
          "|", ("company_id", "=", False), ("company_id", "in", companies.ids)])
     return {"code": accounts.mapped("code"), "analytic": accounts.ids,
             "company": [a.company_id.id or 0 for a in accounts]}
 
 
-def _run_engine(env, batches):
-    """One engine call for these batches. Returns the engine's output and
-    the line ids in the order given."""
+class EngineRun:
+    """One engine call on a set of batches and what it says per line: the
+    mapping to store (rule, account, analytics, the line's entry line within
+    its batch) and, for lines read from the table, whether it moved."""
+
+    def __init__(self, batches, out, rules, line_ids, line_batches, stored):
+        self.batches, self.out, self.rules = batches, out, rules
+        self.line_ids, self.line_batches, self.stored = line_ids, line_batches, stored
+        groups = out["groups"]["batch"]
+        # the first entry line of each batch: a line's group within its batch is its number on the entry
+        self.first_group = {}
+        for g, b in enumerate(groups):
+            self.first_group.setdefault(b, g)
+
+    def line_values(self):
+        lo, rule_ids = self.out["lines"], self.rules.ids
+        return {"rule_id": [rule_ids[r] if r >= 0 else None for r in lo["rule"]],
+                "account_id": [a or None for a in lo["account"]],
+                "analytic_department_id": [a or None for a in lo["department_analytic"]],
+                "analytic_payer_id": [a or None for a in lo["payer_analytic"]],
+                "group_no": [g - self.first_group[b] if g >= 0 else None
+                             for g, b in zip(lo["group"], self.line_batches, strict=True)]}
+
+    def moved(self):
+        """The stored lines whose mapping the engine now gives otherwise:
+        (ids, {column: values}) to rewrite."""
+        values = self.line_values()
+        rows = [i for i in range(len(self.line_ids))
+                if tuple(values[c][i] for c in LINE_MAPPING) != self.stored[i]]
+        return [self.line_ids[i] for i in rows], {c: [values[c][i] for i in rows] for c in LINE_MAPPING}
+
+
+def _run_engine(env, batches, doc_lines=None):
+    """One engine call for these batches: their lines from the table, or
+    (``doc_lines``, one batch being received) from the document."""
     env.flush_all()
     companies = batches.company_id
     ids = batches.ids
     index = {b: i for i, b in enumerate(ids)}
-    rows = env.execute_query(SQL(
-        """SELECT id, batch_id, line_ref, code, COALESCE(department, ''), COALESCE(payer_class, ''),
-                  COALESCE(facility, ''), amount::text, side, service_date::text, COALESCE(payer_ref, '')
-             FROM medsync_billing_line WHERE batch_id = ANY(%s) ORDER BY batch_id, sequence""", ids))
-    line_ids = [r[0] for r in rows]
+    if doc_lines is not None:
+        rows = [(None, ids[0], ln["line_id"], ln["code"], ln.get("department", ""), ln.get("payer_class", ""),
+                 ln.get("facility", ""), ln["amount"], ln["side"], ln["service_date"], ln.get("payer_ref", ""),
+                 None, None, None, None, None) for ln in doc_lines]
+    else:
+        rows = env.execute_query(SQL(
+            """SELECT id, batch_id, line_ref, code, COALESCE(department, ''), COALESCE(payer_class, ''),
+                      COALESCE(facility, ''), amount::text, side, service_date::text, COALESCE(payer_ref, ''),
+                      rule_id, account_id, analytic_department_id, analytic_payer_id, group_no
+                 FROM medsync_billing_line WHERE batch_id = ANY(%s) ORDER BY batch_id, sequence""", ids))
     lines = {"batch": [index[r[1]] for r in rows], "line_id": [r[2] for r in rows], "code": [r[3] for r in rows],
              "department": [r[4] for r in rows], "payer_class": [r[5] for r in rows],
              "facility": [r[6] for r in rows], "amount": [r[7] for r in rows], "side": [r[8] for r in rows],
@@ -208,7 +253,6 @@ def _run_engine(env, batches):
     rules = env["medsync.billing.rule"].sudo().search([("company_id", "in", companies.ids),
                                                        ("source", "in", list(set(batches.mapped("source"))))],
                                                       order="id")
-    rule_cols = rule_columns(rules)
     refs = list((set(batches.mapped("original_ref")) | set(batches.mapped("batch_ref"))) - {False})
     known_rows = env.execute_query(SQL(
         """SELECT source, batch_ref, state FROM medsync_billing_batch
@@ -229,13 +273,13 @@ def _run_engine(env, batches):
                      ("lock_date", _date(lock) if lock and lock.year > 1 else ""),
                      ("lock_policy", b.flow_id.billing_lock_policy or "refuse"), ("company", b.company_id.id)):
             batch_cols[k].append(v)
-    out = engine.call(env, "billing", batch_cols, lines, rule_cols, totals=totals,
+    out = engine.call(env, "billing", batch_cols, lines, rule_columns(rules), totals=totals,
                       known={"source": [r[0] for r in known_rows], "batch_id": [r[1] for r in known_rows],
                              "state": [r[2] for r in known_rows]},
                       departments=_plan_table(env, DEPARTMENTS_PLAN, companies),
                       payer_classes=_plan_table(env, PAYERS_PLAN, companies),
                       facilities={"code": facilities.mapped("medsync_facility_code"), "company": facilities.ids})
-    return out, line_ids, rules
+    return EngineRun(batches, out, rules, [r[0] for r in rows], lines["batch"], [tuple(r[11:16]) for r in rows])
 
 
 def rule_columns(rules):
@@ -249,6 +293,17 @@ def rule_columns(rules):
             "payer_analytic": [r.analytic_payer_id.id or 0 for r in rules],
             "keep_payer": [r.account_id.account_type in receivable for r in rules],
             "sequence": [r.sequence for r in rules]}
+
+
+def _rewrite_moved(env, run):
+    """Lines whose mapping changed since they were stored (a rule added or
+    ended in between): rewritten, the others left alone."""
+    ids, values = run.moved()
+    if ids:
+        bulk.update(env.cr, "medsync_billing_line", [("id", "int"), *((c, "int") for c in LINE_MAPPING)],
+                    {"id": ids, **values})
+        env["medsync.billing.line"].invalidate_model()
+    return len(ids)
 
 
 # ---------------------------------------------------------------------------- validation
@@ -268,54 +323,66 @@ def next_window(flow, now=None):
 
 
 def validate(batches, by=None):
-    """Run the engine on these batches and write what it found: mapped lines,
-    totals computed beside the declared ones, every problem, the state
-    (scheduled for the flow's window, validated on a manual flow, or
-    rejected with an exception for the GL team)."""
+    """Validate stored batches again (after a mapping fix): the engine on
+    their lines, the lines whose mapping moved rewritten, then the outcome."""
     if not batches:
         return batches
     env = batches.env
     batches = _privileged(env, "medsync.billing.batch").browse(batches.ids)
-    out, line_ids, rules = _run_engine(env, batches)
-    b_out, l_out = out["batches"], out["lines"]
-    # lines: rule, account, analytics
-    rule_ids = rules.ids
-    bulk.update(env.cr, "medsync_billing_line",
-                [("id", "int"), ("rule_id", "int"), ("account_id", "int"), ("analytic_department_id", "int"),
-                 ("analytic_payer_id", "int")],
-                {"id": line_ids, "rule_id": [rule_ids[r] if r >= 0 else None for r in l_out["rule"]],
-                 "account_id": [a or None for a in l_out["account"]],
-                 "analytic_department_id": [a or None for a in l_out["department_analytic"]],
-                 "analytic_payer_id": [a or None for a in l_out["payer_analytic"]]})
-    env["medsync.billing.line"].invalidate_model()
+    run = _run_engine(env, batches)
+    _rewrite_moved(env, run)
+    _apply(batches, run, by=by)
+    return batches
+
+
+def _apply(batches, run, by=None, only=None):
+    """Write what the engine found of these batches (``only``: the indexes
+    to write): totals computed beside the declared ones, every problem, the
+    state (scheduled for the flow's window, validated on a manual flow, or
+    rejected with an exception for the GL team), a note in the chatter."""
+    env = batches.env
+    out = run.out
+    b_out = out["batches"]
+    todo = list(range(len(batches))) if only is None else only
+    ids = [batches.ids[i] for i in todo]
+    if not ids:
+        return
     # totals: the computed beside the declared
     Total = _privileged(env, "medsync.billing.total")
-    Total.search([("batch_id", "in", batches.ids), ("declared", "=", False)]).unlink()
-    declared = {(t.batch_id.id, t.kind, t.key): t for t in Total.search([("batch_id", "in", batches.ids)])}
-    for t in declared.values():
-        t.write({"debit": 0.0, "credit": 0.0})
+    Total.search([("batch_id", "in", ids), ("declared", "=", False)]).unlink()
+    declared = {(t.batch_id.id, t.kind, t.key): t for t in Total.search([("batch_id", "in", ids)])}
+    computed, new = {}, []
     c = out["computed"]
-    new = []
     for i in range(len(c["batch"])):
         bid = batches.ids[c["batch"][i]]
+        if bid not in ids:
+            continue
         vals = {"debit": float(c["debit"][i]), "credit": float(c["credit"][i])}
         found = declared.get((bid, c["kind"][i], c["key"][i]))
         if found:
-            found.write(vals)
+            computed[found] = vals
         else:
             new.append({"batch_id": bid, "kind": c["kind"][i], "key": c["key"][i], "declared": False, **vals})
+    for t in declared.values():
+        vals = computed.get(t, {"debit": 0.0, "credit": 0.0})
+        if (t.debit, t.credit) != (vals["debit"], vals["credit"]):
+            t.write(vals)
     Total.create(new)
     # problems
     Problem = _privileged(env, "medsync.billing.problem")
-    Problem.search([("batch_id", "in", batches.ids)]).unlink()
+    Problem.search([("batch_id", "in", ids)]).unlink()
     p = out["problems"]
+    line_ids = run.line_ids
     Problem.create([{"batch_id": batches.ids[p["batch"][i]], "sequence": i, "path": p["path"][i],
                      "rule": p["rule"][i], "message": p["message"][i],
-                     "line_id": line_ids[p["line"][i]] if p["line"][i] >= 0 else False}
-                    for i in range(len(p["batch"]))])
+                     "line_id": line_ids[p["line"][i]] if p["line"][i] >= 0 and line_ids[p["line"][i]] else False}
+                    for i in range(len(p["batch"])) if batches.ids[p["batch"][i]] in ids])
+    if None in line_ids and p["batch"]:  # lines of a batch being received: linked once they are stored
+        _link_problem_lines(env, ids)
     now = fields.Datetime.now()
     changes, rejected, passed = [], [], []
-    for i, batch in enumerate(batches):
+    for i in todo:
+        batch = batches[i]
         old = batch.state
         vals = {"line_count": b_out["lines"][i], "lines_debit": float(b_out["debit"][i]),
                 "lines_credit": float(b_out["credit"][i]), "closed_period": b_out["closed"][i],
@@ -341,7 +408,19 @@ def validate(batches, by=None):
         changes.append((batch.id, {"state": (old, vals["state"])} if old != vals["state"] else {}, note))
     _log(env, changes)
     _exceptions(env, rejected, passed)
-    return batches
+
+
+def _link_problem_lines(env, batch_ids):
+    """A problem found while its batch was received names its line by the
+    path lines[i]: linked to the stored line."""
+    env.flush_all()
+    env.cr.execute(SQL(
+        r"""UPDATE medsync_billing_problem p SET line_id = l.id
+             FROM medsync_billing_line l
+            WHERE p.batch_id = ANY(%s) AND p.line_id IS NULL AND p.path ~ '^lines\[[0-9]+\]'
+              AND l.batch_id = p.batch_id
+              AND l.sequence = substring(p.path from '^lines\[([0-9]+)\]')::int""", batch_ids))
+    env["medsync.billing.problem"].invalidate_model()
 
 
 def _log(env, changes):
@@ -390,59 +469,59 @@ def post_due(env, limit=200):
     return len(due)
 
 
+# the entries are the poster's: no creation note nor tracking on thousands of items (the batch's chatter says it)
+QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
+
+
 def post(batches, by=None):
-    """Post these batches: validated again first (the mapping may have
-    changed since), then one journal entry each, created and posted in one
-    call by the technical user; reversals through Odoo's reversal."""
+    """Post these batches: the engine once more on their stored lines (the
+    mapping may have changed since they were validated; a batch that no
+    longer passes is rejected, not posted), then one journal entry each,
+    created and posted in one call by the technical user; reversals through
+    Odoo's reversal."""
     env = batches.env
-    batches = validate(batches, by=by)
-    ready = batches.filtered(lambda b: b.state in ("scheduled", "validated"))
-    if not ready:
-        return ready
+    batches = _privileged(env, "medsync.billing.batch").browse(batches.ids).filtered(
+        lambda b: b.state in ("scheduled", "validated"))
+    if not batches:
+        return batches
+    run = _run_engine(env, batches)
+    _rewrite_moved(env, run)
+    b_out = run.out["batches"]
+    failing = [i for i in range(len(batches)) if not b_out["ok"][i]]
+    _apply(batches, run, by=by, only=failing)
+    ready = batches.browse([batches.ids[i] for i in range(len(batches)) if b_out["ok"][i]])
     user = poster(env)
-    Move = env["account.move"].with_user(user)
+    Move = guard.privileged(env["account.move"].with_user(user).with_context(**QUIET))
     reversals = ready.filtered(lambda b: b.kind == "reversal")
     originals = ready - reversals
     changes = []
-    if originals:
-        out, line_ids, _rules = _run_engine(env, originals)
-        groups = out["groups"]
-        per_batch = defaultdict(list)
-        for g in range(len(groups["batch"])):
-            per_batch[groups["batch"][g]].append(g)
-        vals_list, order = [], []
-        for i, batch in enumerate(originals):
-            date = _posting_date(env, batch)
-            items = []
-            for g in per_batch[i]:
-                debit, credit = float(groups["debit"][g]), float(groups["credit"][g])
-                if batch.currency_id.is_zero(debit - credit):
-                    continue
-                analytic = [a for a in (groups["department_analytic"][g], groups["payer_analytic"][g]) if a]
-                items.append((0, 0, {
-                    "account_id": groups["account"][g], "debit": debit, "credit": credit,
-                    "name": env._("%(b)s: %(n)s line(s)", b=batch.name, n=groups["lines"][g]),
-                    "analytic_distribution": {",".join(map(str, analytic)): 100} if analytic else False,
-                    "medsync_payer_ref": groups["payer_ref"][g] or False}))
-                order.append((i, g))
-            vals_list.append({
-                "move_type": "entry", "journal_id": out["batches"]["journal"][i], "date": date,
-                "company_id": out["batches"]["company"][i], "ref": batch.name, "line_ids": items,
-                "medsync_billing_batch_id": batch.id, "medsync_business_date": batch.business_date})
-        moves = guard.privileged(Move.with_context(check_move_validity=True)).create(vals_list)
+    groups = run.out["groups"]
+    per_batch = defaultdict(list)
+    for g in range(len(groups["batch"])):
+        per_batch[groups["batch"][g]].append(g)
+    position = {bid: i for i, bid in enumerate(batches.ids)}
+    vals_list = []
+    for batch in originals:
+        i = position[batch.id]
+        items = []
+        for g in per_batch[i]:
+            debit, credit = float(groups["debit"][g]), float(groups["credit"][g])
+            if batch.currency_id.is_zero(debit - credit):
+                continue
+            analytic = [a for a in (groups["department_analytic"][g], groups["payer_analytic"][g]) if a]
+            items.append((0, 0, {
+                "account_id": groups["account"][g], "debit": debit, "credit": credit,
+                "name": env._("%(b)s: %(n)s line(s)", b=batch.name, n=groups["lines"][g]),
+                "analytic_distribution": {",".join(map(str, analytic)): 100} if analytic else False,
+                "medsync_payer_ref": groups["payer_ref"][g] or False,
+                "medsync_billing_group": g - run.first_group[i]}))
+        vals_list.append({
+            "move_type": "entry", "journal_id": b_out["journal"][i], "date": _posting_date(env, batch),
+            "company_id": b_out["company"][i], "ref": batch.name, "line_ids": items,
+            "medsync_billing_batch_id": batch.id, "medsync_business_date": batch.business_date})
+    if vals_list:
+        moves = Move.create(vals_list)
         moves.action_post()
-        # every billing line to the journal item it went into
-        item_of = {}
-        for move, (i, _batch) in zip(moves, enumerate(originals), strict=True):
-            lines = move.line_ids.sorted("id")
-            groups_of_batch = [g for (bi, g) in order if bi == i]
-            for aml, g in zip(lines, groups_of_batch, strict=True):
-                item_of[g] = aml.id
-        line_group = out["lines"]["group"]
-        bulk.update(env.cr, "medsync_billing_line", [("id", "int"), ("move_line_id", "int"), ("posted", "bool")],
-                    {"id": line_ids, "move_line_id": [item_of.get(g) for g in line_group],
-                     "posted": [True] * len(line_ids)})
-        env["medsync.billing.line"].invalidate_model()
         now = fields.Datetime.now()
         for batch, move in zip(originals, moves, strict=True):
             old = batch.state
@@ -456,19 +535,18 @@ def post(batches, by=None):
     for batch in reversals:
         original = batch.original_id
         date = _posting_date(env, batch)
-        rev = original.move_id.with_user(user)._reverse_moves(
+        rev = original.move_id.with_user(user).with_context(**QUIET)._reverse_moves(
             default_values_list=[{"date": date, "ref": env._("Reversal of %(o)s by %(b)s", o=original.name,
                                                              b=batch.name)}], cancel=False)
         guard.privileged(rev.sudo()).write({"medsync_billing_batch_id": batch.id,  # sudo: guarded link
                                             "medsync_business_date": batch.business_date})
         rev.action_post()
-        env.cr.execute(SQL("UPDATE medsync_billing_line SET posted = FALSE WHERE batch_id = %s", original.id))
-        env["medsync.billing.line"].invalidate_model()
         now = fields.Datetime.now()
+        old = batch.state
         batch.with_context(tracking_disable=True).write({"state": "posted", "move_id": rev.id,
                                                          "posting_date": rev.date, "posted_at": now})
         original.with_context(tracking_disable=True).write({"state": "reversed", "reversal_move_id": rev.id})
-        changes.append((batch.id, {"state": ("scheduled", "posted")},
+        changes.append((batch.id, {"state": (old, "posted")},
                         env._("Posted %(r)s, the exact reversal of %(m)s.", r=rev.name, m=original.move_id.name)))
         changes.append((original.id, {"state": ("posted", "reversed")},
                         env._("Reversed by batch %(b)s (%(r)s).", b=batch.name, r=rev.name)))
@@ -508,7 +586,9 @@ def payment_events(partials, event):
                                 ("active", "=", True)], limit=1)
             if not flow:
                 continue
-            refs = env["medsync.billing.line"].sudo().search([("move_line_id", "=", aml.id)]).mapped("line_ref")
+            refs = env["medsync.billing.line"].sudo().search([("batch_id", "=", batch.id),
+                                                              ("group_no", "=", aml.medsync_billing_group)]
+                                                             ).mapped("line_ref")
             doc = {"event": event, "source": batch.source, "batch_id": batch.batch_ref,
                    "payer_ref": aml.medsync_payer_ref, "line_ids": sorted(refs),
                    "amount": str(partial.amount), "currency": aml.company_currency_id.name,

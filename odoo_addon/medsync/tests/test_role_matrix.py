@@ -153,8 +153,7 @@ class TestRoleMatrix(HttpCase):
             "currency_id": env.company.currency_id.id, "state": "rejected"})
         out["medsync.billing.batch"] = batch
         out["medsync.billing.line"] = P(env["medsync.billing.line"]).create({
-            "batch_id": batch.id, "line_ref": "1", "code": "REV", "amount": 10, "side": "credit",
-            "company_id": env.company.id})
+            "batch_id": batch.id, "line_ref": "1", "code": "REV", "amount": 10, "side": "credit"})
         out["medsync.billing.total"] = P(env["medsync.billing.total"]).create({
             "batch_id": batch.id, "kind": "code", "key": "REV", "declared": True, "declared_credit": 10})
         out["medsync.billing.problem"] = P(env["medsync.billing.problem"]).create({
