@@ -264,6 +264,16 @@ class MedsyncBillingRule(models.Model):
     note = fields.Char()
     active = fields.Boolean(default=True)
 
+    @api.constrains("journal_id")
+    def _check_journal(self):
+        # the billing poster may write in every journal a rule names: miscellaneous journals only, never the
+        # sales, purchase, bank or cash journals
+        for rule in self:
+            if rule.journal_id.type != "general":
+                raise ValidationError(self.env._(
+                    "%(j)s is a %(t)s journal: billing batches post into a miscellaneous journal.",
+                    j=rule.journal_id.display_name, t=rule.journal_id.type))
+
     @api.constrains("date_from", "date_to")
     def _check_dates(self):
         for rule in self:
@@ -320,6 +330,7 @@ class MedsyncBillingDay(models.Model):
     business_date = fields.Date(required=True, readonly=True, index=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     state = fields.Selection([("green", "Agrees"), ("red", "Drift")], readonly=True, index=True, tracking=True)
+    color = fields.Char(compute="_compute_color", help="The calendar's colour: green or red.")
     platform_debit = fields.Monetary(readonly=True)
     platform_credit = fields.Monetary(readonly=True)
     ledger_debit = fields.Monetary(readonly=True)
@@ -337,6 +348,11 @@ class MedsyncBillingDay(models.Model):
     def _compute_name(self):
         for day in self:
             day.name = f"{day.source} {day.business_date}"
+
+    @api.depends("state")
+    def _compute_color(self):
+        for day in self:  # a CSS colour, which the calendar uses as given
+            day.color = {"green": "#28a745", "red": "#dc3545"}.get(day.state, False)
 
     def _compute_batch_ids(self):
         for day in self:

@@ -32,7 +32,7 @@ PAYERS = [("MCARE", "Medicare"), ("MCAID", "Medicaid"), ("COMM", "Commercial ins
 ACCOUNTS = [("400110", "Inpatient revenue", "income", "REV-IP"), ("400120", "Outpatient revenue", "income", "REV-OP"),
             ("400130", "Laboratory revenue", "income", "REV-LAB"),
             ("400140", "Imaging revenue", "income", "REV-RAD"),
-            ("121100", "Patient receivables", "asset_receivable", "AR")]
+            ("121500", "Patient receivables", "asset_receivable", "AR")]
 # (department, revenue code, payer class, amount) charged every day, scaled by the day
 CHARGES = [("CARD", "REV-IP", "MCARE", "1840.00"), ("CARD", "REV-OP", "COMM", "420.50"),
            ("EMER", "REV-OP", "SELF", "310.00"), ("EMER", "REV-IP", "MCAID", "2275.25"),
@@ -50,11 +50,13 @@ class MedsyncDemoBilling(models.AbstractModel):
         company.medsync_facility_code = "SMH"
         accounts = {}
         Account = env["account.account"]
+        taken = set(Account.search([("company_ids", "in", company.id)]).mapped("code"))
         for code, name, kind, source_code in ACCOUNTS:
-            account = Account.search([("code", "=", code), ("company_ids", "in", company.id)], limit=1) or \
-                Account.create({"code": code, "name": name, "account_type": kind,
-                                "reconcile": kind == "asset_receivable"})
-            accounts[source_code] = account
+            while code in taken:  # the chart of accounts may use the code already: the next free one
+                code = str(int(code) + 1)
+            taken.add(code)
+            accounts[source_code] = Account.create({"code": code, "name": name, "account_type": kind,
+                                                    "reconcile": kind == "asset_receivable"})
         journal = env["account.journal"].create({"name": "Hospital billing", "code": "HBS", "type": "general",
                                                  "company_id": company.id})
         depts = self._billing_demo_analytic("medsync.analytic_plan_departments", DEPARTMENTS)
@@ -79,7 +81,11 @@ class MedsyncDemoBilling(models.AbstractModel):
             {"system_id": system.id, "code": "daily-totals", "name": "Daily control totals",
              "doc_type": "billing_daily_totals", "owner_team_id": env.ref("medsync.team_gl").id,
              "latency_class": "batch", "sla_minutes": 240,
-             "description": "The platform's own ledger per business date, department and account."}])
+             "description": "The platform's own ledger per business date, department and account."},
+            # paid receivables go back once the platform gives a webhook (then an integration admin activates it)
+            {"system_id": system.id, "code": "paid", "name": "Payment status", "doc_type": "billing_payment",
+             "owner_team_id": env.ref("medsync.team_gl").id, "active": False,
+             "description": "A billing receivable reconciled or unreconciled in Odoo, back to the platform."}])
         info = hub._system_info(env, "hbs")
         days = [start + dt.timedelta(days=day) for day in range(7)]
         week = [self._billing_demo_batch(d, f"HBS-{d:%Y%m%d}-1", day) for day, d in enumerate(days)]
@@ -121,7 +127,8 @@ class MedsyncDemoBilling(models.AbstractModel):
             # the platform's ledger mapped laboratory charges as finance's rules did, outpatient before day 2
             lab = accounts["REV-OP"] if day < 2 else accounts["REV-LAB"]
             rows = self._billing_demo_totals(batches, {**accounts, "REV-LAB": lab},
-                                             extra=("LAB", "400130", "120.00") if day == 4 else None)
+                                             extra=("LAB", accounts["REV-LAB"].code, "120.00") if day == 4
+                                             else None)
             self._billing_demo_send(info, {"source": SOURCE, "business_date": sent[day]["business_date"],
                                            "currency": company.currency_id.name, "rows": rows},
                                     doc_type="billing_daily_totals")

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import secrets
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -37,6 +38,7 @@ WINDOWS = [("immediate", "As soon as validated"), ("hourly", "Hourly"), ("nightl
 SCRUBBED = ("billing_batch",)
 REFERENCE_FIELDS = ("payer_ref", "encounter_ref")
 HASH_PREFIX = "h:"
+HASHED_RE = re.compile(r"h:[0-9a-f]{40}")
 POSTER = "medsync.user_billing_poster"
 DEPARTMENTS_PLAN = "medsync.analytic_plan_departments"
 PAYERS_PLAN = "medsync.analytic_plan_payer_classes"
@@ -56,7 +58,10 @@ def company_key(env, company_id):
 
 
 def keyed_hash(key, value):
-    if not value or value.startswith(HASH_PREFIX):
+    """``h:`` and 40 hex digits of HMAC-SHA256; a value already of that form
+    (hashed before: a replay, a file hashed when it was uploaded) is kept,
+    anything else is hashed, whatever it starts with."""
+    if not value or HASHED_RE.fullmatch(value):
         return value
     return HASH_PREFIX + hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:40]
 
@@ -279,7 +284,24 @@ def _run_engine(env, batches, doc_lines=None):
                       departments=_plan_table(env, DEPARTMENTS_PLAN, companies),
                       payer_classes=_plan_table(env, PAYERS_PLAN, companies),
                       facilities={"code": facilities.mapped("medsync_facility_code"), "company": facilities.ids})
+    _foreign_currency(batches, out)
     return EngineRun(batches, out, rules, [r[0] for r in rows], lines["batch"], [tuple(r[11:16]) for r in rows])
+
+
+def _foreign_currency(batches, out):
+    """A batch is posted in its company's currency: one in another currency
+    is refused with the engine's problems (a conversion would make the
+    summary's rounding differ from the platform's totals)."""
+    b_out, p = out["batches"], out["problems"]
+    for i, batch in enumerate(batches):
+        own = batch.company_id.currency_id
+        if batch.currency_id != own:
+            b_out["ok"][i] = False
+            b_out["problems"][i] += 1
+            for col, value in (("batch", i), ("line", -1), ("path", "currency"), ("rule", "currency"),
+                               ("message", f"the batch is in {batch.currency_id.name}; {batch.company_id.name} "
+                                           f"posts in {own.name}: send it in {own.name}")):
+                p[col].append(value)
 
 
 def rule_columns(rules):
@@ -526,7 +548,8 @@ def post(batches, by=None):
         for batch, move in zip(originals, moves, strict=True):
             old = batch.state
             batch.with_context(tracking_disable=True).write({"state": "posted", "move_id": move.id,
-                                                             "posting_date": move.date, "posted_at": now})
+                                                             "posting_date": move.date, "posted_at": now,
+                                                             "scheduled_at": False})
             redirected = env._(" (business date %s is in a locked period)", batch.business_date) \
                 if move.date != batch.business_date else ""
             changes.append((batch.id, {"state": (old, "posted")},
@@ -544,7 +567,8 @@ def post(batches, by=None):
         now = fields.Datetime.now()
         old = batch.state
         batch.with_context(tracking_disable=True).write({"state": "posted", "move_id": rev.id,
-                                                         "posting_date": rev.date, "posted_at": now})
+                                                         "posting_date": rev.date, "posted_at": now,
+                                                         "scheduled_at": False})
         original.with_context(tracking_disable=True).write({"state": "reversed", "reversal_move_id": rev.id})
         changes.append((batch.id, {"state": (old, "posted")},
                         env._("Posted %(r)s, the exact reversal of %(m)s.", r=rev.name, m=original.move_id.name)))

@@ -134,6 +134,9 @@ def _precheck_other(env, info, doc_type, doc):
     if doc_type == "stock_snapshot":
         return f"{doc['source']}@{doc['as_of']}"
     if doc_type == "billing_batch":
+        env.cr.execute("SELECT 1 FROM res_currency WHERE name = %s AND active", (doc["currency"],))
+        if not env.cr.fetchone():
+            raise HubError("UNKNOWN_CURRENCY", f"Currency {doc['currency']} is not active in Odoo.")
         env.cr.execute("""SELECT state FROM medsync_billing_batch
                            WHERE company_id = %s AND source = %s AND batch_ref = %s""",
                        (company, doc["source"], doc["batch_id"]))

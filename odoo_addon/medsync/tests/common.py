@@ -1,3 +1,6 @@
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
 from odoo.tests import TransactionCase, new_test_user
 
 GROUPS = {
@@ -49,3 +52,25 @@ class MedsyncCase(TransactionCase):
         vals.setdefault("name", "Bill line price 12.40 above PO 11.90")
         vals.setdefault("reason_id", self.reason_ap.id)
         return env["medsync.exception"].create(vals)
+
+
+def webhook_receiver(case, path="/hook"):
+    """A local HTTP server standing for an external system's webhook, for
+    the length of ``case``: returns its URL and the list of ``(headers,
+    body)`` it received (it answers 200)."""
+    received = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((dict(self.headers), body))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    case.addCleanup(server.shutdown)
+    return f"http://127.0.0.1:{server.server_port}{path}", received

@@ -7,15 +7,14 @@ import base64
 import hashlib
 import hmac
 import json
-import threading
 from datetime import date, timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..services import billing, guard, hub
+from .common import webhook_receiver
 from .test_role_matrix import rpc
 
 DAY = date(2023, 3, 6)  # before any demo bank statement line: the period can be locked
@@ -169,6 +168,16 @@ class TestBilling(HttpCase):
             Wizard.create({"system_id": self.system.id, "file": base64.b64encode("\n".join(bad).encode()),
                            "file_name": "bad.csv"}).action_import()
         self.assertFalse(self.batch("F-2"))
+        # the file is kept with its references hashed, never as an attachment; a column for patient data
+        # refuses it before anything is stored
+        kept = self.env["medsync.billing.import"].search([], order="id desc", limit=1)
+        self.assertNotIn(b"ACC-9", base64.b64decode(kept.with_context(bin_size=False).file))
+        self.assertFalse(self.env["ir.attachment"].sudo().search([("res_model", "=", "medsync.billing.import")]))
+        named = "\n".join([rows[0] + ",patient_name", *(r + "," for r in rows[1:])])
+        before = self.env["medsync.billing.import"].search_count([])
+        with self.assertRaisesRegex(UserError, "patient_name"):
+            Wizard.create({"system_id": self.system.id, "file": base64.b64encode(named.encode())})
+        self.assertEqual(self.env["medsync.billing.import"].search_count([]), before)
         with self.assertRaises(UserError):  # finance only
             self.env["medsync.billing.import"].with_user(self.clerk).create(
                 {"system_id": self.system.id, "file": data}).action_import()
@@ -234,6 +243,16 @@ class TestBilling(HttpCase):
         self.assertEqual(move.date, expected)  # as Odoo dates an entry of a locked period
         self.assertEqual(move.medsync_business_date, DAY)
 
+    def test_batch_in_another_currency_is_refused(self):
+        other = self.env["res.currency"].with_context(active_test=False).search(
+            [("id", "!=", self.env.company.currency_id.id)], limit=1)
+        other.active = True
+        self.post("billing_batch", self.charges("FX-1", currency=other.name), "fx-1")
+        self.run_jobs()
+        batch = self.batch("FX-1")
+        self.assertEqual((batch.state, batch.problem_ids.mapped("rule")), ("rejected", ["currency"]))
+        self.assertFalse(batch.move_id)
+
     def test_duplicate_batch_id_is_refused_at_the_door(self):
         self.post("billing_batch", self.charges("D-1"), "d-1")
         self.run_jobs()
@@ -269,22 +288,8 @@ class TestBilling(HttpCase):
     # ------------------------------------------------------------------ payment status back
 
     def test_payment_status_goes_back_once_signed(self):
-        received = []
-
-        class Platform(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                received.append((dict(self.headers), body))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        server = HTTPServer(("127.0.0.1", 0), Platform)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        self.addCleanup(server.shutdown)
-        self.system.with_user(self.admin).write({"webhook_url": f"http://127.0.0.1:{server.server_port}/paid"})
+        url, received = webhook_receiver(self, "/paid")
+        self.system.with_user(self.admin).write({"webhook_url": url})
         self.system.with_user(self.admin).action_new_webhook_secret()
         self.env["medsync.flow"].with_user(self.admin).create({
             "system_id": self.system.id, "code": "pay", "name": "paid", "doc_type": "billing_payment"})
@@ -370,6 +375,11 @@ class TestBilling(HttpCase):
                 {"move_type": "entry", "journal_id": self.other_journal.id, "line_ids": lines})
         self.env["account.move"].with_user(poster).create(
             {"move_type": "entry", "journal_id": self.journal.id, "line_ids": lines})
+        # a rule cannot point the poster at a sales, purchase, bank or cash journal
+        sales = self.env["account.journal"].search([("type", "=", "sale")], limit=1)
+        with self.assertRaisesRegex(ValidationError, "miscellaneous"):
+            self.env["medsync.billing.rule"].with_user(self.gl).create(
+                {"source": "HBT", "code": "EVIL", "account_id": self.revenue.id, "journal_id": sales.id})
         # finance's screens are not an AP clerk's
         with self.assertRaises(AccessError):
             self.env["medsync.billing.batch"].with_user(self.clerk).search([])
@@ -390,8 +400,15 @@ class TestBilling(HttpCase):
         self.assertEqual(res.status_code, 422)
         problems = res.json()["error"]["problems"]
         self.assertEqual((problems[0]["path"], problems[0]["rule"]), ("lines[0].patient_name", "unknown_field"))
+        # a clear value dressed as a hash is hashed all the same
+        doc = self.charges("N-2")
+        doc["lines"][0]["payer_ref"] = "h:Jane Roe MRN 1234"
+        self.assertEqual(self.post("billing_batch", doc, "n-2").status_code, 202)
+        self.run_jobs()
+        self.env.cr.execute("SELECT count(*) FROM medsync_billing_line WHERE payer_ref LIKE %s", ("%Jane%",))
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
         refused = self.env["medsync.message"].search([("refused_key", "=", "n-1")])
         self.assertEqual(refused.state, "rejected")
         self.assertNotIn("Jane", refused._payload_text() or "")
-        self.env.cr.execute("SELECT count(*) FROM medsync_message WHERE payload LIKE %s", ("%Jane Roe%",))
+        self.env.cr.execute("SELECT count(*) FROM medsync_message WHERE payload LIKE %s", ("%Jane%",))
         self.assertEqual(self.env.cr.fetchone()[0], 0)

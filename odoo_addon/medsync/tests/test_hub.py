@@ -5,9 +5,7 @@ channel isolation, the outbound order webhook and the figures."""
 import hashlib
 import hmac
 import json
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from unittest.mock import patch
 
@@ -19,6 +17,7 @@ from odoo.addons.queue_job.jobrunner.channels import ChannelManager
 
 from ..services import guard, hub, hub_handlers
 from ..services import kpi as registry
+from .common import webhook_receiver
 
 
 @tagged("post_install", "-at_install")
@@ -590,22 +589,8 @@ class TestHub(HttpCase):
     # ------------------------------------------------------------------ outbound
 
     def test_outbound_order_is_signed_and_acknowledgement_tracked(self):
-        received = []
-
-        class Portal(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                received.append((dict(self.headers), body))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        server = HTTPServer(("127.0.0.1", 0), Portal)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        self.addCleanup(server.shutdown)
-        self.system.with_user(self.admin).write({"webhook_url": f"http://127.0.0.1:{server.server_port}/orders"})
+        url, received = webhook_receiver(self, "/orders")
+        self.system.with_user(self.admin).write({"webhook_url": url})
         self.system.with_user(self.admin).action_new_webhook_secret()
         self.env["medsync.flow"].with_user(self.admin).create({
             "system_id": self.system.id, "code": "po", "name": "po", "doc_type": "purchase_order",

@@ -15,6 +15,8 @@ HEADER_FIELDS = ("batch_id", "source", "business_date", "currency", "kind", "ori
                  "total_debit", "total_credit")
 LINE_FIELDS = ("line_id", "code", "department", "payer_class", "facility", "amount", "side", "service_date",
                "payer_ref", "encounter_ref")
+TOTAL_FIELDS = ("total_kind", "key", "debit", "credit")
+COLUMNS = ("record", *HEADER_FIELDS, *TOTAL_FIELDS, *LINE_FIELDS)
 MAX_PROBLEMS = 200
 
 
@@ -82,13 +84,54 @@ class MedsyncBillingImport(models.TransientModel):
 
     system_id = fields.Many2one("medsync.system", "Billing platform", required=True,
                                 domain=[("flow_ids.doc_type", "=", "billing_batch")])
-    file = fields.Binary(required=True)
+    # in the wizard's row, never as an attachment (the filestore keeps files long after), and only ever with
+    # its references hashed: create and write hash them before anything is stored (see _scrub)
+    file = fields.Binary(required=True, attachment=False)
     file_name = fields.Char()
 
-    @api.model
-    def _systems(self):
-        # sudo: the catalogue of systems is the integration admins'; finance picks the billing platform
-        return self.env["medsync.system"].sudo()
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._scrub(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._scrub(vals)
+        return super().write(vals)
+
+    def _scrub(self, vals):
+        """The uploaded file as it will be kept: its payer and encounter
+        references replaced by keyed hashes; a column that is not in the
+        format (a patient's name...) refuses the file before it is stored."""
+        if not vals.get("file"):
+            return
+        _check_gl(self.env)
+        system = self.env["medsync.system"].browse(vals.get("system_id") or self.system_id.id)
+        if not system:
+            raise UserError(self.env._("Choose the billing platform first."))
+        raw = base64.b64decode(vals["file"])
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise UserError(self.env._("The file is not UTF-8 text; nothing was stored.")) from exc
+        reader = csv.DictReader(io.StringIO(text))
+        columns = [(c or "").strip() for c in reader.fieldnames or []]
+        unknown = [c for c in columns if c not in COLUMNS]
+        if unknown:
+            raise UserError(self.env._(
+                "Row 1: column(s) %(c)s are not in the billing file format (no patient data is taken); nothing "
+                "was stored. The columns are: %(k)s.", c=", ".join(unknown), k=", ".join(COLUMNS)))
+        key = billing.company_key(self.env, system.company_id.id)
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        for row in reader:
+            row = {(k or "").strip(): v for k, v in row.items() if k}
+            for name in billing.REFERENCE_FIELDS:
+                if row.get(name):
+                    row[name] = billing.keyed_hash(key, row[name].strip())
+            writer.writerow(row)
+        vals["file"] = base64.b64encode(out.getvalue().encode())
 
     def action_import(self):
         self.ensure_one()
@@ -97,15 +140,17 @@ class MedsyncBillingImport(models.TransientModel):
         docs, problems = parse_csv(self.env, raw)
         if problems:
             raise UserError(_problem_text(self.env, problems))
-        system = self._systems().browse(self.system_id.id)
+        system = self.system_id
         info = hub._system_info(self.env, system.code)
         if not info or "billing_batch" not in info["flows"]:
             raise UserError(self.env._("%s has no active billing batch flow.", system.name))
         digest = hashlib.sha256(raw).hexdigest()[:16]
         keys, refused = [], []
         for doc, rows in docs:
-            key = f"file-{digest}-{doc['batch_id']}"[:255]
+            # an idempotency key of the file and the batch, whatever characters the batch id has
+            key = f"file-{digest}-{hashlib.sha256(doc['batch_id'].encode()).hexdigest()[:16]}"
             try:
+                # su: the file goes through the hub's door as the platform would send it (as its user)
                 hub.accept(self.env(su=True), info, "billing_batch", json.dumps(doc).encode(), key, None)
             except HubError as exc:
                 for p in exc.problems or [hub.Problem("$", exc.code, exc.message)]:
