@@ -27,7 +27,7 @@ ERROR_CODES = {
     422: ["VALIDATION_FAILED", "IDEMPOTENCY_CONFLICT", "UNKNOWN_PO", "PO_NOT_CONFIRMED", "PO_CLOSED",
           "UNKNOWN_PRODUCT", "DUPLICATE_INVOICE", "UNKNOWN_BILL", "AMBIGUOUS_BILL", "UNKNOWN_VENDOR",
           "UNKNOWN_CATEGORY", "UNKNOWN_REQUIREMENT", "UNKNOWN_COUNTRY", "UNKNOWN_STATE", "DUPLICATE_TAX_ID",
-          "DUPLICATE_BATCH"],
+          "DUPLICATE_BATCH", "UNKNOWN_SOURCE", "UNKNOWN_CURRENCY"],
     429: ["RATE_LIMITED"],
 }
 RULES = ["json", "type", "required", "unknown_field", "length", "chars", "min", "max", "range", "decimals", "number",

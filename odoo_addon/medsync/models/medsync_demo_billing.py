@@ -76,11 +76,12 @@ class MedsyncDemoBilling(models.AbstractModel):
         env["medsync.flow"].create([
             {"system_id": system.id, "code": "batches", "name": "Billing batches", "doc_type": "billing_batch",
              "billing_window": "nightly", "billing_hour": 2, "billing_lock_policy": "redirect",
+             "billing_sources": SOURCE,
              "owner_team_id": env.ref("medsync.team_gl").id, "latency_class": "batch", "sla_minutes": 240,
              "description": "Charges, adjustments and receivables per business date, with control totals."},
             {"system_id": system.id, "code": "daily-totals", "name": "Daily control totals",
-             "doc_type": "billing_daily_totals", "owner_team_id": env.ref("medsync.team_gl").id,
-             "latency_class": "batch", "sla_minutes": 240,
+             "doc_type": "billing_daily_totals", "billing_sources": SOURCE,
+             "owner_team_id": env.ref("medsync.team_gl").id, "latency_class": "batch", "sla_minutes": 240,
              "description": "The platform's own ledger per business date, department and account."},
             # paid receivables go back once the platform gives a webhook (then an integration admin activates it)
             {"system_id": system.id, "code": "paid", "name": "Payment status", "doc_type": "billing_payment",

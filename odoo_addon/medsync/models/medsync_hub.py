@@ -283,6 +283,9 @@ class MedsyncFlow(models.Model):
         help="Billing batches: when a validated batch is posted. Nightly at the hour below (UTC), hourly, as soon "
              "as validated, or when finance posts it.")
     billing_hour = fields.Integer("Posting hour (UTC)", default=2)
+    billing_sources = fields.Char(
+        "Billing sources", help="Billing: the sources this platform speaks for, separated by commas (HBS, LAB). "
+                                "A batch or daily totals of another source are refused at the door. Empty: any.")
     billing_lock_policy = fields.Selection(
         billing.LOCK_POLICIES, "Locked period", default="refuse",
         help="A batch whose business date is in a locked period: refused (the GL team decides), or posted on the "

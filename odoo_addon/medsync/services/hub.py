@@ -72,7 +72,8 @@ def _system_info(env, code):
     if not system:
         return None
     flows = {f.doc_type: {"id": f.id, "version": f.schema_version, "criticality": f.criticality,
-                          "retention_days": f.retention_days}
+                          "retention_days": f.retention_days,
+                          "sources": {s.strip() for s in (f.billing_sources or "").split(",") if s.strip()}}
              for f in system.flow_ids if f.active and f.direction == "inbound"}
     return {"id": system.id, "code": system.code, "user_id": system.user_id.id, "company_id": system.company_id.id,
             "partner_id": system.partner_id.commercial_partner_id.id, "rate_limit": system.rate_limit,

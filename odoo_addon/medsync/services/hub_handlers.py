@@ -133,6 +133,11 @@ def _precheck_other(env, info, doc_type, doc):
         return doc["vendor"]
     if doc_type == "stock_snapshot":
         return f"{doc['source']}@{doc['as_of']}"
+    if doc_type in ("billing_batch", "billing_daily_totals"):
+        sources = info["flows"][doc_type].get("sources")
+        if sources and doc["source"] not in sources:
+            raise HubError("UNKNOWN_SOURCE", f"This system speaks for source(s) {', '.join(sorted(sources))}, "
+                                             f"not {doc['source']}.")
     if doc_type == "billing_batch":
         env.cr.execute("SELECT 1 FROM res_currency WHERE name = %s AND active", (doc["currency"],))
         if not env.cr.fetchone():

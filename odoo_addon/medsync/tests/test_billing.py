@@ -52,7 +52,7 @@ class TestBilling(HttpCase):
         Flow = env["medsync.flow"].with_user(cls.admin)
         cls.flow = Flow.create({"system_id": cls.system.id, "code": "b", "name": "batches",
                                 "doc_type": "billing_batch", "billing_window": "nightly", "billing_hour": 2,
-                                "billing_lock_policy": "refuse"})
+                                "billing_lock_policy": "refuse", "billing_sources": "HBT"})
         Flow.create({"system_id": cls.system.id, "code": "t", "name": "totals", "doc_type": "billing_daily_totals"})
         cls.key = cls.system.with_user(cls.admin)._generate_key(30)
 
@@ -252,6 +252,11 @@ class TestBilling(HttpCase):
         batch = self.batch("FX-1")
         self.assertEqual((batch.state, batch.problem_ids.mapped("rule")), ("rejected", ["currency"]))
         self.assertFalse(batch.move_id)
+
+    def test_a_platform_speaks_for_its_sources_only(self):
+        res = self.post("billing_batch", dict(self.charges("S-1"), source="HBS"), "s-1")
+        self.assertEqual((res.status_code, res.json()["error"]["code"]), (422, "UNKNOWN_SOURCE"))
+        self.assertFalse(self.batch("S-1"))
 
     def test_duplicate_batch_id_is_refused_at_the_door(self):
         self.post("billing_batch", self.charges("D-1"), "d-1")
