@@ -23,7 +23,7 @@ from odoo import SUPERUSER_ID, fields
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from . import billing, engine, guard, hub_handlers
+from . import billing, bulk, engine, guard, hub_handlers
 from .hub_base import HubError, Problem
 
 _logger = logging.getLogger(__name__)
@@ -432,14 +432,16 @@ def status_of(env, info, key_or_id):
 # ---------------------------------------------------------------------------- processing
 
 def process(msgs):
-    """Process these messages, each in a savepoint: its effect and its
-    ``done`` commit together. A message locked by another worker, or no
-    longer waiting, is skipped: a job run twice does nothing twice."""
+    """Process these messages: each alone in a savepoint (its effect and its
+    ``done`` commit together), or, for the document types handled together
+    (``hub_handlers.BATCHED``: invoices), the job's messages of one system
+    at once: one create for all their records, a message that fails alone
+    isolated. A message locked by another worker, or no longer waiting, is
+    skipped: a job run twice does nothing twice."""
     env = msgs.env
     cr = env.cr
-    done = 0
-    created_bills = []
     msgs.flush_model()
+    alone, together = [], {}
     for mid in msgs.ids:
         try:
             with cr.savepoint(flush=False):
@@ -453,9 +455,14 @@ def process(msgs):
         # sudo: the job acts for the system, below as its user; privileged: the hub writes the message's outcome
         msg = guard.privileged(env["medsync.message"].sudo()).browse(mid)
         msg.invalidate_recordset()
-        user_env = env(user=msg.system_id.user_id.id,
-                       context=dict(env.context, allowed_company_ids=[msg.company_id.id]))
+        if msg.doc_type in hub_handlers.BATCHED:
+            together.setdefault((msg.doc_type, msg.system_id.id, msg.company_id.id), []).append(msg)
+        else:
+            alone.append(msg)
+    finished = []  # (message, links, started)
+    for msg in alone:
         started = time.perf_counter()
+        user_env = _system_env(msg)
         try:
             with cr.savepoint():
                 doc = json.loads(msg._payload_text())
@@ -463,21 +470,91 @@ def process(msgs):
         except Exception as exc:
             _failed(msg, exc)
             continue
-        now = fields.Datetime.now()
-        msg.write({"state": "done", "done_at": now, "attempts": msg.attempts + 1, "error_code": False,
-                   "error_message": False, "next_attempt": False,
-                   "processing_seconds": time.perf_counter() - started,
-                   "latency_seconds": (now - msg.received_at).total_seconds() if msg.received_at else 0.0,
-                   "link_ids": [(0, 0, {"res_model": r._name, "res_id": r.id, "role": role})
-                                for r, role in links if r]})
-        done += 1
-        created_bills += msg.link_ids.filtered(
-            lambda link: link.role == "created" and link.res_model == "account.move").mapped("res_id")
+        finished.append((msg, links, started))
+    for (doc_type, _system, _company), group in together.items():
+        finished += _process_together(doc_type, group)
+    created_bills = _done(env, finished)
     if created_bills:
         # matching is the system's own check (as the nightly run): one job for the bills of this job, as the
         # superuser, not as the sender, which may not (and should not) write match results and exceptions
         env["account.move"].with_user(SUPERUSER_ID).browse(created_bills)._medsync_enqueue_match()
-    return done
+    return len(finished)
+
+
+def _system_env(msg):
+    return msg.env(user=msg.system_id.user_id.id,
+                   context=dict(msg.env.context, allowed_company_ids=[msg.company_id.id]))
+
+
+def _process_together(doc_type, group):
+    """Messages of one type, system and company: their values made one by
+    one (a message that cannot be made fails alone), their records created
+    in one call; if that call fails, each is created alone in a savepoint, so
+    that only the bad one fails. Returns ``[(message, links, started)]``."""
+    prepare, model, finish = hub_handlers.BATCHED[doc_type]
+    cr = group[0].env.cr
+    user_env = _system_env(group[0])
+    started = time.perf_counter()
+    ready = []
+    for msg in group:
+        try:
+            with cr.savepoint():
+                doc = json.loads(msg._payload_text())
+                ready.append((msg, doc, prepare(user_env, msg.with_env(user_env), doc)))
+        except Exception as exc:
+            _failed(msg, exc)
+    if not ready:
+        return []
+    Model = user_env[model]
+    try:
+        with cr.savepoint():
+            records = Model.create([vals for _m, _d, vals in ready])
+            out = [(msg, finish(user_env, rec, doc), started)
+                   for (msg, doc, _v), rec in zip(ready, records, strict=True)]
+        return out
+    except Exception:
+        _logger.info("hub: %s %s created together failed; one by one", len(ready), doc_type)
+    out = []
+    for msg, doc, vals in ready:
+        try:
+            with cr.savepoint():
+                out.append((msg, finish(user_env, Model.create(vals), doc), started))
+        except Exception as exc:
+            _failed(msg, exc)
+    return out
+
+
+def _done(env, finished):
+    """The messages done, in one statement, with the records each created
+    or changed; returns the ids of the bills created (matched next)."""
+    if not finished:
+        return []
+    now = fields.Datetime.now()
+    Msg = guard.privileged(env["medsync.message"].sudo())
+    links, bills = [], []
+    for msg, recs, _started in finished:
+        for rec, role in recs:
+            if rec:
+                links.append({"message_id": msg.id, "res_model": rec._name, "res_id": rec.id, "role": role})
+                if role == "created" and rec._name == "account.move":
+                    bills.append(rec.id)
+    env.flush_all()
+    bulk.update(env.cr, "medsync_message",
+                [("id", "int"), ("state", "varchar"), ("done_at", "timestamp"), ("attempts", "int"),
+                 ("error_code", "varchar"), ("error_message", "text"), ("next_attempt", "timestamp"),
+                 ("processing_seconds", "float8"), ("latency_seconds", "float8"), ("write_uid", "int"),
+                 ("write_date", "timestamp")],
+                {"id": [m.id for m, _l, _s in finished], "state": ["done"] * len(finished),
+                 "done_at": [now] * len(finished), "attempts": [m.attempts + 1 for m, _l, _s in finished],
+                 "error_code": [None] * len(finished), "error_message": [None] * len(finished),
+                 "next_attempt": [None] * len(finished),
+                 "processing_seconds": [time.perf_counter() - s for _m, _l, s in finished],
+                 "latency_seconds": [(now - m.received_at).total_seconds() if m.received_at else 0.0
+                                     for m, _l, _s in finished],
+                 "write_uid": [env.uid] * len(finished), "write_date": [now] * len(finished)})
+    Msg.invalidate_model()
+    env["medsync.message.link"].sudo().create(links)  # sudo: the hub records what each message did
+    return bills
 
 
 def classify(exc):

@@ -358,6 +358,13 @@ def _asn(env, msg, doc):
 
 
 def _invoice(env, msg, doc):
+    bill = env["account.move"].create(_invoice_vals(env, msg, doc))
+    return _invoice_done(env, bill, doc)
+
+
+def _invoice_vals(env, msg, doc):
+    """The draft bill of an invoice, checked against its order: the values
+    to create it with (a job creates its invoices' bills in one call)."""
     partner = msg.system_id.partner_id.commercial_partner_id.id
     po = find_po(env, partner, doc["po"], states=("purchase", "done"))
     products = resolve_products(env, {ln["product"] for ln in doc["lines"]}, po.partner_id)
@@ -384,11 +391,13 @@ def _invoice(env, msg, doc):
             vals.update(purchase_line_id=pol.id, tax_ids=[Command.set(pol.taxes_id.ids)],
                         product_uom_id=pol.product_uom.id)
         lines.append(Command.create(vals))
-    bill = env["account.move"].create({
-        "move_type": "in_invoice", "partner_id": po.partner_id.id, "ref": doc["invoice"],
-        "invoice_date": doc["invoice_date"], "invoice_date_due": doc.get("due_date") or False,
-        "currency_id": currency.id, "invoice_origin": po.name, "company_id": po.company_id.id,
-        "invoice_line_ids": lines})
+    return {"move_type": "in_invoice", "partner_id": po.partner_id.id, "ref": doc["invoice"],
+            "invoice_date": doc["invoice_date"], "invoice_date_due": doc.get("due_date") or False,
+            "currency_id": currency.id, "invoice_origin": po.name, "company_id": po.company_id.id,
+            "invoice_line_ids": lines}
+
+
+def _invoice_done(env, bill, doc):
     if "total" in doc and bill.currency_id.compare_amounts(bill.amount_total, float(doc["total"])) != 0:
         return [(bill, "created"), *((exc, "created") for exc in _invoice_total_mismatch(env, bill, doc))]
     return [(bill, "created")]  # hub.process queues the matching of every bill its job created, once
@@ -538,6 +547,11 @@ def _post_webhook(msg, event):
     if resp.status_code >= 300:
         raise HubError("WEBHOOK_REFUSED", f"HTTP {resp.status_code}: {resp.text[:200]}")
 
+
+# documents a job handles together: (values of one, the model, what follows its creation). A job's invoices
+# become bills in one account.move.create; a message whose values cannot be made fails alone, and if the
+# batch create fails, each is created alone so that only the bad one fails
+BATCHED = {"invoice": (_invoice_vals, "account.move", _invoice_done)}
 
 HANDLERS = {"po_ack": _po_ack, "asn": _asn, "invoice": _invoice, "payment_status": _payment,
             "stock_snapshot": _snapshot, "vendor_update": _vendor, "purchase_order": _send_purchase_order,

@@ -535,14 +535,14 @@ class TestHub(HttpCase):
         class Killed(BaseException):
             pass
 
-        real = hub_handlers.HANDLERS["invoice"]
+        prepare, model, finish = hub_handlers.BATCHED["invoice"]
 
-        def die_after_effect(env, m, doc):
-            real(env, m, doc)
+        def die_after_effect(env, bill, doc):
+            finish(env, bill, doc)
             self.assertEqual(env["account.move"].search_count([("ref", "=", "INV-K")]), bills + 1)
             raise Killed
 
-        with patch.dict(hub_handlers.HANDLERS, {"invoice": die_after_effect}):
+        with patch.dict(hub_handlers.BATCHED, {"invoice": (prepare, model, die_after_effect)}):
             with self.assertRaises(Killed):
                 with self.env.cr.savepoint():
                     msg._hub_process()
@@ -560,6 +560,37 @@ class TestHub(HttpCase):
         self.run_jobs(msg)
         self.assertEqual((msg.state, self.env["account.move"].search_count([("ref", "=", "INV-K")])),
                          ("done", bills + 1))
+
+    def test_a_job_of_fifty_invoices_with_one_bad(self):
+        """A job's invoices become bills in one create; the one that cannot
+        (its line 1 is not the product it names) is dead-lettered alone, the
+        others are done, and running the job again doubles nothing."""
+        docs = [(f"inv-{n}", {"invoice": f"INV-B{n}", "po": self.po.name, "invoice_date": "2026-11-21",
+                              "currency": "USD",
+                              "lines": [{"line_no": 1, "product": "T-STENT" if n == 17 else "ACME-GZ-44", "qty": 1,
+                                         "price": 2}]}) for n in range(50)]
+        body = json.dumps({"documents": [{"idempotency_key": k, "document": d} for k, d in docs]}).encode()
+        res = self.url_open("/medsync/api/v1/acme/invoice/batch", data=body, headers={
+            "Authorization": f"Bearer {self.key}", "Content-Type": "application/json"})
+        self.env.invalidate_all()
+        self.assertEqual([r["status"] for r in res.json()["results"]], [202] * 50, res.text)
+        msgs = self.msgs(doc_type="invoice", direction="inbound").filtered(lambda m: m.idempotency_key.startswith(
+            "inv-"))
+        self.assertEqual(len(msgs), 50)
+        with patch.object(type(self.env["account.move"]), "_medsync_enqueue_match", autospec=True) as match:
+            self.run_jobs(msgs)
+        self.assertEqual(match.call_count, 1, "one matching job for the job's bills")
+        self.assertEqual(len(match.call_args.args[0]), 49)
+        bad = msgs.filtered(lambda m: m.idempotency_key == "inv-17")
+        self.assertEqual((bad.state, bad.error_code), ("dead", "WRONG_PRODUCT"))
+        self.assertEqual(set((msgs - bad).mapped("state")), {"done"})
+        bills = self.env["account.move"].search([("ref", "=like", "INV-B%")])
+        self.assertEqual(len(bills), 49)
+        self.assertEqual(sorted((msgs - bad).link_ids.mapped("res_id")), sorted(bills.ids))
+        # run again (a retry, a second worker): nothing is done twice
+        self.run_jobs(msgs)
+        self.assertEqual(self.env["account.move"].search_count([("ref", "=like", "INV-B%")]), 49)
+        self.assertEqual(len((msgs - bad).link_ids), 49)
 
     def test_channel_isolation(self):
         """Each criticality has its own channel: with the batch channel full of
