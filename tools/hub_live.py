@@ -125,8 +125,11 @@ class Server:
     """odoo-bin in its own process group: prefork HTTP workers, the queue_job
     runner, no cron threads (the tests trigger what they need)."""
 
-    def __init__(self, db, pg, workers=4, port=None, log_name="hub-live", runner=True, channels=CHANNELS):
+    def __init__(self, db, pg, workers=4, port=None, log_name="hub-live", runner=True, channels=CHANNELS,
+                 node=None, threads=1):
         self.db, self.pg, self.workers, self.runner, self.channels = db, pg, workers, runner, channels
+        # the node's name in its health answers and logs; its engine pool's own size (MEDSYNC_THREADS)
+        self.node, self.threads = node or log_name, threads
         self.port = port or free_port()
         self.log = RUN / f"{log_name}.log"
         self.conf = RUN / f"{log_name}.conf"
@@ -162,7 +165,8 @@ port = {self.port}
         logf = open(self.log, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, ODOO_SRC / "setup" / "odoo-bin", "-c", self.conf],
-            env={**os.environ, "PYTHONPATH": str(ODOO_SRC), "MEDSYNC_THREADS": "1"},
+            env={**os.environ, "PYTHONPATH": str(ODOO_SRC), "MEDSYNC_THREADS": str(self.threads),
+                 "MEDSYNC_NODE": self.node},
             stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.time() + 120
         while time.time() < deadline:

@@ -20,3 +20,4 @@ from . import test_kpi
 from . import test_tours
 from . import test_readme_examples
 from . import test_billing
+from . import test_node
