@@ -50,10 +50,10 @@ class MedsyncNode(http.Controller):
         except Exception:  # no database selected, or it does not answer: not ready, whatever the cause
             checks.setdefault("database", False)
             checks["medsync"] = False
-        core = engine.medsync_core
-        checks["engine"] = core is not None
+        threads = engine.threads()
+        checks["engine"] = threads is not None
         body = {**_node(), "checks": checks}
-        if core is not None:
-            body["engine_threads"] = core.thread_count()
+        if threads is not None:
+            body["engine_threads"] = threads
         ok = all(checks.values())
         return _answer(200 if ok else 503, {"status": "ready" if ok else "not ready", **body})

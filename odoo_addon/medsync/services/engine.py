@@ -36,6 +36,11 @@ def module():
     return medsync_core
 
 
+def threads():
+    """The engine pool's threads in this process, or None when the engine is missing."""
+    return None if medsync_core is None else medsync_core.thread_count()
+
+
 def describe(env):
     if medsync_core is None:
         return env._("not installed")
