@@ -11,7 +11,6 @@ these figures."""
 
 import json
 import os
-import socket
 import time
 
 from odoo import http
@@ -23,7 +22,7 @@ STARTED = time.time()
 
 
 def _node():
-    return {"node": os.environ.get("MEDSYNC_NODE") or socket.gethostname(), "pid": os.getpid(),
+    return {"node": engine.node(), "pid": os.getpid(),
             "cpu_s": round(sum(os.times()[:2]), 3), "uptime_s": round(time.time() - STARTED, 1)}
 
 

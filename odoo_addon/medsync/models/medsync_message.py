@@ -39,7 +39,7 @@ class MedsyncMessage(models.Model):
         "refused_key", "key_expires", "external_ref", "payload", "payload_attachment_id", "payload_hash",
         "payload_size", "state", "attempts", "next_attempt", "error_code", "error_message", "received_at", "done_at",
         "processing_seconds", "latency_seconds", "response_status", "response_body", "job_uuid", "parent_id",
-        "source_model", "source_id"})
+        "source_model", "source_id", "node"})
     _medsync_guard_unlink = True
 
     name = fields.Char(compute="_compute_name")
@@ -71,6 +71,7 @@ class MedsyncMessage(models.Model):
     done_at = fields.Datetime(readonly=True)
     processing_seconds = fields.Float(readonly=True, digits=(16, 4), aggregator="avg")
     latency_seconds = fields.Float("Received to done (s)", readonly=True, digits=(16, 3), aggregator="avg")
+    node = fields.Char("Processed on", readonly=True, help="The Odoo node whose job processed it last.")
     response_status = fields.Integer("First response status", readonly=True)
     response_body = fields.Text("First response", readonly=True, groups=PAYLOAD_GROUPS)
     job_uuid = fields.Char(readonly=True, index="btree_not_null")

@@ -5,6 +5,7 @@ from contextlib import contextmanager
 
 from odoo import _, api, fields, models
 
+from ..services import engine as engine_module
 from ..services import guard
 
 _logger = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ class MedsyncRun(models.Model):
     _medsync_protected = frozenset({
         "engine", "trigger", "user_id", "company_id", "scope", "parent_id", "state", "date_start", "date_end",
         "input_count", "output_count", "exception_count", "fetch_seconds", "compute_seconds", "write_seconds",
-        "total_seconds", "audit_seconds", "error"})
+        "total_seconds", "audit_seconds", "error", "node"})
     _medsync_guard_unlink = True
     _description = "MedSync run"
     _order = "date_start desc, id desc"
@@ -42,6 +43,7 @@ class MedsyncRun(models.Model):
 
     name = fields.Char(compute="_compute_name", store=True)
     engine = fields.Selection(ENGINES, required=True, index=True, readonly=True)
+    node = fields.Char("Node", readonly=True, help="The Odoo node that ran it (MEDSYNC_NODE, else the host).")
     trigger = fields.Selection(TRIGGERS, required=True, default="button", readonly=True)
     user_id = fields.Many2one("res.users", "Started by", required=True, readonly=True,
                               default=lambda self: self.env.user, index=True)
@@ -107,6 +109,7 @@ class MedsyncRun(models.Model):
             "user_id": self.env.uid,
             "company_id": (company or self.env.company).id,
             "parent_id": parent.id if parent else False,
+            "node": engine_module.node(),
         }
         run = Run.create(vals)
         tracker = _Tracker(run)

@@ -6,6 +6,8 @@ install, the registry still loads and every engine call says what is wrong.
 """
 
 import logging
+import os
+import socket
 
 from odoo.exceptions import UserError
 
@@ -34,6 +36,11 @@ def module():
     if medsync_core is None:
         raise RuntimeError("The MedSync engine (Python package medsync_core) is not installed on this server.")
     return medsync_core
+
+
+def node():
+    """This node's name: ``MEDSYNC_NODE`` (each node of a deployment sets its own), else the host's."""
+    return os.environ.get("MEDSYNC_NODE") or socket.gethostname()
 
 
 def threads():

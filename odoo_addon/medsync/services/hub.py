@@ -542,8 +542,8 @@ def _done(env, finished):
     bulk.update(env.cr, "medsync_message",
                 [("id", "int"), ("state", "varchar"), ("done_at", "timestamp"), ("attempts", "int"),
                  ("error_code", "varchar"), ("error_message", "text"), ("next_attempt", "timestamp"),
-                 ("processing_seconds", "float8"), ("latency_seconds", "float8"), ("write_uid", "int"),
-                 ("write_date", "timestamp")],
+                 ("processing_seconds", "float8"), ("latency_seconds", "float8"), ("node", "varchar"),
+                 ("write_uid", "int"), ("write_date", "timestamp")],
                 {"id": [m.id for m, _l, _s in finished], "state": ["done"] * len(finished),
                  "done_at": [now] * len(finished), "attempts": [m.attempts + 1 for m, _l, _s in finished],
                  "error_code": [None] * len(finished), "error_message": [None] * len(finished),
@@ -551,6 +551,7 @@ def _done(env, finished):
                  "processing_seconds": [time.perf_counter() - s for _m, _l, s in finished],
                  "latency_seconds": [(now - m.received_at).total_seconds() if m.received_at else 0.0
                                      for m, _l, _s in finished],
+                 "node": [engine.node()] * len(finished),
                  "write_uid": [env.uid] * len(finished), "write_date": [now] * len(finished)})
     Msg.invalidate_model()
     env["medsync.message.link"].sudo().create(links)  # sudo: the hub records what each message did
@@ -580,7 +581,7 @@ def _failed(msg, exc):
     limit = max(msg.flow_id.max_attempts, 1)
     if permanent or attempts >= limit:
         msg.write({"state": "dead", "attempts": attempts, "error_code": code, "error_message": message,
-                   "next_attempt": False})
+                   "next_attempt": False, "node": engine.node()})
         _dead_letter_exception(msg, permanent)
         _logger.info("hub message %s dead after %s attempt(s): %s", msg.id, attempts, code)
         return

@@ -15,7 +15,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.queue_job.jobrunner.channels import ChannelManager
 
-from ..services import guard, hub, hub_handlers
+from ..services import engine, guard, hub, hub_handlers
 from ..services import kpi as registry
 from .common import webhook_receiver
 
@@ -583,6 +583,7 @@ class TestHub(HttpCase):
         self.assertEqual(len(match.call_args.args[0]), 49)
         bad = msgs.filtered(lambda m: m.idempotency_key == "inv-17")
         self.assertEqual((bad.state, bad.error_code), ("dead", "WRONG_PRODUCT"))
+        self.assertEqual(set(msgs.mapped("node")), {engine.node()}, "each message says which node did it")
         self.assertEqual(set((msgs - bad).mapped("state")), {"done"})
         bills = self.env["account.move"].search([("ref", "=like", "INV-B%")])
         self.assertEqual(len(bills), 49)

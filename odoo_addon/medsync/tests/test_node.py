@@ -22,6 +22,11 @@ class TestNode(HttpCase):
         self.assertEqual(body["checks"], {"database": True, "medsync": True, "engine": True})
         self.assertGreaterEqual(body["engine_threads"], 1)
         self.assertNotIn("Set-Cookie", ready.headers)
+        # the runs a node makes carry its name
+        with patch.dict(os.environ, {"MEDSYNC_NODE": "jobs"}), \
+                self.env["medsync.run"]._track("core", trigger="button", scope="node test") as run:
+            pass
+        self.assertEqual(run.run.node, "jobs")
 
     def test_not_ready_without_the_engine(self):
         with patch.object(engine, "medsync_core", None):
