@@ -84,14 +84,6 @@ def scrub(env, company_id, canonical):
     return text, hashlib.sha256(text.encode()).hexdigest()
 
 
-def scrub_raw(env, company_id, text):
-    """What is kept of a refused billing document: nothing. It was refused,
-    so any field may be where a sender put what must not be kept (an
-    unknown ``patient_name`` is refused, not stored); the refusal's problems
-    are in the answer and on the message."""
-    return ""
-
-
 # ---------------------------------------------------------------------------- receiving
 
 def _privileged(env, model):
@@ -599,36 +591,43 @@ def payment_events(partials, event):
     items = items.filtered(lambda aml: aml.move_id.medsync_billing_batch_id)
     if not items:
         return env["medsync.message"]
-    Flow = env["medsync.flow"].sudo()  # sudo: whoever reconciles, the outbox is the hub's
+    # sudo: whoever reconciles, the outbox and the batches are the hub's
+    batches = items.move_id.medsync_billing_batch_id.sudo()
+    flows = {f.system_id.id: f for f in env["medsync.flow"].sudo().search([
+        ("system_id", "in", batches.system_id.ids), ("doc_type", "=", "billing_payment"), ("active", "=", True)])}
+    env.flush_all()
+    # the platform's line ids of each entry line, for all the batches at once
+    refs = {(b, g): r for b, g, r in env.execute_query(SQL(
+        """SELECT batch_id, group_no, array_agg(line_ref ORDER BY line_ref) FROM medsync_billing_line
+            WHERE batch_id = ANY(%s) AND group_no IS NOT NULL GROUP BY 1, 2""", batches.ids))}
     Msg = guard.privileged(env["medsync.message"].sudo())
-    created = Msg
     now = fields.Datetime.now()
+    vals_list, bigs = [], []
     for partial in partials:
         for aml in (partial.debit_move_id | partial.credit_move_id) & items:
             batch = aml.move_id.medsync_billing_batch_id.sudo()
-            flow = Flow.search([("system_id", "=", batch.system_id.id), ("doc_type", "=", "billing_payment"),
-                                ("active", "=", True)], limit=1)
+            flow = flows.get(batch.system_id.id)
             if not flow:
                 continue
-            refs = env["medsync.billing.line"].sudo().search([("batch_id", "=", batch.id),
-                                                              ("group_no", "=", aml.medsync_billing_group)]
-                                                             ).mapped("line_ref")
             doc = {"event": event, "source": batch.source, "batch_id": batch.batch_ref,
-                   "payer_ref": aml.medsync_payer_ref, "line_ids": sorted(refs),
+                   "payer_ref": aml.medsync_payer_ref,
+                   "line_ids": refs.get((batch.id, aml.medsync_billing_group), []),
                    "amount": str(partial.amount), "currency": aml.company_currency_id.name,
                    "residual": str(abs(aml.amount_residual)), "date": fields.Date.to_string(partial.max_date)}
             text = json.dumps(doc, separators=(",", ":"), sort_keys=True)
             vals, big = Msg._payload_values(text)
-            msg = Msg.create({**vals, "direction": "outbound", "system_id": flow.system_id.id, "flow_id": flow.id,
+            vals_list.append({**vals, "direction": "outbound", "system_id": flow.system_id.id, "flow_id": flow.id,
                               "company_id": batch.company_id.id, "doc_type": "billing_payment",
                               "idempotency_key": f"billing-pay-{partial.id}-{aml.id}-{event}",
                               "external_ref": batch.name, "payload_hash": hashlib.sha256(text.encode()).hexdigest(),
                               "state": "queued", "next_attempt": now, "source_model": "account.move",
                               "source_id": aml.move_id.id,
                               "key_expires": now + timedelta(days=max(flow.retention_days, 1))})
-            if big:
-                msg._attach_payload(big)
-            created |= msg
+            bigs.append(big)
+    created = Msg.create(vals_list)
+    for msg, big in zip(created, bigs, strict=True):
+        if big:
+            msg._attach_payload(big)
     created._enqueue()
     return created
 
@@ -705,11 +704,12 @@ def reconcile_days(days):
             [("plan_id", "=", plan.id if plan else 0), "|", ("company_id", "=", False),
              ("company_id", "=", company.id)])
         dept_by_id = {d.id: d.code for d in depts}
+        dept_by_code = {code: d for d, code in dept_by_id.items()}
         ledger = _ledger(env, day, accounts.ids, dept_by_id)
         lines, seen = [], set()
         for line in day.line_ids:
             account = by_code.get(line.account_code)
-            dept = next((d for d, code in dept_by_id.items() if code == (line.department or None)), 0)
+            dept = dept_by_code.get(line.department or None, 0)
             bal = ledger.get((dept, account.id), 0.0) if account else 0.0
             seen.add((dept, account.id if account else 0))
             platform = line.platform_debit - line.platform_credit

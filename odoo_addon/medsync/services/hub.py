@@ -343,8 +343,10 @@ def _reject_many(env, info, flow, doc_type, version, rejected):
     msgs = guard.privileged(env["medsync.message"])  # the hub records what it refused
     vals_list, big = [], []
     for key, text, code, message in rejected:
-        if doc_type in billing.SCRUBBED:  # what could name a patient is not kept, even refused
-            text = billing.scrub_raw(env, info["company_id"], text)
+        if doc_type in billing.SCRUBBED:
+            # nothing of a refused billing document is kept: any field may be where a sender put what must not
+            # be (an unknown patient_name is refused, not stored); its problems are in the answer
+            text = ""
         vals, large = msgs._payload_values(storable(text))  # any bytes at all were sent: keep what can be kept
         vals_list.append({**vals, "direction": "inbound", "system_id": info["id"], "flow_id": flow["id"],
                           "company_id": info["company_id"], "doc_type": doc_type, "schema_version": version,
