@@ -47,7 +47,7 @@ def test_each_node_names_itself_and_is_ready(cluster):
 
 def test_the_same_burst_to_both_http_nodes_is_done_once(cluster):
     pg, info, _jobs, http_nodes = cluster
-    refs = [f"INV-N-{i}" for i in range(60)]
+    refs = [f"INV-N-{info['code']}-{i}" for i in range(60)]
     answers = {n.node: [] for n in http_nodes}
     barrier = threading.Barrier(len(http_nodes))
 
@@ -72,4 +72,49 @@ def test_the_same_burst_to_both_http_nodes_is_done_once(cluster):
                                        "AND ref = ANY(%s) GROUP BY ref", (refs,)))
     assert stored == len(refs), "one message per key, whichever node took it"
     assert final.get("done") == len(refs), final
+    assert [r for r in refs if counts.get(r) != 1] == []
+
+
+def test_graceful_stop_of_the_job_node_loses_and_doubles_nothing(cluster):
+    """SIGTERM to the job node while it processes: the job in hand finishes
+    (its messages done, one bill each) or never started (its messages wait);
+    nothing is half done. A new job node and the recovery finish the rest,
+    each invoice one bill."""
+    pg, info, jobs, http_nodes = cluster
+    client = hub_live.Client(http_nodes[0].port)
+    refs = [f"INV-G-{info['code']}-{i}" for i in range(150)]
+    for start in range(0, len(refs), 50):
+        items = [(f"stop-{start + i}", hub_live.invoice_doc(info, ref)) for i, ref in enumerate(refs[start:start + 50])]
+        status, _h, body = client.post_batch(info, "invoice", items)
+        assert status in (200, 202, 207), body
+    deadline = time.time() + 120
+    while time.time() < deadline:  # stop once a job is in hand
+        started = hub_live.sql(pg, DB, "SELECT count(*) FROM queue_job WHERE state = 'started'")[0][0]
+        if started:
+            break
+        time.sleep(0.05)
+    assert started, "no job was in hand to stop"
+    t0 = time.time()
+    jobs.stop()
+    assert jobs.proc.returncode is not None and time.time() - t0 < 30, "the job node did not stop by itself"
+    keys = [f"stop-{i}" for i in range(len(refs))]
+    rows = hub_live.sql(pg, DB, """SELECT m.state, count(l.id) FROM medsync_message m
+                                   LEFT JOIN medsync_message_link l ON l.message_id = m.id AND l.role = 'created'
+                                   WHERE m.system_id = %s AND m.idempotency_key = ANY(%s)
+                                   GROUP BY m.id, m.state""", (info["system_id"], keys))
+    assert len(rows) == len(refs)
+    # a job that was running when SIGTERM came ran to its end: no message half processed
+    assert all((state == "done") == (links == 1) for state, links in rows), rows
+    assert all(state in ("done", "queued", "retrying") for state, _n in rows), rows
+    hub_live.sql(pg, DB, "UPDATE queue_job SET date_started = date_started - interval '1 hour', "
+                         "date_enqueued = date_enqueued - interval '1 hour' WHERE state IN ('started', 'enqueued')")
+    hub_live.sql(pg, DB, "UPDATE medsync_message SET next_attempt = coalesce(next_attempt, received_at) "
+                         "- interval '1 hour', received_at = received_at - interval '1 hour' "
+                         "WHERE system_id = %s AND state IN ('queued', 'retrying')", (info["system_id"],))
+    jobs.start()
+    hub_live.run_recovery(pg, DB)
+    final = hub_live.wait_processed(pg, DB, info["system_id"], 300)
+    counts = dict(hub_live.sql(pg, DB, "SELECT ref, count(*) FROM account_move WHERE move_type = 'in_invoice' "
+                                       "AND ref = ANY(%s) GROUP BY ref", (refs,)))
+    assert not any(final.get(s) for s in ("queued", "retrying", "dead")), final
     assert [r for r in refs if counts.get(r) != 1] == []

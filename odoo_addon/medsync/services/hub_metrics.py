@@ -3,8 +3,11 @@ queue, its age, errors, latency, throughput and dead letters; beside them the
 business view (orders not acknowledged, invoices not matched, payment
 updates that failed, exception aging)."""
 
+import os
+
 from odoo.tools import SQL
 
+from . import engine
 from .hub import flow_stats
 
 AGE_BUCKETS = (("0-1d", 0, 1), ("1-3d", 1, 3), ("3-7d", 3, 7), ("7d+", 7, 100000))
@@ -81,4 +84,38 @@ def prometheus(env, company_ids):
               "# TYPE medsync_hub_open_exceptions gauge"]
     for bucket, n in kpis["exception_aging"].items():
         lines.append(f'medsync_hub_open_exceptions{{age="{bucket}"}} {n}')
+    lines += node_lines(env, company_ids)
     return "\n".join(lines) + "\n"
+
+
+def node_lines(env, company_ids):
+    """Which node did what in the last hour (messages done, engine runs and
+    their seconds, from the node each recorded), and the answering process's
+    own CPU seconds: on several nodes, where the work goes."""
+    cr = env.cr
+    env["medsync.message"].flush_model(["node", "done_at", "company_id"])
+    env["medsync.run"].flush_model(["node", "engine", "date_start", "total_seconds", "company_id", "parent_id"])
+    cr.execute(SQL("""SELECT coalesce(node, ''), count(*) FROM medsync_message
+                       WHERE done_at > (now() at time zone 'utc') - interval '1 hour' AND company_id = ANY(%s)
+                       GROUP BY 1 ORDER BY 1""", company_ids))
+    lines = ["# HELP medsync_node_messages_done_last_hour Messages processed in the last hour, by node",
+             "# TYPE medsync_node_messages_done_last_hour gauge"]
+    lines += [f'medsync_node_messages_done_last_hour{{node="{_esc(node)}"}} {n}' for node, n in cr.fetchall()]
+    cr.execute(SQL("""SELECT coalesce(node, ''), engine, count(*), coalesce(sum(total_seconds), 0) FROM medsync_run
+                       WHERE date_start > (now() at time zone 'utc') - interval '1 hour' AND parent_id IS NULL
+                         AND company_id = ANY(%s)
+                       GROUP BY 1, 2 ORDER BY 1, 2""", company_ids))
+    rows = cr.fetchall()
+    lines += ["# HELP medsync_node_runs_last_hour Engine runs started in the last hour, by node and engine",
+              "# TYPE medsync_node_runs_last_hour gauge"]
+    lines += [f'medsync_node_runs_last_hour{{node="{_esc(node)}",engine="{_esc(eng)}"}} {n}'
+              for node, eng, n, _s in rows]
+    lines += ["# HELP medsync_node_run_seconds_last_hour Seconds spent in those runs, by node and engine",
+              "# TYPE medsync_node_run_seconds_last_hour gauge"]
+    lines += [f'medsync_node_run_seconds_last_hour{{node="{_esc(node)}",engine="{_esc(eng)}"}} {s:.3f}'
+              for node, eng, _n, s in rows]
+    lines += ["# HELP medsync_process_cpu_seconds CPU seconds of the process that answered this scrape",
+              "# TYPE medsync_process_cpu_seconds counter",
+              f'medsync_process_cpu_seconds{{node="{_esc(engine.node())}",pid="{os.getpid()}"}} '
+              f'{sum(os.times()[:2]):.3f}']
+    return lines

@@ -666,6 +666,14 @@ class TestHub(HttpCase):
         self.assertError(self.get("/medsync/api/v1/metrics?system=acme"), 403, "FORBIDDEN")
         flow = self.env["medsync.flow"].search([("system_id", "=", self.system.id), ("doc_type", "=", "po_ack")])
         self.assertEqual(flow.queue_depth, 1)
+        # which node did the work: the message done here is counted under this node's name
+        self.run_jobs()
+        node = engine.node()
+        done = self.env["medsync.message"].search_count([("node", "=", node), ("state", "=", "done")])
+        res = self.get("/medsync/api/v1/metrics?system=gateway-t", key=self.bank_key)
+        self.assertIn(f'medsync_node_messages_done_last_hour{{node="{node}"}} {done}', res.text)
+        self.assertGreaterEqual(done, 1)
+        self.assertIn(f'medsync_process_cpu_seconds{{node="{node}"', res.text)
 
     def test_integration_dashboard(self):
         """Integrations › Dashboard opens the role dashboard of the KPI facts,
