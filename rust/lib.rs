@@ -20,6 +20,7 @@ pub mod pool;
 pub mod reconcile;
 pub mod scorecard;
 pub mod screening;
+pub mod x12;
 
 #[cfg(feature = "python")]
 mod python;

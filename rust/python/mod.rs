@@ -14,6 +14,7 @@ mod reconcile;
 mod scorecard;
 mod screening;
 mod table;
+mod x12;
 
 use pyo3::prelude::*;
 
@@ -44,6 +45,7 @@ fn medsync_core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     screening::register(m)?;
     scorecard::register(m)?;
     copy::register(m)?;
+    x12::register(m)?;
     Ok(())
 }
 
