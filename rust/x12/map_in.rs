@@ -36,7 +36,6 @@ pub fn doc_type(set_id: &str) -> Option<&'static str> {
 /// Map one set that passed validation; mapping errors reject it.
 pub fn map(set_id: &str, segs: &[SegRef], opts: &Options, c: &mut Checked) {
     let before = c.errors.len();
-    c.doc_type = doc_type(set_id);
     let docs = match set_id {
         "850" => vec![purchase_order(segs, opts, c)],
         "855" => vec![po_ack(segs, opts, c)],

@@ -127,6 +127,9 @@ pub fn check_set(data: &[u8], raw: &RawInterchange, span: &Span, opts: &Options)
         }
         return c;
     };
+    if opts.map {
+        c.doc_type = map_in::doc_type(&set_id);
+    }
     walk(&segs, nodes, v, &mut c);
     if set_id == "856" {
         hl_tree(&segs, &mut c);

@@ -235,12 +235,20 @@ pub fn invoice(w: &mut W, doc: &Value, q: &str) -> Result<()> {
     let pct = decimal(doc.get("terms_discount_pct"), "terms_discount_pct", false)?;
     let ddue = x12_date(doc.get("terms_discount_due"), "terms_discount_due", false)?;
     let ddays = decimal(doc.get("terms_discount_days"), "terms_discount_days", false)?;
-    let ndue = x12_date(
-        doc.get("terms_net_due").or(doc.get("due_date")),
-        "terms_net_due",
-        false,
-    )?;
     let ndays = decimal(doc.get("terms_net_days"), "terms_net_days", false)?;
+    // the due date travels as ITD06 unless the invoice date and net days already say it
+    let due = x12_date(doc.get("due_date"), "due_date", false)?;
+    let implied = chrono::NaiveDate::parse_from_str(&date, "%Y%m%d")
+        .ok()
+        .zip(ndays.parse::<i64>().ok());
+    let implied = implied.and_then(|(d, n)| d.checked_add_signed(chrono::TimeDelta::try_days(n)?));
+    let implied = implied
+        .map(|d| d.format("%Y%m%d").to_string())
+        .unwrap_or_default();
+    let ndue = match x12_date(doc.get("terms_net_due"), "terms_net_due", false)? {
+        n if n.is_empty() && due != implied => due,
+        n => n,
+    };
     if [&pct, &ddue, &ddays, &ndue, &ndays]
         .iter()
         .any(|v| !v.is_empty())
