@@ -522,3 +522,139 @@ def validate_envelope(
 
 def document_types() -> dict[str, list[int]]:
     """Document types and their schema versions."""
+
+# ---------------------------------------------------------------- X12 EDI
+
+class X12Error(TypedDict):
+    """A file-, interchange- or group-level problem. ``code``: a TA105 note code
+    (interchange, "001".."031"), an AK905 code (group) or "" (no X12 code)."""
+
+    segment: int
+    segment_id: str
+    element: int
+    code: str
+    message: str
+
+class X12SegmentError(TypedDict):
+    """What an AK3/AK4 (997) or IK3/IK4 (999) reports. Positions in the set (ST = 1)."""
+
+    segment: int
+    segment_id: str
+    loop: str
+    code: str
+    """AK304: "1".."8" ("8": see element_code)."""
+    element: int
+    component: int
+    element_code: str
+    """AK403: "1".."13"; "" when segment-level."""
+    value: str
+    message: str
+
+class X12Set(TypedDict):
+    segment: int
+    set_id: str
+    control: str
+    implementation: str
+    segment_count: int
+    ack_code: str
+    """AK501: "A", "E" (accepted with errors: unknown segments only) or "R"."""
+    ack_errors: list[str]
+    errors: list[X12SegmentError]
+    unknown_segments: list[dict[str, Any]]
+    doc_type: str | None
+    documents: list[dict[str, Any]]
+    skipped_lines: int
+
+class X12Group(TypedDict):
+    segment: int
+    functional_id: str
+    sender: str
+    receiver: str
+    date: str
+    control: str
+    version: str
+    ack_code: str
+    """AK901: "A", "E", "P" or "R"."""
+    ack_errors: list[str]
+    errors: list[X12Error]
+    sets: list[X12Set]
+
+class X12Interchange(TypedDict):
+    segment: int
+    sender_qualifier: str
+    sender_id: str
+    receiver_qualifier: str
+    receiver_id: str
+    date: str
+    time: str
+    control: str
+    version: str
+    ack_requested: bool
+    usage: str
+    delimiters: dict[str, str]
+    ta1: dict[str, str]
+    """What a TA1 for it says: ``{"code": "A"|"E"|"R", "note": "000".."031"}``."""
+    errors: list[X12Error]
+    groups: list[X12Group]
+    received_ta1: list[dict[str, Any]]
+    """TA1 segments the interchange carries (a partner's answer to ours)."""
+
+class X12Parsed(TypedDict):
+    segments: int
+    errors: list[X12Error]
+    interchanges: list[X12Interchange]
+    engine_s: float
+
+class X12Scan(TypedDict):
+    segments: int
+    interchanges: int
+    groups: int
+    sets: int
+    accepted: int
+    rejected: int
+    errors: int
+    set_ids: list[str]
+    set_codes: list[str]
+    engine_s: float
+
+def x12_parse(
+    data: bytes,
+    *,
+    product_qualifiers: Sequence[str] | None = None,
+    currency: str = "USD",
+    tier: str | None = None,
+) -> X12Parsed:
+    """Parse a file of X12 interchanges (4010 or 5010; 850, 855, 856, 810, 832,
+    997, 999): envelopes, counts and control numbers checked, each set validated
+    against its schema (unknown segments reported, set "E") and mapped to MedSync
+    documents (855 po_ack, 856 asn per order, 810 invoice, 832 price_catalog,
+    997/999 functional_ack, 850 purchase_order). ``product_qualifiers``: X12 id
+    qualifiers in preference order for a line's product; UK/EN/UP/HI ids are
+    checked (GTIN check digit, HIBC check character) whatever the preference.
+    ``currency``: when no CUR. ``tier``: 832 lines of another tier left out.
+    Never raises on bad X12 (TypeError when ``data`` is not bytes)."""
+
+def x12_scan(data: bytes) -> X12Scan:
+    """Parse and validate only (no mapping), for a large file: counts, and one
+    set id and AK501 code per set."""
+
+def x12_generate(set_id: str, document: dict[str, Any], envelope: dict[str, Any]) -> bytes:
+    """One interchange, one group, one set: "850" from a ``purchase_order``
+    document, "855"/"856"/"810"/"832" from the documents x12_parse maps them to.
+    ``envelope``: sender/receiver qualifiers and ids, gs_sender, gs_receiver,
+    interchange/group/set control numbers, version "4010"|"5010", usage,
+    ack_requested, date, time, delimiters, line_breaks, product_qualifier.
+    InputError (a ValueError) naming the field for what cannot be written; the
+    same input always gives the same bytes."""
+
+def x12_acknowledge(
+    interchange: X12Interchange | dict[str, Any],
+    envelope: dict[str, Any],
+    *,
+    kind: Literal["997", "999"],
+    ta1: bool,
+) -> bytes:
+    """The acknowledgement of one parsed interchange: a TA1 first when ``ta1``,
+    then one FA group with a 997 or 999 per received group (AK1, AK2, AK3/AK4 or
+    IK3/IK4, AK5/IK5, AK9 recomputed from the sets' codes). TA1 only when the
+    interchange has no groups."""

@@ -33,7 +33,10 @@ ERROR_CODES = {
 RULES = ["json", "type", "required", "unknown_field", "length", "chars", "min", "max", "range", "decimals", "number",
          "date", "datetime", "enum", "format", "check_digit", "duplicate", "conditional", "expired", "total_mismatch"]
 TITLES = {"po_ack": "Purchase order acknowledgement (X12 855)", "asn": "Advance ship notice (X12 856)",
-          "invoice": "Vendor invoice (X12 810)", "payment_status": "Payment status",
+          "invoice": "Vendor invoice (X12 810): lines, charges and allowances (SAC), payment terms (ITD) as "
+                     "flat terms_* fields; total = lines + tax + charges - allowances",
+          "price_catalog": "Supplier price catalogue (X12 832): prices per product, tier, contract and dates",
+          "payment_status": "Payment status",
           "stock_snapshot": "Stock balance snapshot", "vendor_update": "Vendor master update",
           "vendor_onboarding": "Vendor onboarding request (supplier portal)",
           "vendor_credential": "Vendor credential status (credentialing platform)",

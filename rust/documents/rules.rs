@@ -39,6 +39,7 @@ pub(super) fn check(doc_type: &str, doc: &Obj, p: &mut Problems) {
         "po_ack" => po_ack(doc, p),
         "asn" => asn(doc, p),
         "invoice" => invoice(doc, p),
+        "price_catalog" => price_catalog(doc, p),
         "vendor_update" => email(doc, p),
         "vendor_onboarding" => onboarding(doc, p),
         "vendor_credential" => validity("", doc, p),
@@ -61,11 +62,21 @@ fn duplicate_line_no(seen: &mut HashSet<i64>, line: &Obj, path: &str, p: &mut Pr
 }
 
 fn po_ack(doc: &Obj, p: &mut Problems) {
+    // a line may be split by status (6 accepted, 4 backordered: X12 855 sends
+    // one ACK each), never twice with the same status
     let mut seen = HashSet::new();
     for (i, l) in lines(doc, "lines") {
         let path = format!("lines[{i}]");
-        duplicate_line_no(&mut seen, l, &path, p);
         let status = s(l, "status").unwrap_or_default();
+        if let Some(n) = l.get("line_no").and_then(Value::as_i64) {
+            if !seen.insert((n, status)) {
+                p.add(
+                    &format!("{path}.line_no"),
+                    "duplicate",
+                    format!("line {n} appears twice as {status}"),
+                );
+            }
+        }
         if status == "backordered" && !l.contains_key("backorder_date") {
             p.add(
                 &format!("{path}.backorder_date"),
@@ -152,6 +163,14 @@ fn invoice(doc: &Obj, p: &mut Problems) {
         computed += subtotal + tax;
         n += 1;
     }
+    for (_, c) in lines(doc, "charges") {
+        let amount = dec(c, "amount");
+        computed += if s(c, "kind") == Some("allowance") {
+            -amount
+        } else {
+            amount
+        };
+    }
     if doc.contains_key("total") {
         let total = dec(doc, "total");
         // each line may round its tax its own way: one cent of slack per line
@@ -160,9 +179,31 @@ fn invoice(doc: &Obj, p: &mut Problems) {
             p.add(
                 "total",
                 "total_mismatch",
-                format!("the lines add up to {computed}, not {total}"),
+                format!("the lines, charges and allowances add up to {computed}, not {total}"),
             );
         }
+    }
+}
+
+/// `end` is not before `start` (ISO dates compare as strings).
+fn not_before(o: &Obj, start: &str, end: &str, path: &str, p: &mut Problems) {
+    if let (Some(a), Some(b)) = (s(o, start), s(o, end)) {
+        if b < a {
+            p.add(path, "conditional", format!("must not be before {start}"));
+        }
+    }
+}
+
+fn price_catalog(doc: &Obj, p: &mut Problems) {
+    not_before(doc, "effective_date", "expiry_date", "expiry_date", p);
+    for (i, l) in lines(doc, "lines") {
+        not_before(
+            l,
+            "date_start",
+            "date_end",
+            &format!("lines[{i}].date_end"),
+            p,
+        );
     }
 }
 

@@ -142,7 +142,20 @@ const INVOICE_LINE: &[Field] = &[
     req("qty", QTY_POS),
     req("price", PRICE),
     opt("tax_pct", PCT),
+    opt("uom", Kind::Text(32)),
 ];
+pub const CHARGE_KINDS: &[&str] = &["charge", "allowance"];
+const MAX_CHARGES: usize = 100;
+/// An X12 SAC: a charge (freight, handling) or an allowance (a discount).
+const INVOICE_CHARGE: &[Field] = &[
+    req("kind", Kind::Enum(CHARGE_KINDS)),
+    req("code", CODE),
+    req("amount", AMOUNT),
+    opt("description", NOTE),
+];
+const DAYS: Kind = Kind::Int(0, 999);
+/// Payment terms (X12 ITD) are flat `terms_*` fields: a schema field is a
+/// value or a list of objects, never a nested object.
 const INVOICE: &[Field] = &[
     req("invoice", CODE),
     req("po", CODE),
@@ -151,7 +164,35 @@ const INVOICE: &[Field] = &[
     req("currency", Kind::Currency),
     opt("total", AMOUNT),
     req("lines", Kind::List(INVOICE_LINE, MAX_LINES)),
+    opt("charges", Kind::List(INVOICE_CHARGE, MAX_CHARGES)),
+    opt("terms_discount_pct", PCT),
+    opt("terms_discount_days", DAYS),
+    opt("terms_discount_due", Kind::Date),
+    opt("terms_net_days", DAYS),
+    opt("terms_net_due", Kind::Date),
 ];
+
+const PRICE_LINE: &[Field] = &[
+    req("product", CODE),
+    opt("description", NOTE),
+    req("price", PRICE),
+    opt("uom", Kind::Text(32)),
+    opt("min_qty", QTY),
+    opt("tier", CODE),
+    opt("contract", CODE),
+    opt("date_start", Kind::Date),
+    opt("date_end", Kind::Date),
+];
+/// A supplier's price catalogue (X12 832).
+const PRICE_CATALOG: &[Field] = &[
+    req("catalog", CODE),
+    opt("contract", CODE),
+    req("currency", Kind::Currency),
+    opt("effective_date", Kind::Date),
+    opt("expiry_date", Kind::Date),
+    req("lines", Kind::List(PRICE_LINE, MAX_CATALOG_LINES)),
+];
+pub const MAX_CATALOG_LINES: usize = 50_000;
 
 const PAYMENT: &[Field] = &[
     req("bill", CODE),
@@ -305,6 +346,7 @@ pub const DOCUMENTS: &[(&str, u32, &[Field])] = &[
     ("po_ack", 1, PO_ACK),
     ("asn", 1, ASN),
     ("invoice", 1, INVOICE),
+    ("price_catalog", 1, PRICE_CATALOG),
     ("payment_status", 1, PAYMENT),
     ("stock_snapshot", 1, SNAPSHOT),
     ("vendor_update", 1, VENDOR),

@@ -73,15 +73,17 @@ fn document_rules() {
         "po_ack",
         r#"{"po":"P1","lines":[{"line_no":1,"product":"A","status":"backordered","qty":5},
                                {"line_no":1,"product":"A","status":"rejected","qty":2},
-                               {"line_no":2,"product":"B","status":"substituted","qty":1}]}"#,
+                               {"line_no":2,"product":"B","status":"substituted","qty":1},
+                               {"line_no":2,"product":"B","status":"substituted","qty":1,"substitute_product":"C"}]}"#,
     );
+    // line 1 split by status is one line acknowledged twice; line 2 twice as substituted is a duplicate
     assert_eq!(
         r,
         vec![
             ("lines[0].backorder_date".into(), "conditional"),
-            ("lines[1].line_no".into(), "duplicate"),
             ("lines[1].qty".into(), "conditional"),
             ("lines[2].substitute_product".into(), "conditional"),
+            ("lines[3].line_no".into(), "duplicate"),
         ]
     );
     let asn = r#"{"asn":"A1","po":"P1","ship_date":"2026-03-01","lines":[
@@ -365,5 +367,59 @@ fn billing_documents() {
     assert_eq!(
         rules("billing_daily_totals", totals),
         vec![("rows[1]".into(), "duplicate")]
+    );
+}
+
+#[test]
+fn invoice_total_counts_charges_and_allowances() {
+    let base = r#"{"invoice":"I1","po":"P1","invoice_date":"2026-03-01","currency":"USD",
+        "lines":[{"product":"A","qty":2,"price":"10"}],
+        "charges":[{"kind":"charge","code":"D240","amount":"5"},{"kind":"allowance","code":"C310","amount":"1.5"}],
+        "terms_net_days":30,"terms_discount_pct":"2","terms_discount_days":10,"total":"TOTAL"}"#;
+    assert_eq!(rules("invoice", &base.replace("TOTAL", "23.5")), vec![]);
+    assert_eq!(
+        rules("invoice", &base.replace("TOTAL", "20")),
+        vec![("total".into(), "total_mismatch")]
+    );
+    let bad_kind = base
+        .replace("TOTAL", "23.5")
+        .replace("\"allowance\"", "\"rebate\"");
+    assert_eq!(
+        rules("invoice", &bad_kind),
+        vec![("charges[1].kind".into(), "enum")]
+    );
+    let days = base
+        .replace("TOTAL", "23.5")
+        .replace("\"terms_net_days\":30", "\"terms_net_days\":\"30\"");
+    assert_eq!(
+        rules("invoice", &days),
+        vec![("terms_net_days".into(), "type")]
+    );
+}
+
+#[test]
+fn price_catalog_dates_and_required_fields() {
+    let good = r#"{"catalog":"C1","currency":"USD","effective_date":"2026-01-01","expiry_date":"2026-12-31",
+        "lines":[{"product":"A","price":"2.4","tier":"T1","min_qty":"100","date_start":"2026-01-01","date_end":"2026-06-30"}]}"#;
+    assert_eq!(rules("price_catalog", good), vec![]);
+    let backwards = good.replace("\"date_end\":\"2026-06-30\"", "\"date_end\":\"2025-06-30\"");
+    assert_eq!(
+        rules("price_catalog", &backwards),
+        vec![("lines[0].date_end".into(), "conditional")]
+    );
+    let expired = good.replace(
+        "\"expiry_date\":\"2026-12-31\"",
+        "\"expiry_date\":\"2025-12-31\"",
+    );
+    assert_eq!(
+        rules("price_catalog", &expired),
+        vec![("expiry_date".into(), "conditional")]
+    );
+    assert_eq!(
+        rules(
+            "price_catalog",
+            r#"{"catalog":"C1","currency":"USD","lines":[{"product":"A"}]}"#
+        ),
+        vec![("lines[0].price".into(), "required")]
     );
 }

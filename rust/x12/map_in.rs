@@ -415,9 +415,13 @@ fn invoice(segs: &[SegRef], opts: &Options, c: &mut Checked) -> Obj {
                 itd_seen = true;
                 put(&mut doc, "terms_discount_pct", dec(seg.el(3), 0));
                 put(&mut doc, "terms_discount_due", date(seg.el(4)));
-                put(&mut doc, "terms_discount_days", dec(seg.el(5), 0));
+                if let Some(n) = line_no(seg.el(5)) {
+                    doc.insert("terms_discount_days".into(), n.into());
+                }
                 put(&mut doc, "terms_net_due", date(seg.el(6)));
-                put(&mut doc, "terms_net_days", dec(seg.el(7), 0));
+                if let Some(n) = line_no(seg.el(7)) {
+                    doc.insert("terms_net_days".into(), n.into());
+                }
                 let from_days = doc
                     .get("invoice_date")
                     .and_then(Value::as_str)

@@ -25,6 +25,7 @@ PRINCIPAL_ROLES = ("owner", "officer", "both")
 CREDENTIAL_STATUSES = ("submitted", "valid", "expired", "rejected", "revoked")
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
 BILLING_SIDES = ("debit", "credit")
+CHARGE_KINDS = ("charge", "allowance")
 BILLING_KINDS = ("original", "adjustment", "reversal")
 BILLING_TOTAL_KINDS = ("department", "code")
 MAX_BILLING_LINES = 200_000
@@ -48,6 +49,7 @@ AMOUNT = ("dec", False, 12, 2)
 PCT = ("dec", False, 3, 4)
 NAME = ("text", 128)
 OWNERSHIP = ("dec", False, 3, 2)
+DAYS = ("int", 0, 999)
 
 SCHEMAS = {
     ("po_ack", 1): [
@@ -71,8 +73,23 @@ SCHEMAS = {
         F("due_date", ("date",)), F("currency", ("currency",), True), F("total", AMOUNT),
         F("lines", ("list", [
             F("line_no", LINE_NO), F("product", CODE, True), F("description", NOTE), F("qty", QTY_POS, True),
-            F("price", PRICE, True), F("tax_pct", PCT),
+            F("price", PRICE, True), F("tax_pct", PCT), F("uom", ("text", 32)),
         ], 5000), True),
+        F("charges", ("list", [
+            F("kind", ("enum", CHARGE_KINDS), True), F("code", CODE, True), F("amount", AMOUNT, True),
+            F("description", NOTE),
+        ], 100)),
+        F("terms_discount_pct", PCT), F("terms_discount_days", DAYS), F("terms_discount_due", ("date",)),
+        F("terms_net_days", DAYS), F("terms_net_due", ("date",)),
+    ],
+    ("price_catalog", 1): [
+        F("catalog", CODE, True), F("contract", CODE), F("currency", ("currency",), True),
+        F("effective_date", ("date",)), F("expiry_date", ("date",)),
+        F("lines", ("list", [
+            F("product", CODE, True), F("description", NOTE), F("price", PRICE, True), F("uom", ("text", 32)),
+            F("min_qty", QTY), F("tier", CODE), F("contract", CODE), F("date_start", ("date",)),
+            F("date_end", ("date",)),
+        ], 50_000), True),
     ],
     ("payment_status", 1): [
         F("bill", CODE, True), F("status", ("enum", PAYMENT_STATUSES), True), F("amount", AMOUNT_POS, True),
@@ -486,11 +503,14 @@ def _dup_line_no(seen, line, path, p):
 
 
 def _po_ack(doc, p):
-    seen = set()
+    seen = set()  # a line may be split by status, never twice with the same one
     for i, line in enumerate(doc["lines"]):
         path = f"lines[{i}]"
-        _dup_line_no(seen, line, path, p)
         status = line["status"]
+        key = (line.get("line_no"), status)
+        if key[0] is not None and key in seen:
+            p.add(f"{path}.line_no", "duplicate")
+        seen.add(key)
         if status == "backordered" and "backorder_date" not in line:
             p.add(f"{path}.backorder_date", "conditional")
         if status == "substituted" and "substitute_product" not in line:
@@ -528,8 +548,21 @@ def _invoice(doc, p):
             _dup_line_no(seen, line, f"lines[{i}]", p)
             subtotal = _money(Decimal(line["qty"]) * Decimal(line["price"]))
             computed += subtotal + _money(subtotal * Decimal(line.get("tax_pct", "0")) / 100)
+        for c in doc.get("charges", []):
+            computed += -Decimal(c["amount"]) if c["kind"] == "allowance" else Decimal(c["amount"])
         if "total" in doc and abs(Decimal(doc["total"]) - computed) > Decimal(max(len(doc["lines"]), 1)) / 100:
             p.add("total", "total_mismatch")
+
+
+def _not_before(o, start, end, path, p):
+    if start in o and end in o and o[end] < o[start]:
+        p.add(path, "conditional")
+
+
+def _price_catalog(doc, p):
+    _not_before(doc, "effective_date", "expiry_date", "expiry_date", p)
+    for i, line in enumerate(doc["lines"]):
+        _not_before(line, "date_start", "date_end", f"lines[{i}].date_end", p)
 
 
 def _email(doc, p):
@@ -596,6 +629,7 @@ def _daily_totals(doc, p):
         seen.add(key)
 
 
-RULES = {"po_ack": _po_ack, "asn": _asn, "invoice": _invoice, "vendor_update": _email,
+RULES = {"po_ack": _po_ack, "asn": _asn, "invoice": _invoice, "price_catalog": _price_catalog,
+         "vendor_update": _email,
          "vendor_onboarding": _onboarding, "vendor_credential": lambda doc, p: _validity("", doc, p),
          "billing_batch": _billing_batch, "billing_daily_totals": _daily_totals}

@@ -768,9 +768,11 @@ def _invoice(segs, opts, c):
             itd_seen = True
             _put(doc, "terms_discount_pct", dec(s.el(3)))
             _put(doc, "terms_discount_due", iso_date(s.el(4)))
-            _put(doc, "terms_discount_days", dec(s.el(5)))
+            if _line_no(s.el(5)) is not None:
+                doc["terms_discount_days"] = _line_no(s.el(5))
             _put(doc, "terms_net_due", iso_date(s.el(6)))
-            _put(doc, "terms_net_days", dec(s.el(7)))
+            if _line_no(s.el(7)) is not None:
+                doc["terms_net_days"] = _line_no(s.el(7))
             from_days = _add_days(doc["invoice_date"], s.el(7)) if "invoice_date" in doc and s.el(7) else None
             _put(doc, "due_date", iso_date(s.el(6)) or from_days)
         elif sid == "IT1":
