@@ -91,7 +91,7 @@ fn to_value(obj: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
         }
         return Ok(Value::Array(out));
     }
-    if obj.get_type().name()?.to_string() == "Decimal" {
+    if obj.get_type().name()? == "Decimal" {
         return Ok(Value::String(obj.str()?.to_string()));
     }
     let tn = obj.get_type().name()?;

@@ -414,7 +414,7 @@ fn the_856_tree_gives_one_asn_per_order_with_the_pack_sscc() {
     let text = x12(&format!(
         "{ISA_5010}GS*SH*VENDOR*MEDSYNC*20260304*1230*5*X*005010~ST*856*0001~BSN*00*SH-1*20260304*1200*0001~\
          HL*1**S~TD5**2*FDEG~REF*BM*BOL-1~\
-         HL*2*1*O~PRF*PO-1~HL*3*2*T~MAN*GM*106141411234567897~HL*4*3*P~MAN*GM*006141411234567892~\
+         HL*2*1*O~PRF*PO-1~HL*3*2*T~MAN*GM*106141411234567897~HL*4*3*P~MAN*GM*006141411234567890~\
          HL*5*4*I~LIN*1*UK*00012345678905*LT*L9~SN1**2*EA~DTM*036*20271231~\
          HL*6*1*O~PRF*PO-2~HL*7*6*I~LIN**VN*X-1~SN1**1*BX~REF*SE*S-77~\
          CTT*7~SE*23*0001~GE*1*5~IEA*1*000000101~"
@@ -431,7 +431,7 @@ fn the_856_tree_gives_one_asn_per_order_with_the_pack_sscc() {
     assert_eq!(a["tracking"], "BOL-1");
     assert_eq!(a["carrier"], "FDEG");
     assert_eq!(
-        a["lines"][0]["sscc"], "006141411234567892",
+        a["lines"][0]["sscc"], "006141411234567890",
         "the nearest pack"
     );
     assert_eq!(a["lines"][0]["lot"], "L9");

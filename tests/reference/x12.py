@@ -103,7 +103,7 @@ def knows(nodes, sid):
 # ------------------------------------------------------------------ lexing
 
 class Seg:
-    __slots__ = ("els", "comp")
+    __slots__ = ("comp", "els")
 
     def __init__(self, text, d):
         self.els = text.split(d["element"])
@@ -128,7 +128,7 @@ def _isa_delims(s, at):
     if at + 3 >= len(s):
         return None, ("023", "ends inside the ISA")
     element = s[at + 3]
-    if element.isascii() and element.isalnum() or (_space(element) and element != "\t"):
+    if (element.isascii() and element.isalnum()) or (_space(element) and element != "\t"):
         return None, ("026", "bad element separator")
     seps, i, isa11 = 0, at + 3, [0, 0]
     while i < len(s) and seps < 16:
