@@ -63,18 +63,24 @@ fn digits(v: &str) -> bool {
 
 /// `YYYYMMDD` or `YYMMDD` (20YY) as `YYYY-MM-DD`, if it is a real date.
 pub fn iso_date(v: &[u8]) -> Option<String> {
-    let s = std::str::from_utf8(v).ok()?;
-    if !digits(s) {
+    let (y, m, d) = date_parts(v)?;
+    Some(format!("{y:04}-{m:02}-{d:02}"))
+}
+
+/// Year, month and day of `YYYYMMDD` or `YYMMDD` (20YY), if it is a real date.
+pub fn date_parts(v: &[u8]) -> Option<(i32, u32, u32)> {
+    if !v.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let full = match s.len() {
-        8 => s.to_string(),
-        6 => format!("20{s}"),
+    let n = |s: &[u8]| s.iter().fold(0u32, |a, b| a * 10 + u32::from(b - b'0'));
+    let (y, rest) = match v.len() {
+        8 => (n(&v[..4]) as i32, &v[4..]),
+        6 => (2000 + n(&v[..2]) as i32, &v[2..]),
         _ => return None,
     };
-    let (y, m, d) = (&full[..4], &full[4..6], &full[6..]);
-    chrono::NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)?;
-    Some(format!("{y}-{m}-{d}"))
+    let (m, d) = (n(&rest[..2]), n(&rest[2..]));
+    chrono::NaiveDate::from_ymd_opt(y, m, d)?;
+    Some((y, m, d))
 }
 
 /// `HHMM[SS[d..]]` with a real hour, minute and second.

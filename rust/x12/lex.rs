@@ -179,13 +179,21 @@ pub fn lex(data: &[u8]) -> Lexed {
             }
         };
         out.segments += 1;
+        // about one segment per 32 bytes: reserve for the first interchange of a large file
+        let capacity = if out.interchanges.is_empty() {
+            (data.len() - i) / 32 + 16
+        } else {
+            64
+        };
+        let mut segs = Vec::with_capacity(capacity);
+        segs.push(Seg {
+            start: i,
+            end: isa_end,
+        });
         let mut ic = RawInterchange {
             d,
             first: out.segments,
-            segs: vec![Seg {
-                start: i,
-                end: isa_end,
-            }],
+            segs,
             truncated: false,
         };
         i = isa_end + 1;
@@ -197,7 +205,7 @@ pub fn lex(data: &[u8]) -> Lexed {
             if data[i..].starts_with(b"ISA") && data.get(i + 3) == Some(&d.element) {
                 break; // the next interchange: this one has no IEA
             }
-            let (end, next) = match data[i..].iter().position(|b| *b == d.segment) {
+            let (end, next) = match memchr::memchr(d.segment, &data[i..]) {
                 Some(p) => (i + p, i + p + 1),
                 None => {
                     ic.truncated = true;
@@ -234,11 +242,5 @@ fn skip_breaks(data: &[u8], mut i: usize, terminator: u8) -> usize {
 }
 
 fn find(data: &[u8], from: usize, what: &[u8]) -> Option<usize> {
-    if from >= data.len() {
-        return None;
-    }
-    data[from..]
-        .windows(what.len())
-        .position(|w| w == what)
-        .map(|p| p + from)
+    memchr::memmem::find(data.get(from..)?, what).map(|p| p + from)
 }

@@ -195,12 +195,36 @@ const SEGS_4010: &[SegDef] = &[
     s("REF", 4, &[m(ID, 2, 3), o(AN, 1, 30), o(AN, 1, 80), comp(o(ID, 2, 3))]),
 ];
 
+/// A segment id (2 or 3 bytes) as one number.
+fn key(id: &[u8]) -> Option<u32> {
+    (2..=3)
+        .contains(&id.len())
+        .then(|| id.iter().fold(0, |k, b| k << 8 | u32::from(*b)))
+}
+
+type Dictionary = hashbrown::HashMap<u32, &'static SegDef>;
+
+/// The dictionary of each version, built once.
+fn dictionaries() -> &'static [Dictionary; 2] {
+    static D: std::sync::OnceLock<[Dictionary; 2]> = std::sync::OnceLock::new();
+    D.get_or_init(|| {
+        let build = |tables: &[&'static [SegDef]]| {
+            let mut d = Dictionary::new();
+            for t in tables.iter().rev() {
+                for def in t.iter() {
+                    d.insert(key(def.id.as_bytes()).unwrap_or_default(), def);
+                }
+            }
+            d
+        };
+        [build(&[SEGS_4010, SEGS]), build(&[SEGS])]
+    })
+}
+
+/// The definition of a segment in a version.
 pub fn segment(id: &[u8], v: Version) -> Option<&'static SegDef> {
-    let find = |t: &'static [SegDef]| t.iter().find(|d| d.id.as_bytes() == id);
-    match v {
-        Version::V4010 => find(SEGS_4010).or_else(|| find(SEGS)),
-        Version::V5010 => find(SEGS),
-    }
+    let d = &dictionaries()[usize::from(v == Version::V5010)];
+    d.get(&key(id)?).copied()
 }
 
 /// A segment or a loop of a set; a loop starts with its trigger segment.

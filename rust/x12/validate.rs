@@ -8,7 +8,7 @@
 use hashbrown::HashMap;
 use serde_json::Value;
 
-use super::envelope::{iso_date, valid_time, Span};
+use super::envelope::{date_parts, valid_time, Span};
 use super::lex::{Delims, RawInterchange, SegRef};
 use super::schema::{self, Node, SegDef, E, T};
 use super::{map_in, Options, SegmentError, Set, UnknownSegment, Version};
@@ -293,13 +293,16 @@ fn value_error(v: &[u8], e: &E, d: &Delims, ver: Version) -> Option<(&'static st
     } else {
         v
     };
+    // printable ASCII, the common case, in one pass; anything else must be UTF-8 without control characters
+    let ascii = v.iter().all(|b| (0x20..0x7f).contains(b));
     let Ok(s) = std::str::from_utf8(v) else {
         return Some(("6", "bytes that are not UTF-8".into()));
     };
-    if s.chars().any(|ch| ch.is_control()) {
+    if !ascii && s.chars().any(|ch| ch.is_control()) {
         return Some(("6", "a control character".into()));
     }
     let len = match e.t {
+        T::AN | T::ID if ascii => v.len(),
         T::AN | T::ID => s.chars().count(),
         T::N0 | T::N2 | T::R => {
             let body = s.strip_prefix('-').unwrap_or(s);
@@ -313,7 +316,7 @@ fn value_error(v: &[u8], e: &E, d: &Delims, ver: Version) -> Option<(&'static st
             body.len() - points
         }
         T::DT => {
-            if iso_date(v).is_none() || !(e.min as usize..=e.max as usize).contains(&v.len()) {
+            if date_parts(v).is_none() || !(e.min as usize..=e.max as usize).contains(&v.len()) {
                 return Some(("8", format!("{s:?} is not a date")));
             }
             v.len()
