@@ -340,7 +340,7 @@ fn asn(segs: &[SegRef], opts: &Options, c: &mut Checked) -> Vec<Obj> {
     put(&mut head, "ship_date", ship.or(dtm011));
     put(&mut head, "carrier", carrier);
     put(&mut head, "tracking", cn.or(bm));
-    let orders: Vec<usize> = (0..hls.len()).filter(|&k| hls[k].level == "O").collect();
+    let orders: Vec<usize> = (0..hls.len()).filter(|&k| hls[k].level == b"O").collect();
     let ancestors = |mut k: usize| {
         let mut out = vec![];
         while let Some(p) = hls[k].parent {
@@ -350,7 +350,7 @@ fn asn(segs: &[SegRef], opts: &Options, c: &mut Checked) -> Vec<Obj> {
         out
     };
     let mut per_order: Vec<Vec<Value>> = vec![Vec::new(); orders.len().max(1)];
-    for k in (0..hls.len()).filter(|&k| hls[k].level == "I") {
+    for k in (0..hls.len()).filter(|&k| hls[k].level == b"I") {
         let up = ancestors(k);
         let o = up
             .iter()
@@ -359,7 +359,7 @@ fn asn(segs: &[SegRef], opts: &Options, c: &mut Checked) -> Vec<Obj> {
         let mut line = data[k].line.clone();
         let sscc = up
             .iter()
-            .find(|a| matches!(hls[**a].level.as_str(), "P" | "T") && data[**a].sscc.is_some());
+            .find(|a| matches!(hls[**a].level, b"P" | b"T") && data[**a].sscc.is_some());
         put(&mut line, "sscc", sscc.and_then(|a| data[*a].sscc.clone()));
         per_order[o].push(Value::Object(line));
     }

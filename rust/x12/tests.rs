@@ -485,3 +485,17 @@ fn acknowledgements_carry_the_right_codes() {
     );
     assert!(acknowledge(ic, &e4, "999", false).is_err());
 }
+
+#[test]
+fn no_schema_level_has_more_nodes_than_a_frame_counts() {
+    fn widest(nodes: &[super::schema::Node]) -> usize {
+        nodes.iter().fold(nodes.len(), |w, n| match n {
+            super::schema::Node::L(_, _, _, ch) => w.max(widest(ch)),
+            super::schema::Node::S(..) => w,
+        })
+    }
+    for id in ["850", "855", "856", "810", "832", "997", "999"] {
+        let nodes = super::schema::set(id, super::Version::V5010).unwrap();
+        assert!(widest(nodes) <= super::validate::MAX_NODES, "{id}");
+    }
+}

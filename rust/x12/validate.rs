@@ -140,10 +140,13 @@ pub fn check_set(data: &[u8], raw: &RawInterchange, span: &Span, opts: &Options)
     c
 }
 
+/// Most nodes a level of a set schema has (the 856 HL loop has 18).
+pub const MAX_NODES: usize = 24;
+
 struct Frame {
     nodes: &'static [Node],
     idx: usize,
-    counts: Vec<u32>,
+    counts: [u32; MAX_NODES],
     loop_id: &'static str,
     in_loop: bool,
 }
@@ -167,12 +170,18 @@ fn missing(f: &Frame, from: usize, to: usize, pos: usize, c: &mut Checked) {
     }
 }
 
+/// `a == b` for a segment id, without a call to `memcmp`.
+#[inline]
+fn same(a: &str, b: &[u8]) -> bool {
+    a.len() == b.len() && a.bytes().zip(b).all(|(x, y)| x == *y)
+}
+
 /// Place each segment in the schema's loops, in order.
 fn walk(segs: &[SegRef], nodes: &'static [Node], v: Version, c: &mut Checked) {
     let mut stack = vec![Frame {
         nodes,
         idx: 0,
-        counts: vec![0; nodes.len()],
+        counts: [0; MAX_NODES],
         loop_id: "",
         in_loop: false,
     }];
@@ -182,7 +191,7 @@ fn walk(segs: &[SegRef], nodes: &'static [Node], v: Version, c: &mut Checked) {
         let found = stack.iter().enumerate().rev().find_map(|(depth, f)| {
             let start = if f.in_loop { f.idx.max(1) } else { f.idx };
             (start..f.nodes.len())
-                .find(|&j| f.nodes[j].trigger().as_bytes() == id)
+                .find(|&j| same(f.nodes[j].trigger(), id))
                 .map(|j| (depth, j))
         });
         let Some((depth, j)) = found else {
@@ -248,7 +257,7 @@ fn walk(segs: &[SegRef], nodes: &'static [Node], v: Version, c: &mut Checked) {
                         format!("loop {lid} repeats more than {repeat} times"),
                     );
                 }
-                let mut counts = vec![0; children.len()];
+                let mut counts = [0; MAX_NODES];
                 counts[0] = 1;
                 stack.push(Frame {
                     nodes: children,
@@ -271,7 +280,8 @@ fn walk(segs: &[SegRef], nodes: &'static [Node], v: Version, c: &mut Checked) {
     }
 }
 
-/// Why a value does not fit its element: (AK403 code, message).
+/// Why a value does not fit its element: (AK403 code, message). One pass
+/// over the bytes says what they hold; text is only made for a message.
 fn value_error(v: &[u8], e: &E, d: &Delims, ver: Version) -> Option<(&'static str, String)> {
     if v.is_empty() {
         return e
@@ -283,59 +293,83 @@ fn value_error(v: &[u8], e: &E, d: &Delims, ver: Version) -> Option<(&'static st
     } else {
         ("6", "6")
     };
-    if d.repetition.is_some_and(|r| v.contains(&r)) {
-        return Some((rep, "repeated, which this element is not".into()));
-    }
     let v = if e.composite {
         v.split(|b| *b == d.component).next().unwrap_or_default()
-    } else if v.contains(&d.component) {
-        return Some((many, "has components, which this element has not".into()));
     } else {
         v
     };
-    // printable ASCII, the common case, in one pass; anything else must be UTF-8 without control characters
-    let ascii = v.iter().all(|b| (0x20..0x7f).contains(b));
-    let Ok(s) = std::str::from_utf8(v) else {
-        return Some(("6", "bytes that are not UTF-8".into()));
+    let numeric = matches!(e.t, T::N0 | T::N2 | T::R);
+    let body = if numeric {
+        v.strip_prefix(b"-").unwrap_or(v)
+    } else {
+        v
     };
-    if !ascii && s.chars().any(|ch| ch.is_control()) {
-        return Some(("6", "a control character".into()));
+    let (mut digits, mut points, mut other, mut ascii, mut has_rep, mut has_comp) =
+        (0, 0, 0, true, false, false);
+    for &b in body {
+        match b {
+            b'0'..=b'9' => digits += 1,
+            b'.' => points += 1,
+            0x20..=0x7e => {
+                other += 1;
+                has_rep |= Some(b) == d.repetition;
+                has_comp |= b == d.component;
+            }
+            _ => ascii = false,
+        }
+    }
+    let text = || String::from_utf8_lossy(v).into_owned();
+    if has_rep {
+        return Some((rep, "repeated, which this element is not".into()));
+    }
+    if has_comp {
+        return Some((many, "has components, which this element has not".into()));
+    }
+    if !ascii {
+        let Ok(s) = std::str::from_utf8(v) else {
+            return Some(("6", "bytes that are not UTF-8".into()));
+        };
+        if s.chars().any(|ch| ch.is_control()) {
+            return Some(("6", "a control character".into()));
+        }
     }
     let len = match e.t {
         T::AN | T::ID if ascii => v.len(),
-        T::AN | T::ID => s.chars().count(),
+        T::AN | T::ID => String::from_utf8_lossy(v).chars().count(),
         T::N0 | T::N2 | T::R => {
-            let body = s.strip_prefix('-').unwrap_or(s);
-            let points = body.bytes().filter(|b| *b == b'.').count();
-            let ok = body.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-                && body.bytes().any(|b| b.is_ascii_digit())
-                && (points == 0 || (e.t == T::R && points == 1));
-            if !ok {
-                return Some(("6", format!("{s:?} is not a number of type {:?}", e.t)));
+            let most_points = usize::from(e.t == T::R);
+            if !ascii || other > 0 || digits == 0 || points > most_points {
+                return Some((
+                    "6",
+                    format!("{:?} is not a number of type {:?}", text(), e.t),
+                ));
             }
-            body.len() - points
+            digits
         }
         T::DT => {
             if date_parts(v).is_none() || !(e.min as usize..=e.max as usize).contains(&v.len()) {
-                return Some(("8", format!("{s:?} is not a date")));
+                return Some(("8", format!("{:?} is not a date", text())));
             }
             v.len()
         }
         T::TM => {
             if !valid_time(v) {
-                return Some(("9", format!("{s:?} is not a time")));
+                return Some(("9", format!("{:?} is not a time", text())));
             }
             v.len()
         }
     };
     if len < e.min as usize {
-        return Some(("4", format!("{s:?} is shorter than {}", e.min)));
+        return Some(("4", format!("{:?} is shorter than {}", text(), e.min)));
     }
     if len > e.max as usize {
-        return Some(("5", format!("{s:?} is longer than {}", e.max)));
+        return Some(("5", format!("{:?} is longer than {}", text(), e.max)));
     }
-    if !e.codes.is_empty() && !e.codes.contains(&s) {
-        return Some(("7", format!("{s:?} is not one of {}", e.codes.join(", "))));
+    if !e.codes.is_empty() && !e.codes.iter().any(|c| c.as_bytes() == v) {
+        return Some((
+            "7",
+            format!("{:?} is not one of {}", text(), e.codes.join(", ")),
+        ));
     }
     None
 }
@@ -435,17 +469,17 @@ pub fn product_id_ok(qualifier: &[u8], id: &[u8]) -> Result<(), String> {
 
 /// One HL of an 856: its segment index, parent (index into the list) and level.
 #[derive(Debug, Clone)]
-pub struct Hl {
+pub struct Hl<'a> {
     pub seg: usize,
     pub parent: Option<usize>,
-    pub level: String,
+    pub level: &'a [u8],
 }
 
 /// The 856 HL tree by HL01 / HL02 / HL03; an HL01 twice or an HL02 naming
 /// no earlier HL is an error.
-pub fn hl_tree(segs: &[SegRef], c: &mut Checked) -> Vec<Hl> {
-    let mut out = Vec::new();
-    let mut ids: HashMap<&[u8], usize> = HashMap::new();
+pub fn hl_tree<'a>(segs: &[SegRef<'a>], c: &mut Checked) -> Vec<Hl<'a>> {
+    let mut out = Vec::with_capacity(segs.len() / 3);
+    let mut ids: HashMap<&[u8], usize> = HashMap::with_capacity(segs.len() / 3);
     for (i, seg) in segs.iter().enumerate() {
         if !seg.is("HL") {
             continue;
@@ -471,7 +505,7 @@ pub fn hl_tree(segs: &[SegRef], c: &mut Checked) -> Vec<Hl> {
         out.push(Hl {
             seg: i,
             parent: p,
-            level: seg.text(3),
+            level: seg.el(3).trim_ascii(),
         });
     }
     out
