@@ -112,7 +112,7 @@ impl<'a> Reader<'a> {
     fn seg(&self, j: usize) -> SegRef<'a> {
         let s = self.raw.segs[j];
         SegRef {
-            bytes: &self.data[s.start..s.end],
+            bytes: &self.data[s.range()],
             d: self.raw.d,
         }
     }
@@ -344,7 +344,7 @@ impl<'a> Reader<'a> {
             Some(j) => {
                 let s = self.raw.segs[j];
                 let se = SegRef {
-                    bytes: &self.data[s.start..s.end],
+                    bytes: &self.data[s.range()],
                     d: self.raw.d,
                 };
                 if se.text(1) != count.to_string() {
@@ -372,7 +372,7 @@ impl<'a> Reader<'a> {
                 let pos = self.raw.first + j;
                 let s = self.raw.segs[j];
                 let ge = SegRef {
-                    bytes: &self.data[s.start..s.end],
+                    bytes: &self.data[s.range()],
                     d: self.raw.d,
                 };
                 if ge.text(2) != g.control {

@@ -23,11 +23,24 @@ impl Delims {
     }
 }
 
-/// One segment: `data[start..end]` without its terminator.
+/// One segment: `data[start..end]` without its terminator (offsets as `u32`:
+/// a file is at most 4 GiB, half the memory per segment of `usize`).
 #[derive(Debug, Clone, Copy)]
 pub struct Seg {
-    pub start: usize,
-    pub end: usize,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Seg {
+    fn new(start: usize, end: usize) -> Seg {
+        Seg {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
 }
 
 /// A segment's bytes with the delimiters to split them.
@@ -144,6 +157,11 @@ pub fn lex(data: &[u8]) -> Lexed {
         errors: Vec::new(),
         segments: 0,
     };
+    if data.len() > u32::MAX as usize {
+        let msg = "the file is larger than 4 GiB: split it into several";
+        out.errors.push(Error::new(1, "", 0, "024", msg));
+        return out;
+    }
     let mut i = 0;
     while i < data.len() {
         while i < data.len() && is_space(data[i]) {
@@ -186,10 +204,7 @@ pub fn lex(data: &[u8]) -> Lexed {
             64
         };
         let mut segs = Vec::with_capacity(capacity);
-        segs.push(Seg {
-            start: i,
-            end: isa_end,
-        });
+        segs.push(Seg::new(i, isa_end));
         let mut ic = RawInterchange {
             d,
             first: out.segments,
@@ -218,7 +233,7 @@ pub fn lex(data: &[u8]) -> Lexed {
                 e -= 1;
             }
             out.segments += 1;
-            ic.segs.push(Seg { start, end: e });
+            ic.segs.push(Seg::new(start, e));
             i = next;
             if (SegRef {
                 bytes: &data[start..e],

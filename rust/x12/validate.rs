@@ -109,7 +109,7 @@ pub fn check_set(data: &[u8], raw: &RawInterchange, span: &Span, opts: &Options)
     let segs: Vec<SegRef> = raw.segs[span.first..span.end]
         .iter()
         .map(|s| SegRef {
-            bytes: &data[s.start..s.end],
+            bytes: &data[s.range()],
             d: raw.d,
         })
         .collect();
@@ -380,16 +380,8 @@ fn elements(seg: &SegRef, def: &SegDef, v: Version, pos: usize, lp: &str, c: &mu
     for value in seg.elements() {
         k += 1;
         let Some(e) = def.element(k) else {
-            c.element(
-                pos,
-                id,
-                lp,
-                k,
-                0,
-                "3",
-                b"",
-                format!("{} has at most {} elements", def.id, def.n),
-            );
+            let msg = format!("{} has at most {} elements", def.id, def.n);
+            c.element(pos, id, lp, k, 0, "3", b"", msg);
             break;
         };
         if let Some((code, msg)) = value_error(value, &e, &seg.d, v) {
@@ -413,10 +405,14 @@ fn elements(seg: &SegRef, def: &SegDef, v: Version, pos: usize, lp: &str, c: &mu
         }
     }
     if def.pairs > 0 {
+        let mut rest = seg
+            .elements()
+            .skip(def.pairs - 1)
+            .take(def.n + 1 - def.pairs);
         let mut q = def.pairs;
-        while q < k {
-            let (qual, pid) = (seg.el(q), seg.el(q + 1));
-            if let Err(msg) = product_id_ok(qual, pid) {
+        while let Some(qualifier) = rest.next() {
+            let pid = rest.next().unwrap_or_default();
+            if let Err(msg) = product_id_ok(qualifier, pid) {
                 c.element(
                     pos,
                     id,
@@ -436,6 +432,9 @@ fn elements(seg: &SegRef, def: &SegDef, v: Version, pos: usize, lp: &str, c: &mu
 /// A product id checked by its qualifier: GTIN-14/13/12 (UK, EN, UP) digits
 /// and GS1 check digit; HIBC (HI, with or without its leading "+") check character.
 pub fn product_id_ok(qualifier: &[u8], id: &[u8]) -> Result<(), String> {
+    if !matches!(qualifier, b"UK" | b"EN" | b"UP" | b"HI") {
+        return Ok(());
+    }
     let s = String::from_utf8_lossy(id);
     let n = match qualifier {
         b"UK" => 14,
