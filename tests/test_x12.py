@@ -277,6 +277,31 @@ def test_bad_input_is_reported_not_raised():
         mc.x12_scan(None)
 
 
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(noise=st.binary(max_size=300), seed=st.integers(0, 2**32 - 1))
+def test_no_input_makes_it_raise(noise, seed):
+    r = random.Random(seed)
+    data = bytearray(INVOICE_4010.encode() if r.random() < 0.7 else ASN_5010.encode())
+    for _ in range(r.randint(1, 6)):  # flip, drop or insert bytes, delimiters among them
+        at = r.randrange(len(data))
+        what = r.choice([b"*", b"~", b">", b"^", b"\n", b"\xff", bytes([r.randrange(256)])])
+        op = r.randrange(3)
+        if op == 0:
+            data[at:at + 1] = what
+        elif op == 1:
+            del data[at]
+        else:
+            data[at:at] = what
+    for blob in (bytes(data), noise, b"ISA" + noise, bytes(data[: r.randrange(len(data))]) + noise):
+        p = mc.x12_parse(blob)
+        s = mc.x12_scan(blob)
+        assert s["segments"] == p["segments"] and s["interchanges"] == len(p["interchanges"])
+        assert s["sets"] == sum(len(g["sets"]) for ic in p["interchanges"] for g in ic["groups"])
+        for ic in p["interchanges"]:
+            if ic["groups"]:
+                mc.x12_acknowledge(ic, envelope(), kind="999", ta1=True)
+
+
 def test_generate_refuses_what_cannot_be_written():
     po = purchase_order(random.Random(1))
     cases = [

@@ -1,7 +1,8 @@
 //! Acknowledgements of a received interchange: a TA1 (the interchange
 //! envelope), and one FA group with a 997 or 999 per received group: AK1,
 //! per set AK2, AK3/AK4 (997) or IK3/IK4 (999) and AK5/IK5, then AK9 with
-//! its counts recomputed from the sets' codes.
+//! its counts recomputed from the sets' codes. Values echoed from the
+//! received interchange have the answer's delimiters replaced by spaces.
 
 use super::envelope::group_code;
 use super::generate::{Envelope, W};
@@ -33,8 +34,8 @@ pub fn acknowledge(ic: &Interchange, env: &Envelope, kind: &str, ta1: bool) -> R
     if ta1 {
         let date = ic.date.replace('-', "");
         let date = date.get(2..).unwrap_or_default();
-        let control = w.code(Some(ic.control.clone()), "interchange.control")?;
-        let time = w.code(Some(ic.time.clone()), "interchange.time")?;
+        let control = clean(&w, &ic.control);
+        let time = clean(&w, &ic.time);
         let code = if ic.ta1.code.is_empty() {
             "A"
         } else {
@@ -68,8 +69,8 @@ fn clean(w: &W, v: &str) -> String {
 }
 
 fn group(w: &mut W, g: &Group, kind: &str, v: Version) -> Result<()> {
-    let fid = w.code(Some(g.functional_id.clone()), "group.functional_id")?;
-    let control = w.code(Some(g.control.clone()), "group.control")?;
+    let fid = clean(w, &g.functional_id);
+    let control = clean(w, &g.control);
     let version = if v == Version::V5010 {
         clean(w, &g.version)
     } else {

@@ -292,7 +292,8 @@ fn asn(segs: &[SegRef], opts: &Options, c: &mut Checked) -> Vec<Obj> {
     for (i, seg) in segs.iter().enumerate() {
         let id = seg.id();
         if id == b"HL" {
-            h = hls.iter().position(|x| x.seg == i);
+            // the tree has one HL per HL segment, in order
+            h = Some(h.map_or(0, |k| k + 1));
             continue;
         }
         match id {

@@ -680,7 +680,7 @@ def _asn(segs, opts, c):
     for i, s in enumerate(segs):
         sid = s.id
         if sid == "HL":
-            h = next(k for k, x in enumerate(hls) if x["seg"] == i)
+            h = 0 if h is None else h + 1  # one HL per HL segment, in order
             continue
         if sid == "BSN":
             _put(head, "asn", _text(s, 2))
