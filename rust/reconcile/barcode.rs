@@ -151,6 +151,8 @@ pub fn parse_gs1(text: &str, reference_year: i32) -> Result<Parsed, String> {
     let t = text.trim();
     let fields = if t.starts_with('(') {
         gs1_bracketed(text, t)?
+    } else if !t.is_ascii() {
+        return Err(format!("{text:?}: characters outside the GS1 set"));
     } else {
         gs1_scanned(text, t)?
     };
@@ -399,6 +401,9 @@ pub fn parse_hibc(text: &str, reference_year: i32) -> Result<Parsed, String> {
     if t.len() < 3 {
         return Err(format!("{text:?}: too short for HIBC"));
     }
+    if !t.is_ascii() {
+        return Err(format!("{text:?}: character outside the HIBC set"));
+    }
     let (data, check) = t.split_at(t.len() - 1);
     match hibc_check(data) {
         None => return Err(format!("{text:?}: character outside the HIBC set")),
@@ -540,5 +545,15 @@ mod tests {
             assert!(parse_hibc(&code, 2026).is_err(), "{code} accepted");
         }
         assert!(parse_hibc("+A99912345_", 2026).is_err());
+    }
+
+    #[test]
+    fn non_ascii_is_refused_not_a_panic() {
+        for code in ["+AB\u{e9}", "+\u{e9}\u{e9}", "+A99912345/$$3270528L\u{e9}"] {
+            assert!(parse_hibc(code, 2026).is_err(), "{code}");
+        }
+        for code in ["310\u{e9}", "0109506000134352\u{e9}", "01\u{e9}"] {
+            assert!(parse_gs1(code, 2026).is_err(), "{code}");
+        }
     }
 }
