@@ -34,7 +34,11 @@ RULES = ["json", "type", "required", "unknown_field", "length", "chars", "min", 
          "date", "datetime", "enum", "format", "check_digit", "duplicate", "conditional", "expired", "total_mismatch"]
 TITLES = {"po_ack": "Purchase order acknowledgement (X12 855)", "asn": "Advance ship notice (X12 856)",
           "invoice": "Vendor invoice (X12 810)", "payment_status": "Payment status",
-          "stock_snapshot": "Stock balance snapshot", "vendor_update": "Vendor master update",
+          "stock_snapshot": "Stock balance snapshot",
+          "consumption": "Supply cabinet usage events (Omnicell, Pyxis, ward scanners): issue, return, waste, "
+                         "restock; charge_ref is already a keyed hash",
+          "par_levels": "Supply cabinet par levels per product (max at least min)",
+          "vendor_update": "Vendor master update",
           "vendor_onboarding": "Vendor onboarding request (supplier portal)",
           "vendor_credential": "Vendor credential status (credentialing platform)",
           "billing_batch": "Billing batch (billing platform). No patient data: no name, record number, birth "

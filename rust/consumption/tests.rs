@@ -407,7 +407,8 @@ fn groups_late_events_and_order() {
     ];
     let out = run(&events);
     let g = &out.groups;
-    let view: Vec<(i64, &str, &str, Decimal, i64, bool, u32, u32)> = g
+    type View<'a> = (i64, &'a str, &'a str, Decimal, i64, bool, u32, u32);
+    let view: Vec<View> = g
         .iter()
         .map(|g| {
             (

@@ -64,6 +64,7 @@ pub fn gs1_check_digit(body: &str) -> Option<u8> {
 fn gs1_valid(code: &str) -> bool {
     match code.len() {
         0 | 1 => false,
+        _ if !code.bytes().all(|b| b.is_ascii_digit()) => false,
         n => {
             let (body, check) = code.split_at(n - 1);
             gs1_check_digit(body) == check.parse::<u8>().ok()
@@ -554,6 +555,14 @@ mod tests {
         }
         for code in ["310\u{e9}", "0109506000134352\u{e9}", "01\u{e9}"] {
             assert!(parse_gs1(code, 2026).is_err(), "{code}");
+        }
+        // an SSCC of 18 bytes ending inside a character; one of letters
+        for sscc in ["(00)1234567890123456\u{e9}", "(00)ABCDEFGHIJKLMNOPQR"] {
+            let code = format!("{sscc}(01)09506000134352");
+            assert!(
+                parse_gs1(&code, 2026).unwrap_err().contains("SSCC"),
+                "{code}"
+            );
         }
     }
 }
