@@ -2,6 +2,7 @@
 events, flags, bad tables; and the engine against the plain-Python reference
 (tests/reference/consumption.py) on random batches (hypothesis)."""
 
+import inspect
 import os
 import subprocess
 import sys
@@ -209,6 +210,12 @@ def test_bad_arguments():
     assert info.value.field == "late_after"
     with pytest.raises(TypeError):
         mc.consumption(*args)
+
+
+def test_signature_is_the_contract():
+    assert str(inspect.signature(mc.consumption)) == (
+        "(events, locations, codes, products, packs=None, lots=None, recalls=None, *, today, late_after=3600, "
+        "reference_year=None)")
 
 
 def test_reference_year_places_two_digit_years():

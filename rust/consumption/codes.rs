@@ -5,7 +5,6 @@
 //! (all digits), gs1 (starts with `01` or `(01)`) and hibc (starts with
 //! `+`), in that order: the first kind that reads and names a product wins.
 
-use hashbrown::HashMap;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
@@ -39,18 +38,20 @@ pub(super) struct CodeTable<'a> {
 impl<'a> CodeTable<'a> {
     pub(super) fn build(input: &'a Input, cols: &Columns, ix: &Index, reference_year: i32) -> Self {
         let e = &input.events;
-        let mut seen: HashMap<(u32, CodeSel), u32> = HashMap::new();
+        // per (text id, code kind): its row in `distinct`, in order of first use
+        let mut slot = vec![NO_ROW; input.names.len() * SELS];
         let mut distinct: Vec<(u32, CodeSel)> = Vec::new();
         let of_event = (0..e.len())
             .map(|i| {
                 let Some(sel) = cols.code_sel[e.code_kind[i] as usize] else {
                     return NO_ROW;
                 };
-                let key = (e.product[i], sel);
-                *seen.entry(key).or_insert_with(|| {
-                    distinct.push(key);
-                    (distinct.len() - 1) as u32
-                })
+                let s = &mut slot[e.product[i] as usize * SELS + sel_index(sel)];
+                if *s == NO_ROW {
+                    *s = distinct.len() as u32;
+                    distinct.push((e.product[i], sel));
+                }
+                *s
             })
             .collect();
         let outcomes = distinct
@@ -63,6 +64,16 @@ impl<'a> CodeTable<'a> {
 
     pub(super) fn of(&self, event: usize) -> Option<&Outcome<'a>> {
         self.outcomes.get(*self.of_event.get(event)? as usize)
+    }
+}
+
+/// Code kinds an event may give: `""` and the five kinds.
+const SELS: usize = 6;
+
+fn sel_index(sel: CodeSel) -> usize {
+    match sel {
+        CodeSel::Auto => 0,
+        CodeSel::Exact(kind) => 1 + kind as usize,
     }
 }
 

@@ -124,12 +124,15 @@ impl Ctx<'_> {
             };
             invalid(format!("{field}: {why}"))
         })?;
-        let lot = lot.into_owned();
         let info = self.ix.info(product).ok_or_else(|| {
             let m = format!("product: {product_code} names product {product}, not in products");
             (Status::UnknownProduct, m)
         })?;
-        out.lot = if info.tracked { lot } else { String::new() };
+        out.lot = if info.tracked {
+            lot.into_owned()
+        } else {
+            String::new()
+        };
         let unit = self.text(e.unit[i]);
         let pack = match unit {
             "" => Decimal::ONE,
@@ -161,8 +164,9 @@ impl Ctx<'_> {
             (given, _) => given,
         };
         out.expired = expiry != NO_DATE && i64::from(expiry) < e.time[i].div_euclid(86_400);
-        out.recalled = self.recalls.contains(&(product, ""))
-            || (!out.lot.is_empty() && self.recalls.contains(&(product, out.lot.as_str())));
+        out.recalled = !self.recalls.is_empty()
+            && (self.recalls.contains(&(product, ""))
+                || (!out.lot.is_empty() && self.recalls.contains(&(product, out.lot.as_str()))));
         Ok(())
     }
 }
