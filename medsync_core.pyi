@@ -128,6 +128,102 @@ def gtin14(code: str) -> str:
 
 def valid_gln(code: str) -> bool: ...
 
+# --- cabinet consumption -------------------------------------------------------
+
+ConsumptionStatus = Literal[
+    "mapped", "duplicate", "invalid", "unknown_cabinet", "unknown_product", "bad_unit", "lot_required", "unknown_lot"
+]
+
+class ConsumptionEvents(TypedDict):
+    """One row per input event, in input order."""
+
+    status: list[ConsumptionStatus]
+    """The first fault found (see docs/engines.md "Cabinet consumption" for the order), else mapped."""
+    location_id: list[int]
+    """0 when not found: an event is looked at until its first fault."""
+    product_id: list[int]
+    lot_id: list[int]
+    lot: list[str]
+    """The lot name used: the event's, or its bar code's ("" for a product not tracked by lot)."""
+    qty: list[str]
+    """In the product's unit, rounded to its rounding (HALF-UP), shortest exact text; "0" unless mapped."""
+    expired: list[bool]
+    """Mapped, and its expiry (the event's or its bar code's, else its lot's) is before the event's UTC day."""
+    recalled: list[bool]
+    """Mapped, and its product (lot "" in recalls) or its product and lot is recalled."""
+    group: list[int]
+    """Row in groups, -1 unless mapped."""
+    message: list[str]
+    """For a person, starting with the field at fault ("qty: must be a number greater than 0"); "" when mapped."""
+
+class ConsumptionGroups(TypedDict):
+    """The moves: one per (location, product, lot, kind, department) of the on-time mapped events, one per late
+    event; ordered by (date, first)."""
+
+    location_id: list[int]
+    product_id: list[int]
+    lot_id: list[int]
+    lot: list[str]
+    kind: list[Literal["issue", "return", "waste", "restock"]]
+    department: list[str]
+    qty: list[str]
+    """The sum of its events' quantities."""
+    date: list[int]
+    """Epoch seconds: its latest event's time (a late event: its own)."""
+    late: list[bool]
+    events: list[int]
+    """Number of events."""
+    first: list[int]
+    """Row of its first event."""
+
+class ConsumptionStats(TypedDict):
+    events: int
+    mapped: int
+    duplicates: int
+    unmapped: int
+    """Neither mapped nor duplicates."""
+    expired: int
+    recalled: int
+    groups: int
+    late: int
+
+class ConsumptionResult(TypedDict):
+    events: ConsumptionEvents
+    groups: ConsumptionGroups
+    stats: ConsumptionStats
+    engine_s: float
+    """The engine alone, GIL released (seconds)."""
+
+def consumption(
+    events: Columns,
+    locations: Columns,
+    codes: Columns,
+    products: Columns,
+    packs: Columns | None = None,
+    lots: Columns | None = None,
+    recalls: Columns | None = None,
+    *,
+    today: str,
+    late_after: int = 3600,
+    reference_year: int | None = None,
+) -> ConsumptionResult:
+    """Validate, map and group supply cabinet usage events into moves, in one call for the batch. Tables are
+    dicts of equal-length columns ([optional, default]); decimals str, Decimal, int or float; dates "YYYY-MM-DD"
+    or ""; times epoch seconds. Columns:
+    events: cabinet (a location code or GLN), event_id, time, product, [code_kind ""] ("": ref, vendor, then gtin
+    for digits, gs1 for "01"/"(01)", hibc for "+"; or ref, vendor, gtin, gs1, hibc), [lot ""], [expiry ""], qty
+    (> 0), [unit ""] ("": the product's unit, else a pack unit), kind (issue, return, waste, restock),
+    [department ""];
+    locations: location_id, [code ""] (several codes may name one location); codes: code, product_id, [kind "ref",
+    factor 1] and packs: [product_id 0, unit, factor 1] as reconcile_stock's; products: product_id,
+    [rounding 0.01, tracked True]; lots: [lot_id, product_id, name, expiry ""]; recalls: [product_id, lot ""]
+    (lot "": every lot). today places bar codes' two-digit years (or reference_year); expiry is judged against
+    each event's own UTC day. An event earlier than its location's latest mapped event of the batch less
+    late_after seconds is late: a move of its own. A bad value in an event is its status and message; a
+    structurally bad table (missing, unknown, ragged or mistyped column), a bad master row (a code mapped twice,
+    a bad GTIN, a rounding of 0, a lots.expiry that is no date), a bad today or a negative late_after raises
+    InputError with field and row. The contract is in docs/engines.md ("Cabinet consumption")."""
+
 # --- vendor dedupe -----------------------------------------------------------
 
 def dedupe_vendors(

@@ -9,6 +9,7 @@
 //! Odoo's rules ([`numeric`]).
 
 pub mod billing;
+pub mod consumption;
 pub mod copy_text;
 pub mod dedupe;
 pub mod documents;

@@ -17,17 +17,17 @@ from tests.reference import documents as ref  # noqa: E402
 
 OUT = ROOT / "odoo_addon" / "medsync" / "static" / "api" / "openapi.json"
 ERROR_CODES = {
-    400: ["IDEMPOTENCY_KEY_MISSING", "SCHEMA_VERSION"],
+    400: ["IDEMPOTENCY_KEY_MISSING", "SCHEMA_VERSION", "X12_UNREADABLE"],
     401: ["AUTH_MISSING", "AUTH_INVALID", "AUTH_EXPIRED"],
     403: ["AUTH_WRONG_SYSTEM", "FORBIDDEN"],
-    404: ["FLOW_UNKNOWN", "NOT_FOUND"],
+    404: ["FLOW_UNKNOWN", "NOT_FOUND", "X12_NOT_ENABLED"],
     409: ["IDEMPOTENCY_IN_PROGRESS"],
     413: ["BODY_TOO_LARGE"],
     415: ["UNSUPPORTED_MEDIA_TYPE"],
     422: ["VALIDATION_FAILED", "IDEMPOTENCY_CONFLICT", "UNKNOWN_PO", "PO_NOT_CONFIRMED", "PO_CLOSED",
           "UNKNOWN_PRODUCT", "DUPLICATE_INVOICE", "UNKNOWN_BILL", "AMBIGUOUS_BILL", "UNKNOWN_VENDOR",
           "UNKNOWN_CATEGORY", "UNKNOWN_REQUIREMENT", "UNKNOWN_COUNTRY", "UNKNOWN_STATE", "DUPLICATE_TAX_ID",
-          "DUPLICATE_BATCH", "UNKNOWN_SOURCE", "UNKNOWN_CURRENCY"],
+          "DUPLICATE_BATCH", "UNKNOWN_SOURCE", "UNKNOWN_CURRENCY", "NO_VENDOR"],
     429: ["RATE_LIMITED"],
 }
 RULES = ["json", "type", "required", "unknown_field", "length", "chars", "min", "max", "range", "decimals", "number",
@@ -37,7 +37,11 @@ TITLES = {"po_ack": "Purchase order acknowledgement (X12 855)", "asn": "Advance 
                      "flat terms_* fields; total = lines + tax + charges - allowances",
           "price_catalog": "Supplier price catalogue (X12 832): prices per product, tier, contract and dates",
           "payment_status": "Payment status",
-          "stock_snapshot": "Stock balance snapshot", "vendor_update": "Vendor master update",
+          "stock_snapshot": "Stock balance snapshot",
+          "consumption": "Supply cabinet usage events (Omnicell, Pyxis, ward scanners): issue, return, waste, "
+                         "restock; charge_ref is replaced by a keyed hash at the door, never stored",
+          "par_levels": "Supply cabinet par levels per product (max at least min)",
+          "vendor_update": "Vendor master update",
           "vendor_onboarding": "Vendor onboarding request (supplier portal)",
           "vendor_credential": "Vendor credential status (credentialing platform)",
           "billing_batch": "Billing batch (billing platform). No patient data: no name, record number, birth "
@@ -189,6 +193,25 @@ def build():
                                                    "properties": {"idempotency_key": {"type": ["string", "null"]},
                                                                   "status": {"type": "integer"}}}}}}}}},
                     **{str(s): error_response(s) for s in (400, 401, 403, 404, 413, 415, 422, 429)}}}},
+            "/{system}/x12": {"post": {
+                "operationId": "postX12", "summary": "Send an X12 interchange file (trading partners)",
+                "description": "For a system with an X12 profile: every 855, 856, 810 and 832 of the file "
+                               "becomes the po_ack, asn, invoice or price_catalog document above, accepted as "
+                               "a batch would be (idempotency from sender, ISA13, GS06 and ST02: no header "
+                               "needed); 997/999 received settle the 850s sent. The answer gives, per "
+                               "interchange, group and set, the acknowledgement code (A, E, P, R), the "
+                               "messages, the segment and element errors and the hub's refusals, and the "
+                               "997/999 (and TA1) text sent back. A test interchange (ISA15 T) is validated "
+                               "and acknowledged, never applied.",
+                "parameters": [{"name": "system", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "requestBody": {"required": True, "content": {"application/edi-x12": {
+                    "schema": {"type": "string", "format": "binary"}}}},
+                "responses": {"200": {"description": "Per interchange, group and set: what became of it, and "
+                                                     "the acknowledgement", "content": {"application/json": {
+                    "schema": {"type": "object", "required": ["interchanges"], "properties": {
+                        "interchanges": {"type": "array", "items": {"type": "object"}},
+                        "segments": {"type": "integer"}, "errors": {"type": "array"}}}}}},
+                    **{str(s): error_response(s) for s in (400, 401, 403, 404, 413, 415, 429)}}}},
             "/{system}/messages/{key}": {"get": {
                 "operationId": "getMessage", "summary": "State of a message, by idempotency key or id",
                 "parameters": [{"name": "system", "in": "path", "required": True, "schema": {"type": "string"}},

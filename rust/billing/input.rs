@@ -110,6 +110,15 @@ impl Date {
     pub fn is_none(self) -> bool {
         self.0 == 0
     }
+
+    /// Days since 1970-01-01 (`None` for no date).
+    pub fn days(self) -> Option<i32> {
+        let v = self.0;
+        if self.is_none() {
+            return None;
+        }
+        crate::reconcile::barcode::days((v / 10_000) as i32, v / 100 % 100, v % 100)
+    }
 }
 
 impl fmt::Display for Date {

@@ -41,6 +41,7 @@ pub(super) fn check(doc_type: &str, doc: &Obj, p: &mut Problems) {
         "invoice" => invoice(doc, p),
         "price_catalog" => price_catalog(doc, p),
         "vendor_update" => email(doc, p),
+        "par_levels" => par_levels(doc, p),
         "vendor_onboarding" => onboarding(doc, p),
         "vendor_credential" => validity("", doc, p),
         "billing_batch" => billing_batch(doc, p),
@@ -214,6 +215,19 @@ fn email(doc: &Obj, p: &mut Problems) {
         });
         if !ok || email.contains(' ') {
             p.add("email", "format", "is not an e-mail address");
+        }
+    }
+}
+
+/// A par level's max is at least its min.
+fn par_levels(doc: &Obj, p: &mut Problems) {
+    for (i, l) in lines(doc, "levels") {
+        if dec(l, "max") < dec(l, "min") {
+            p.add(
+                &format!("levels[{i}].max"),
+                "min",
+                "must not be less than min",
+            );
         }
     }
 }

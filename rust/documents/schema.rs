@@ -220,6 +220,45 @@ const SNAPSHOT: &[Field] = &[
     req("rows", Kind::List(SNAPSHOT_ROW, MAX_SNAPSHOT_ROWS)),
 ];
 
+pub const CONSUMPTION_KINDS: &[&str] = &["issue", "return", "waste", "restock"];
+pub const MAX_CONSUMPTION_EVENTS: usize = 50_000;
+
+/// A supply cabinet's usage events (the cabinet is the document's);
+/// `charge_ref` is already a keyed hash, opaque.
+const CONSUMPTION_EVENT: &[Field] = &[
+    req("event_id", CODE),
+    req("time", Kind::DateTime),
+    req("product", CODE),
+    opt("code_kind", Kind::Enum(CODE_KINDS)),
+    opt("lot", CODE),
+    opt("expiry", Kind::Date),
+    req("qty", QTY_POS),
+    opt("unit", Kind::Text(32)),
+    req("kind", Kind::Enum(CONSUMPTION_KINDS)),
+    opt("department", CODE),
+    opt("charge_ref", CODE),
+];
+const CONSUMPTION: &[Field] = &[
+    req("cabinet", CODE),
+    opt("batch_id", CODE),
+    req(
+        "events",
+        Kind::List(CONSUMPTION_EVENT, MAX_CONSUMPTION_EVENTS),
+    ),
+];
+
+/// A cabinet's par levels per product (max at least min: `rules.rs`).
+const PAR_LEVEL: &[Field] = &[
+    req("product", CODE),
+    opt("code_kind", Kind::Enum(CODE_KINDS)),
+    req("min", QTY),
+    req("max", QTY),
+];
+const PAR_LEVELS: &[Field] = &[
+    req("cabinet", CODE),
+    req("levels", Kind::List(PAR_LEVEL, MAX_LINES)),
+];
+
 const VENDOR: &[Field] = &[
     req("vendor", CODE),
     opt("name", Kind::Text(128)),
@@ -349,6 +388,8 @@ pub const DOCUMENTS: &[(&str, u32, &[Field])] = &[
     ("price_catalog", 1, PRICE_CATALOG),
     ("payment_status", 1, PAYMENT),
     ("stock_snapshot", 1, SNAPSHOT),
+    ("consumption", 1, CONSUMPTION),
+    ("par_levels", 1, PAR_LEVELS),
     ("vendor_update", 1, VENDOR),
     ("vendor_onboarding", 1, ONBOARDING),
     ("vendor_credential", 1, CREDENTIAL_STATUS),

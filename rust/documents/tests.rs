@@ -322,6 +322,34 @@ fn vendor_credential_status() {
 }
 
 #[test]
+fn cabinet_documents() {
+    let v = ok(
+        "consumption",
+        r#"{"cabinet":"PYX-ICU-1","events":[{"event_id":"9001","time":"2026-11-20T09:30:00-06:00",
+            "product":"(01)09506000134352(10)L1","code_kind":"gs1","qty":"2.50","kind":"issue",
+            "charge_ref":"3f9a"}]}"#,
+    );
+    assert!(v.canonical.contains(r#""time":"2026-11-20T15:30:00Z""#));
+    assert!(v.canonical.contains(r#""qty":"2.5""#));
+    assert_eq!(
+        rules(
+            "consumption",
+            r#"{"cabinet":"C","events":[{"event_id":"1","time":"2026-11-20T09:30:00Z","product":"P","qty":"0","kind":"sell"}]}"#
+        ),
+        vec![
+            ("events[0].qty".into(), "min"),
+            ("events[0].kind".into(), "enum")
+        ]
+    );
+    let levels = r#"{"cabinet":"C","levels":[{"product":"P","min":"2","max":"10"},
+        {"product":"Q","code_kind":"gtin","min":"5","max":"4.5"},{"product":"R","min":"0","max":"0"}]}"#;
+    assert_eq!(
+        rules("par_levels", levels),
+        vec![("levels[1].max".into(), "min")]
+    );
+}
+
+#[test]
 fn billing_documents() {
     let head = r#""batch_id":"B1","source":"HBS","business_date":"2026-11-02","currency":"USD","record_count":2,"total_debit":"10","total_credit":"10""#;
     let line = |id: &str| {

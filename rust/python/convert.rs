@@ -34,18 +34,26 @@ impl Raw {
 
 static DECIMAL_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
-pub fn item(obj: &Bound<'_, PyAny>, at: impl Fn() -> Location) -> PyResult<Raw> {
+/// Why a Python value is no number.
+enum NotNumber {
+    /// A text (or a Decimal: NaN, Infinity) that is no decimal number.
+    Text(String),
+    Bool,
+    /// Of another type (its name).
+    Other(String),
+}
+
+fn read(obj: &Bound<'_, PyAny>) -> PyResult<Result<Raw, NotNumber>> {
     let py = obj.py();
-    let bad = |msg: String| to_py(py, Error::input(at(), msg));
     if obj.is_instance_of::<PyBool>() {
-        return Err(bad("a boolean is not a number".into()));
+        return Ok(Err(NotNumber::Bool));
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
-        return Ok(Raw::F(f.value()));
+        return Ok(Ok(Raw::F(f.value())));
     }
     let text = if obj.is_instance_of::<PyInt>() {
         if let Ok(i) = obj.extract::<i64>() {
-            return Ok(Raw::D(Decimal::from(i)));
+            return Ok(Ok(Raw::D(Decimal::from(i))));
         }
         obj.str()?.to_string()
     } else if let Ok(s) = obj.cast::<PyString>() {
@@ -53,14 +61,41 @@ pub fn item(obj: &Bound<'_, PyAny>, at: impl Fn() -> Location) -> PyResult<Raw> 
     } else if obj.is_instance(DECIMAL_TYPE.import(py, "decimal", "Decimal")?)? {
         obj.str()?.to_string()
     } else {
-        let tn = obj.get_type().name()?;
-        return Err(bad(format!(
-            "expected a number (float, int, str or Decimal), got {tn}"
-        )));
+        return Ok(Err(NotNumber::Other(obj.get_type().name()?.to_string())));
     };
-    decimal_from_str(&text)
+    Ok(decimal_from_str(&text)
         .map(Raw::D)
-        .ok_or_else(|| bad(format!("{text:?} is not a decimal number within ±7.9e28")))
+        .ok_or(NotNumber::Text(text)))
+}
+
+/// The error for a value that is no number.
+fn refused(py: Python<'_>, why: NotNumber, at: Location) -> PyErr {
+    let msg = match why {
+        NotNumber::Bool => "a boolean is not a number".to_string(),
+        NotNumber::Text(text) => format!("{text:?} is not a decimal number within ±7.9e28"),
+        NotNumber::Other(tn) => {
+            format!("expected a number (float, int, str or Decimal), got {tn}")
+        }
+    };
+    to_py(py, Error::input(at, msg))
+}
+
+pub fn item(obj: &Bound<'_, PyAny>, at: impl Fn() -> Location) -> PyResult<Raw> {
+    read(obj)?.map_err(|why| refused(obj.py(), why, at()))
+}
+
+/// A number, or `None` for None and for a text that is no decimal number
+/// (a bad value that the engine judges); a value of another type is an
+/// error (the column is of the wrong type).
+pub fn lenient_item(obj: &Bound<'_, PyAny>, at: impl Fn() -> Location) -> PyResult<Option<Raw>> {
+    if obj.is_none() {
+        return Ok(None);
+    }
+    match read(obj)? {
+        Ok(raw) => Ok(Some(raw)),
+        Err(NotNumber::Text(_)) => Ok(None),
+        Err(why) => Err(refused(obj.py(), why, at())),
+    }
 }
 
 /// One number (a scalar argument).

@@ -3,6 +3,7 @@
 //! Nothing here decides anything an engine should decide.
 
 mod billing;
+mod consumption;
 mod convert;
 mod copy;
 mod dedupe;
@@ -27,7 +28,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// MedSync's engines, in Rust: Odoo-exact decimal rounding, three-way
 /// matching, inventory reconciliation, vendor duplicate detection,
-/// exclusion screening, supplier scorecards and document validation, in bulk
+/// exclusion screening, supplier scorecards, billing batches, cabinet
+/// consumption and document validation, in bulk
 /// over columns.
 #[pymodule]
 #[pyo3(name = "medsync_core")]
@@ -38,6 +40,7 @@ fn medsync_core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(thread_count, m)?)?;
     numeric::register(m)?;
     billing::register(m)?;
+    consumption::register(m)?;
     dedupe::register(m)?;
     documents::register(m)?;
     matching::register(m)?;

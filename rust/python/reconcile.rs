@@ -96,9 +96,9 @@ fn read_input(t: &Tables, d: &mut Decimals) -> PyResult<Input> {
     Ok(Input {
         snapshot: read_snapshot(t.snapshot, d)?,
         locations: read_locations(t.locations)?,
-        codes: read_codes(t.codes, d)?,
+        codes: with_factor(read_codes(t.codes)?, d, |i| &mut i.codes.factor),
         products: read_products(t.products, d)?,
-        packs: read_packs(t.packs, d)?,
+        packs: with_factor(read_packs(t.packs)?, d, |i| &mut i.packs.factor),
         lots: read_lots(t.lots)?,
         quants: read_quants(t.quants, d)?,
         moves: read_moves(t.moves, d)?,
@@ -133,7 +133,17 @@ fn read_locations(obj: &Bound<'_, PyAny>) -> PyResult<Locations> {
     Ok(l)
 }
 
-fn read_codes(obj: &Bound<'_, PyAny>, d: &mut Decimals) -> PyResult<Codes> {
+/// A table and its `factor` column, left raw until the GIL is released.
+pub(super) type WithFactor<T> = (T, RawColumn);
+
+fn with_factor<T>((table, factor): WithFactor<T>, d: &mut Decimals, into: Column) -> T {
+    d.column(factor, into);
+    table
+}
+
+/// The external product codes: code, product_id, [kind, factor] (shared
+/// with the consumption engine's binding).
+pub(super) fn read_codes(obj: &Bound<'_, PyAny>) -> PyResult<WithFactor<Codes>> {
     let mut t = Table::new("codes", Some(obj))?;
     let c = Codes {
         kind: kinds(&mut t, "kind")?,
@@ -141,11 +151,9 @@ fn read_codes(obj: &Bound<'_, PyAny>, d: &mut Decimals) -> PyResult<Codes> {
         product_id: t.ints("product_id", None)?,
         ..Codes::default()
     };
-    d.column(t.decimals("factor", Some(Decimal::ONE))?, |i| {
-        &mut i.codes.factor
-    });
+    let factor = t.decimals("factor", Some(Decimal::ONE))?;
     t.finish()?;
-    Ok(c)
+    Ok((c, factor))
 }
 
 fn read_products(obj: &Bound<'_, PyAny>, d: &mut Decimals) -> PyResult<Products> {
@@ -167,18 +175,18 @@ fn read_products(obj: &Bound<'_, PyAny>, d: &mut Decimals) -> PyResult<Products>
     Ok(p)
 }
 
-fn read_packs(obj: Option<&Bound<'_, PyAny>>, d: &mut Decimals) -> PyResult<Packs> {
+/// The counting units: [product_id, unit, factor] (shared with the
+/// consumption engine's binding).
+pub(super) fn read_packs(obj: Option<&Bound<'_, PyAny>>) -> PyResult<WithFactor<Packs>> {
     let mut t = Table::new("packs", obj)?;
     let p = Packs {
         product_id: t.ints("product_id", Some(0))?,
         unit: t.strs("unit", Some(String::new()))?,
         ..Packs::default()
     };
-    d.column(t.decimals("factor", Some(Decimal::ONE))?, |i| {
-        &mut i.packs.factor
-    });
+    let factor = t.decimals("factor", Some(Decimal::ONE))?;
     t.finish()?;
-    Ok(p)
+    Ok((p, factor))
 }
 
 fn read_lots(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Lots> {

@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDate, PyDict, PyInt, PyString};
 use rust_decimal::Decimal;
 
-use super::convert::{column, item, items, Raw};
+use super::convert::{column, item, items, lenient_item, Raw};
 use super::errors::to_py;
 use crate::error::{Error, Location, Result};
 
@@ -379,6 +379,29 @@ impl<'py> Table<'py> {
                 }),
             },
         }
+    }
+
+    /// Decimals the engine judges: None, or a text that is no number, is
+    /// `None` (a bad value); a value of another type is an error. Required.
+    pub fn lenient_decimals(&mut self, col: &str) -> PyResult<Vec<Option<Raw>>> {
+        if let Some(d) = &self.dict {
+            if let Some(obj) = d.get_item(col)? {
+                if let Ok(buf) = pyo3::buffer::PyBuffer::<f64>::get(&obj) {
+                    self.used.insert(col.to_string());
+                    let values = buf.to_vec(obj.py())?;
+                    self.seen(obj.py(), col, values.len())?;
+                    return Ok(values.into_iter().map(|f| Some(Raw::F(f))).collect());
+                }
+            }
+        }
+        self.each(col, None, |v, at| lenient_item(v, at))
+    }
+
+    /// Whether the table has this column.
+    pub fn has(&self, col: &str) -> bool {
+        self.dict
+            .as_ref()
+            .is_some_and(|d| d.contains(col).unwrap_or(false))
     }
 
     /// Optional decimals: None stays None.

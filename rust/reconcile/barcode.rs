@@ -64,6 +64,7 @@ pub fn gs1_check_digit(body: &str) -> Option<u8> {
 fn gs1_valid(code: &str) -> bool {
     match code.len() {
         0 | 1 => false,
+        _ if !code.bytes().all(|b| b.is_ascii_digit()) => false,
         n => {
             let (body, check) = code.split_at(n - 1);
             gs1_check_digit(body) == check.parse::<u8>().ok()
@@ -151,6 +152,8 @@ pub fn parse_gs1(text: &str, reference_year: i32) -> Result<Parsed, String> {
     let t = text.trim();
     let fields = if t.starts_with('(') {
         gs1_bracketed(text, t)?
+    } else if !t.is_ascii() {
+        return Err(format!("{text:?}: characters outside the GS1 set"));
     } else {
         gs1_scanned(text, t)?
     };
@@ -399,6 +402,9 @@ pub fn parse_hibc(text: &str, reference_year: i32) -> Result<Parsed, String> {
     if t.len() < 3 {
         return Err(format!("{text:?}: too short for HIBC"));
     }
+    if !t.is_ascii() {
+        return Err(format!("{text:?}: character outside the HIBC set"));
+    }
     let (data, check) = t.split_at(t.len() - 1);
     match hibc_check(data) {
         None => return Err(format!("{text:?}: character outside the HIBC set")),
@@ -540,5 +546,23 @@ mod tests {
             assert!(parse_hibc(&code, 2026).is_err(), "{code} accepted");
         }
         assert!(parse_hibc("+A99912345_", 2026).is_err());
+    }
+
+    #[test]
+    fn non_ascii_is_refused_not_a_panic() {
+        for code in ["+AB\u{e9}", "+\u{e9}\u{e9}", "+A99912345/$$3270528L\u{e9}"] {
+            assert!(parse_hibc(code, 2026).is_err(), "{code}");
+        }
+        for code in ["310\u{e9}", "0109506000134352\u{e9}", "01\u{e9}"] {
+            assert!(parse_gs1(code, 2026).is_err(), "{code}");
+        }
+        // an SSCC of 18 bytes ending inside a character; one of letters
+        for sscc in ["(00)1234567890123456\u{e9}", "(00)ABCDEFGHIJKLMNOPQR"] {
+            let code = format!("{sscc}(01)09506000134352");
+            assert!(
+                parse_gs1(&code, 2026).unwrap_err().contains("SSCC"),
+                "{code}"
+            );
+        }
     }
 }

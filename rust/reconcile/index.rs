@@ -8,22 +8,22 @@ use hashbrown::HashMap;
 use rust_decimal::Decimal;
 
 use super::barcode;
-use super::input::{CodeKind, Codes, Input, Locations, Lots, Packs, Products};
+use super::input::{CodeKind, Codes, Input, Locations, Lots, Packs, Products, NO_DATE};
 use super::validate::{code_row, mapped_once, pack_row, product_precision};
 use crate::error::Result;
 use crate::numeric::Precision;
 
-pub(super) struct ProductInfo {
+pub(crate) struct ProductInfo {
     pub(super) category: i64,
     pub(super) risk: i64,
     pub(super) cost: Decimal,
-    pub(super) precision: Precision,
-    pub(super) tracked: bool,
+    pub(crate) precision: Precision,
+    pub(crate) tracked: bool,
     /// Pack factors other than 1, ascending.
     pub(super) factors: Vec<Decimal>,
 }
 
-pub(super) struct Index<'a> {
+pub(crate) struct Index<'a> {
     /// location id -> (shard, counted)
     pub(super) locations: HashMap<i64, (u32, bool)>,
     pub(super) location_codes: HashMap<&'a str, i64>,
@@ -38,7 +38,7 @@ pub(super) struct Index<'a> {
 
 /// A product code as it is looked up: trimmed, a GTIN as 14 digits, an HIBC
 /// code upper case without its leading `+`.
-pub(super) fn code_key(kind: CodeKind, code: &str) -> std::result::Result<Cow<'_, str>, String> {
+pub(crate) fn code_key(kind: CodeKind, code: &str) -> std::result::Result<Cow<'_, str>, String> {
     let code = code.trim();
     match kind {
         CodeKind::Gtin if code.len() == 14 => barcode::gtin14(code).map(|_| Cow::Borrowed(code)),
@@ -51,24 +51,79 @@ pub(super) fn code_key(kind: CodeKind, code: &str) -> std::result::Result<Cow<'_
 }
 
 pub(super) fn build_index(input: &Input) -> Result<Index<'_>> {
-    let (locations, location_codes, shards) = index_locations(&input.locations)?;
-    let mut products = index_products(&input.products)?;
-    let codes = index_codes(&input.codes, &mut products)?;
-    let packs = index_packs(&input.packs, &mut products)?;
-    for info in products.values_mut() {
-        info.factors.sort_unstable();
+    Index::build(
+        &input.locations,
+        &input.codes,
+        &input.products,
+        &input.packs,
+        &input.lots,
+    )
+}
+
+impl<'a> Index<'a> {
+    /// The lookups of the master data, each row checked as it is indexed
+    /// (the engines that map external codes share them).
+    pub(crate) fn build(
+        locations: &'a Locations,
+        codes: &Codes,
+        products: &Products,
+        packs: &'a Packs,
+        lots: &'a Lots,
+    ) -> Result<Self> {
+        let (locations, location_codes, shards) = index_locations(locations)?;
+        let mut products = index_products(products)?;
+        let codes = index_codes(codes, &mut products)?;
+        let packs = index_packs(packs, &mut products)?;
+        for info in products.values_mut() {
+            info.factors.sort_unstable();
+        }
+        let (lots_by_name, lots) = index_lots(lots);
+        Ok(Index {
+            locations,
+            location_codes,
+            codes,
+            products,
+            packs,
+            lots_by_name,
+            lots,
+            shards,
+        })
     }
-    let (lots_by_name, lots) = index_lots(&input.lots);
-    Ok(Index {
-        locations,
-        location_codes,
-        codes,
-        products,
-        packs,
-        lots_by_name,
-        lots,
-        shards,
-    })
+
+    /// The location an external code or GLN names.
+    pub(crate) fn location(&self, code: &str) -> Option<i64> {
+        self.location_codes.get(code.trim()).copied()
+    }
+
+    /// The product a code (its lookup key, see [`code_key`]) names, and how
+    /// many product units one unit of that code holds.
+    pub(crate) fn product(&self, kind: CodeKind, key: &str) -> Option<(i64, Decimal)> {
+        self.codes[kind as usize].get(key).copied()
+    }
+
+    pub(crate) fn info(&self, product: i64) -> Option<&ProductInfo> {
+        self.products.get(&product)
+    }
+
+    /// Product units in one `unit` (trimmed) of `product`: its own pack,
+    /// else a pack of any product (product 0).
+    pub(crate) fn pack(&self, product: i64, unit: &str) -> Option<Decimal> {
+        let unit = unit.trim();
+        self.packs
+            .get(&(product, unit))
+            .or_else(|| self.packs.get(&(0, unit)))
+            .copied()
+    }
+
+    /// The id of `product`'s lot called `name`.
+    pub(crate) fn lot(&self, product: i64, name: &str) -> Option<i64> {
+        self.lots_by_name.get(&(product, name)).copied()
+    }
+
+    /// A lot's expiry ([`NO_DATE`]: none, or no such lot).
+    pub(crate) fn lot_expiry(&self, lot_id: i64) -> i32 {
+        self.lots.get(&lot_id).map_or(NO_DATE, |(_, e)| *e)
+    }
 }
 
 type LocationIndex<'a> = (HashMap<i64, (u32, bool)>, HashMap<&'a str, i64>, usize);

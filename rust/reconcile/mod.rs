@@ -26,17 +26,18 @@
 //! Odoo keys), `shard` (sources split by location), `aggregate` (sums per
 //! key), `measure` (balances and integrity flags), `classify` (what explains
 //! a difference), `approve` (tolerance rules), `output` (what it returns)
-//! and `run`, which strings them together.
+//! and `run`, which strings them together. The code mapping (`index`,
+//! `resolve`, `barcode`) is shared with the cabinet consumption engine.
 
 mod aggregate;
 mod approve;
 pub mod barcode;
 mod classify;
-mod index;
+pub(crate) mod index;
 mod input;
 mod measure;
 mod output;
-mod resolve;
+pub(crate) mod resolve;
 mod run;
 mod shard;
 #[cfg(test)]

@@ -29,15 +29,22 @@ pub(super) struct Resolved<'a> {
     pub(super) qty: Decimal,
 }
 
-/// A row's product code, read: the kind and key to look up, product units
-/// per counted unit so far (a bar code's count), and the row's lot and
-/// expiry as completed by a bar code.
-struct Code<'a> {
-    kind: CodeKind,
-    key: Cow<'a, str>,
-    factor: Decimal,
-    lot: Cow<'a, str>,
-    expiry: i32,
+/// A product code, read: the kind and key to look it up by, and what a bar
+/// code carries besides (count, lot, expiry).
+pub(crate) struct Code<'a> {
+    pub(crate) kind: CodeKind,
+    pub(crate) key: Cow<'a, str>,
+    /// Code units the bar code counts (1 without a count).
+    pub(crate) count: Decimal,
+    pub(crate) lot: Option<String>,
+    pub(crate) expiry: Option<i32>,
+}
+
+/// The field of a row at fault when its code disagrees with the row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fault {
+    Lot,
+    Expiry,
 }
 
 pub(super) fn resolve_row<'a>(
@@ -46,130 +53,136 @@ pub(super) fn resolve_row<'a>(
     i: usize,
     reference_year: i32,
 ) -> Result<Resolved<'a>> {
-    let code = read_code(s, i, reference_year)?;
+    let code = read_code(s.kind[i], &s.product_code[i], reference_year)
+        .map_err(|e| input_err("snapshot.product_code", i, e))?;
+    let (lot, expiry) = with_barcode(&s.lot[i], s.expiry[i], &code).map_err(|(f, e)| {
+        let field = match f {
+            Fault::Lot => "snapshot.lot",
+            Fault::Expiry => "snapshot.expiry",
+        };
+        input_err(field, i, e)
+    })?;
     let mut r = Resolved {
         status: RowStatus::Mapped,
         location: 0,
         product: 0,
         lot_id: 0,
         unknown_lot: Cow::Borrowed(""),
-        expiry: code.expiry,
+        expiry,
         qty: s.qty[i],
     };
-    match ix.location_codes.get(s.location_code[i].trim()) {
-        Some(l) => r.location = *l,
+    match ix.location(&s.location_code[i]) {
+        Some(l) => r.location = l,
         None => {
             r.status = RowStatus::UnknownLocation;
             return Ok(r);
         }
     }
-    let Some((product, code_factor)) = ix.codes[code.kind as usize].get(code.key.as_ref()) else {
+    let Some((product, code_factor)) = ix.product(code.kind, &code.key) else {
         r.status = RowStatus::UnknownProduct;
         return Ok(r);
     };
-    r.product = *product;
-    let mut factor = code.factor * code_factor;
+    r.product = product;
     let unit = s.unit[i].trim();
-    if !unit.is_empty() {
-        match ix
-            .packs
-            .get(&(*product, unit))
-            .or_else(|| ix.packs.get(&(0, unit)))
-        {
-            Some(f) => factor *= f,
+    let pack = if unit.is_empty() {
+        Decimal::ONE
+    } else {
+        match ix.pack(product, unit) {
+            Some(f) => f,
             None => {
                 r.status = RowStatus::UnknownUnit;
                 return Ok(r);
             }
         }
-    }
-    let info = &ix.products[product];
-    r.qty = in_product_units(info, r.qty, factor, i)?;
-    if !code.lot.is_empty() && info.tracked {
-        match ix.lots_by_name.get(&(*product, code.lot.as_ref())) {
-            Some(id) => r.lot_id = *id,
-            None => r.unknown_lot = code.lot,
+    };
+    let info = &ix.products[&product];
+    r.qty = in_product_units(info, r.qty, &[code.count, code_factor, pack])
+        .ok_or_else(|| input_err("snapshot.qty", i, "too large once converted"))?;
+    if !lot.is_empty() && info.tracked {
+        match ix.lot(product, &lot) {
+            Some(id) => r.lot_id = id,
+            None => r.unknown_lot = lot,
         }
     }
     Ok(r)
 }
 
-/// The product code of row `i`: a GS1 string or a full HIBC bar code is
-/// parsed, any other code keyed as its kind says.
-fn read_code<'a>(s: &'a Snapshot, i: usize, reference_year: i32) -> Result<Code<'a>> {
-    let kind = s.kind[i];
-    let code = s.product_code[i].trim();
+/// Read a product code (trimmed) of `kind`: a GS1 string or a full HIBC bar
+/// code (one that starts with `+`) is parsed, any other code keyed as its
+/// kind says. The error says what is wrong with the code.
+pub(crate) fn read_code(
+    kind: CodeKind,
+    code: &str,
+    reference_year: i32,
+) -> std::result::Result<Code<'_>, String> {
+    let code = code.trim();
     let parsed = match kind {
-        CodeKind::Gs1 => Some(barcode::parse_gs1(code, reference_year)),
-        CodeKind::Hibc if code.starts_with('+') => Some(barcode::parse_hibc(code, reference_year)),
-        _ => None,
-    };
-    match parsed {
-        Some(p) => {
-            let p = p.map_err(|e| input_err("snapshot.product_code", i, e))?;
-            from_barcode(s, i, kind, p)
+        CodeKind::Gs1 => barcode::parse_gs1(code, reference_year)?,
+        CodeKind::Hibc if code.starts_with('+') => barcode::parse_hibc(code, reference_year)?,
+        _ => {
+            return Ok(Code {
+                kind,
+                key: code_key(kind, code)?,
+                count: Decimal::ONE,
+                lot: None,
+                expiry: None,
+            })
         }
-        None => Ok(Code {
-            kind,
-            key: code_key(kind, code).map_err(|e| input_err("snapshot.product_code", i, e))?,
-            factor: Decimal::ONE,
-            lot: Cow::Borrowed(s.lot[i].trim()),
-            expiry: s.expiry[i],
-        }),
-    }
+    };
+    Ok(from_barcode(kind, parsed))
 }
 
-/// A parsed bar code: its lot and expiry must agree with the row's (when
-/// both are given); its product is looked up as a GTIN or an HIBC primary.
-fn from_barcode<'a>(s: &'a Snapshot, i: usize, kind: CodeKind, p: Parsed) -> Result<Code<'a>> {
-    let mut lot: Cow<'a, str> = Cow::Borrowed(s.lot[i].trim());
-    let mut expiry = s.expiry[i];
-    if let Some(bl) = p.lot {
-        if !lot.is_empty() && *lot != *bl {
-            return Err(input_err(
-                "snapshot.lot",
-                i,
-                format!("{lot:?} differs from the bar code's lot {bl:?}"),
-            ));
-        }
-        lot = Cow::Owned(bl);
-    }
-    if let Some(be) = p.expiry {
-        if expiry != NO_DATE && expiry != be {
-            return Err(input_err(
-                "snapshot.expiry",
-                i,
-                "differs from the bar code's expiry",
-            ));
-        }
-        expiry = be;
-    }
-    Ok(Code {
+/// A parsed bar code: its product is looked up as a GTIN or an HIBC primary.
+fn from_barcode(kind: CodeKind, p: Parsed) -> Code<'static> {
+    Code {
         kind: if kind == CodeKind::Gs1 {
             CodeKind::Gtin
         } else {
             CodeKind::Hibc
         },
         key: Cow::Owned(p.product),
-        factor: p.quantity.map_or(Decimal::ONE, Decimal::from),
-        lot,
-        expiry,
-    })
+        count: p.quantity.map_or(Decimal::ONE, Decimal::from),
+        lot: p.lot,
+        expiry: p.expiry,
+    }
 }
 
-/// `qty` counted units of `factor` product units each, rounded to the
-/// product's UoM (an error for row `i` when too large).
-fn in_product_units(
+/// A row's lot (trimmed) and expiry completed by its code's: where both
+/// give one, they must agree.
+pub(crate) fn with_barcode<'a>(
+    lot: &'a str,
+    expiry: i32,
+    code: &Code,
+) -> std::result::Result<(Cow<'a, str>, i32), (Fault, String)> {
+    let mut lot = Cow::Borrowed(lot.trim());
+    let mut expiry = expiry;
+    if let Some(bl) = &code.lot {
+        if !lot.is_empty() && *lot != **bl {
+            return Err((
+                Fault::Lot,
+                format!("{lot:?} differs from the bar code's lot {bl:?}"),
+            ));
+        }
+        lot = Cow::Owned(bl.clone());
+    }
+    if let Some(be) = code.expiry {
+        if expiry != NO_DATE && expiry != be {
+            return Err((Fault::Expiry, "differs from the bar code's expiry".into()));
+        }
+        expiry = be;
+    }
+    Ok((lot, expiry))
+}
+
+/// `qty` counted units of the product of `factors` product units each,
+/// rounded to the product's UoM; `None` when too large.
+pub(crate) fn in_product_units(
     info: &ProductInfo,
     qty: Decimal,
-    factor: Decimal,
-    i: usize,
-) -> Result<Decimal> {
-    let overflow = || input_err("snapshot.qty", i, "too large once converted");
-    let q = qty.checked_mul(factor).ok_or_else(overflow)?;
-    info.precision
-        .round(q, RoundingMethod::HalfUp)
-        .map_err(|_| overflow())
+    factors: &[Decimal],
+) -> Option<Decimal> {
+    let q = factors.iter().try_fold(qty, |q, f| q.checked_mul(*f))?;
+    info.precision.round(q, RoundingMethod::HalfUp).ok()
 }
 
 /// Lots Odoo does not know, ranked by (product, name) from 1 (0: a known

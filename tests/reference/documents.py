@@ -29,6 +29,8 @@ CHARGE_KINDS = ("charge", "allowance")
 BILLING_KINDS = ("original", "adjustment", "reversal")
 BILLING_TOTAL_KINDS = ("department", "code")
 MAX_BILLING_LINES = 200_000
+CONSUMPTION_KINDS = ("issue", "return", "waste", "restock")
+MAX_CONSUMPTION_EVENTS = 50_000
 
 
 # field kinds: ("text", max) ("int", lo, hi) ("dec", positive, int_digits, frac_digits) ("date",) ("datetime",)
@@ -102,6 +104,21 @@ SCHEMAS = {
             F("location", CODE, True), F("product", CODE, True), F("kind", ("enum", CODE_KINDS)),
             F("lot", CODE), F("expiry", ("date",)), F("qty", QTY, True), F("unit", ("text", 32)),
         ], 200_000), True),
+    ],
+    ("consumption", 1): [
+        F("cabinet", CODE, True), F("batch_id", CODE),
+        F("events", ("list", [
+            F("event_id", CODE, True), F("time", ("datetime",), True), F("product", CODE, True),
+            F("code_kind", ("enum", CODE_KINDS)), F("lot", CODE), F("expiry", ("date",)), F("qty", QTY_POS, True),
+            F("unit", ("text", 32)), F("kind", ("enum", CONSUMPTION_KINDS), True), F("department", CODE),
+            F("charge_ref", CODE),
+        ], MAX_CONSUMPTION_EVENTS), True),
+    ],
+    ("par_levels", 1): [
+        F("cabinet", CODE, True),
+        F("levels", ("list", [
+            F("product", CODE, True), F("code_kind", ("enum", CODE_KINDS)), F("min", QTY, True), F("max", QTY, True),
+        ], 5000), True),
     ],
     ("vendor_update", 1): [
         F("vendor", CODE, True), F("name", ("text", 128)), F("tax_id", ("text", 32)), F("email", ("text", 128)),
@@ -573,6 +590,12 @@ def _email(doc, p):
             p.add("email", "format")
 
 
+def _par_levels(doc, p):
+    for i, level in enumerate(doc["levels"]):
+        if Decimal(level["max"]) < Decimal(level["min"]):
+            p.add(f"levels[{i}].max", "min")
+
+
 def _onboarding(doc, p):
     _email(doc, p)
     names, owned = set(), Decimal(0)
@@ -630,6 +653,6 @@ def _daily_totals(doc, p):
 
 
 RULES = {"po_ack": _po_ack, "asn": _asn, "invoice": _invoice, "price_catalog": _price_catalog,
-         "vendor_update": _email,
+         "vendor_update": _email, "par_levels": _par_levels,
          "vendor_onboarding": _onboarding, "vendor_credential": lambda doc, p: _validity("", doc, p),
          "billing_batch": _billing_batch, "billing_daily_totals": _daily_totals}
