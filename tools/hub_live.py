@@ -199,9 +199,9 @@ port = {self.port}
 class Client:
     """One keep-alive HTTP connection (use one per thread)."""
 
-    def __init__(self, port):
-        self.port = port
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    def __init__(self, port, timeout=60):
+        self.port, self.timeout = port, timeout
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
 
     def request(self, method, path, body=None, headers=None):
         for attempt in range(2):
@@ -212,7 +212,7 @@ class Client:
                 return resp.status, dict(resp.getheaders()), data
             except (http.client.HTTPException, ConnectionError):
                 self.conn.close()
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
                 if attempt:
                     raise
         raise AssertionError("unreachable")

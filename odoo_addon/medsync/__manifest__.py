@@ -28,6 +28,8 @@ scheduled actions and the integration API.
         "data/medsync_compliance_data.xml",
         "data/medsync_scorecard_data.xml",
         "data/medsync_billing_data.xml",
+        "data/medsync_x12_data.xml",
+        "data/medsync_consumption_data.xml",
         "wizards/medsync_compliance_decision_views.xml",
         "wizards/medsync_dedupe_model_reset_views.xml",
         "wizards/medsync_exception_close_views.xml",
@@ -54,6 +56,8 @@ scheduled actions and the integration API.
         "views/medsync_compliance_views.xml",
         "views/medsync_scorecard_views.xml",
         "views/medsync_billing_views.xml",
+        "views/medsync_x12_views.xml",
+        "views/medsync_consumption_views.xml",
         "report/medsync_scorecard_report.xml",
     ],
     "demo": [
@@ -66,6 +70,8 @@ scheduled actions and the integration API.
         "demo/medsync_compliance_demo.xml",
         "demo/medsync_scorecard_demo.xml",
         "demo/medsync_billing_demo.xml",
+        "demo/medsync_x12_demo.xml",
+        "demo/medsync_consumption_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -7,7 +7,7 @@
 //! Phases: [`lex`] (delimiters, segments as byte ranges), [`envelope`]
 //! (interchanges, groups, sets), [`validate`] (a set against its
 //! [`schema`]), [`map_in`] (sets to documents), [`generate`] and [`ack`]
-//! (writing). The contract with the Odoo side is `x12_contract.md`; the
+//! (writing). The contract with the Odoo side is `docs/x12-contract.md`; the
 //! Python face is `python/x12.rs`.
 
 pub mod ack;

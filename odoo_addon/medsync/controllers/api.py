@@ -2,6 +2,7 @@
 
     POST /medsync/api/v1/<system>/<doc_type>          accept a document (202)
     POST /medsync/api/v1/<system>/<doc_type>/batch    accept many, each with its key (200, per document)
+    POST /medsync/api/v1/<system>/x12                 an X12 interchange (200, per set, with the 997/999)
     GET  /medsync/api/v1/<system>/messages/<key|id>   its state and records
     GET  /medsync/api/v1/openapi.json                 this API, described
     GET  /medsync/api/v1/metrics                      Prometheus text format
@@ -21,7 +22,7 @@ from pathlib import Path
 from odoo import http
 from odoo.http import request
 
-from ..services import hub, hub_metrics
+from ..services import hub, hub_metrics, x12
 from ..services.hub_base import HubError
 
 _logger = logging.getLogger(__name__)
@@ -110,6 +111,25 @@ class MedsyncApi(http.Controller):
             _logger.info("hub: %s %r/%r batch refused: %s", _address(), system[:40], doc_type[:40], exc.code)
             return _error(exc)
         return _response(200, {"results": results})
+
+    @route("/medsync/api/v1/<string:system>/x12", type="http", auth="none", methods=["POST"], csrf=False,
+           save_session=False, max_content_length=hub.HARD_BODY_LIMIT, readonly=False)
+    def post_x12(self, system, **_kw):
+        """An X12 interchange file (application/edi-x12): its sets become the
+        hub's messages; the answer carries, per set, its acknowledgement code
+        and messages, and the 997/999 (and TA1) text sent back."""
+        env = request.env
+        try:
+            info = hub.authenticate(env, request.httprequest.headers.get("Authorization"), system, _address())
+            hub.check_rate(env, info)
+            if request.httprequest.mimetype not in ("application/edi-x12", "application/edi"):
+                raise HubError("UNSUPPORTED_MEDIA_TYPE", "Send the interchange as application/edi-x12.", 415)
+            body = _read_body(min(info["max_body"] * 8, hub.HARD_BODY_LIMIT))
+            out = x12.receive(env, info, body)
+        except HubError as exc:
+            _logger.info("hub: %s %r/x12 refused: %s", _address(), system[:40], exc.code)
+            return _error(exc)
+        return _response(200, out)
 
     # read/write: the rate counters are written (on cursors of their own)
     @route("/medsync/api/v1/<string:system>/messages/<string:key>", type="http", auth="none",

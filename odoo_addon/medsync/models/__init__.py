@@ -50,3 +50,8 @@ from . import medsync_scorecard_comparison
 from . import medsync_billing
 from . import account_journal
 from . import medsync_demo_billing
+from . import medsync_x12
+from . import uom_uom
+from . import medsync_demo_x12
+from . import medsync_consumption
+from . import medsync_demo_consumption

@@ -23,15 +23,21 @@ DOC_TYPES = [("po_ack", "Purchase order acknowledgement"), ("asn", "Advance ship
              ("stock_snapshot", "Stock balance snapshot"), ("vendor_update", "Vendor master update"),
              ("vendor_onboarding", "Vendor onboarding request"), ("vendor_credential", "Vendor credential status"),
              ("billing_batch", "Billing batch"), ("billing_daily_totals", "Billing daily control totals"),
+             ("price_catalog", "Price catalogue"),
+             ("consumption", "Cabinet consumption"), ("par_levels", "Cabinet par levels"),
+             ("cabinet_par_levels", "Par levels to the cabinet system (outbound)"),
              ("purchase_order", "Purchase order (outbound)"),
-             ("billing_payment", "Billing payment status (outbound)")]
-OUTBOUND = ("purchase_order", "billing_payment")
+             ("billing_payment", "Billing payment status (outbound)"),
+             ("x12_ack", "X12 acknowledgement (outbound)")]
+OUTBOUND = ("purchase_order", "billing_payment", "x12_ack", "cabinet_par_levels")
 CRITICALITY = [("procurement", "Procurement (real time)"), ("billing", "Billing"),
                ("batch", "Reporting / batch")]
 DEFAULT_CRITICALITY = {"po_ack": "procurement", "asn": "procurement", "purchase_order": "procurement",
                        "invoice": "billing", "payment_status": "billing", "stock_snapshot": "batch",
                        "vendor_update": "batch", "vendor_onboarding": "batch", "vendor_credential": "batch",
-                       "billing_batch": "billing", "billing_daily_totals": "billing", "billing_payment": "billing"}
+                       "billing_batch": "billing", "billing_daily_totals": "billing", "billing_payment": "billing",
+                       "price_catalog": "batch", "x12_ack": "procurement", "consumption": "procurement",
+                       "par_levels": "batch", "cabinet_par_levels": "batch"}
 # the groups a system's technical user needs for each flow (least privilege)
 FLOW_GROUPS = {
     "po_ack": ["purchase.group_purchase_user"],
@@ -49,6 +55,14 @@ FLOW_GROUPS = {
     "billing_batch": [],
     "billing_daily_totals": [],
     "billing_payment": [],
+    # a vendor's prices are written by the hub's privileged handler (services/x12_catalog.py), for that vendor only
+    "price_catalog": [],
+    "x12_ack": [],
+    # consumption moves are made as the cabinet system's user (Odoo's valuation reads stock as the user, not as
+    # the superuser); events, reorder rules and exceptions by the hub's privileged handler (services/consumption.py)
+    "consumption": ["stock.group_stock_user"],
+    "par_levels": ["stock.group_stock_user"],
+    "cabinet_par_levels": [],
 }
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,31}$")
 

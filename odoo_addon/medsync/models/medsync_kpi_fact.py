@@ -21,6 +21,7 @@ from odoo.tools import SQL
 from ..services import kpi as registry
 from ..services import (
     kpi_compliance,  # noqa: F401 (registers the compliance officer's figures)
+    kpi_consumption,  # noqa: F401 (registers the cabinet consumption figures)
     kpi_scorecard,  # noqa: F401 (registers the supplier scorecards' figures)
 )
 

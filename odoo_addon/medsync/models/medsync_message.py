@@ -39,7 +39,7 @@ class MedsyncMessage(models.Model):
         "refused_key", "key_expires", "external_ref", "payload", "payload_attachment_id", "payload_hash",
         "payload_size", "state", "attempts", "next_attempt", "error_code", "error_message", "received_at", "done_at",
         "processing_seconds", "latency_seconds", "response_status", "response_body", "job_uuid", "parent_id",
-        "source_model", "source_id", "node"})
+        "source_model", "source_id", "node", "x12_interchange_id"})
     _medsync_guard_unlink = True
 
     name = fields.Char(compute="_compute_name")
@@ -79,6 +79,8 @@ class MedsyncMessage(models.Model):
     parent_id = fields.Many2one("medsync.message", "Replay of", readonly=True)
     source_model = fields.Char(readonly=True, help="Outbound: the record the message is about.")
     source_id = fields.Many2oneReference(model_field="source_model", readonly=True)
+    x12_interchange_id = fields.Many2one("medsync.x12.interchange", "X12 interchange", readonly=True, index=True,
+                                         ondelete="set null", groups="medsync.group_medsync_integration")
 
     _sql_constraints = [
         ("idempotency_uniq", "unique(system_id, idempotency_key)",

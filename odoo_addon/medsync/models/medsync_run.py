@@ -19,6 +19,7 @@ ENGINES = [
     ("compliance", "Vendor compliance"),
     ("scorecard", "Supplier scorecards"),
     ("billing", "Billing to the ledger"),
+    ("consumption", "Cabinet consumption"),
     ("core", "MedSync core"),
 ]
 TRIGGERS = [("button", "Button"), ("cron", "Scheduled action"), ("api", "Integration API"), ("job", "Queued job")]

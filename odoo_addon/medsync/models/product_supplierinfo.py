@@ -1,10 +1,15 @@
 """A changed vendor price queues a re-check of that vendor's open bills for the product."""
 
-from odoo import models
+from odoo import fields, models
 
 
 class ProductSupplierinfo(models.Model):
     _inherit = "product.supplierinfo"
+
+    medsync_contract_ref = fields.Char("Contract", index=True, help="The vendor's contract this price belongs to.")
+    medsync_tier = fields.Char("Tier", help="The contract tier (class of trade) the price is for.")
+    medsync_catalog = fields.Char("From catalogue", readonly=True,
+                                  help="The vendor's price catalogue (X12 832 or JSON) that set this price.")
 
     def write(self, vals):
         res = super().write(vals)

@@ -35,8 +35,9 @@ _logger = logging.getLogger(__name__)
 LOCK_POLICIES = [("redirect", "Post on the first open date (Odoo's rule)"), ("refuse", "Refuse the batch")]
 WINDOWS = [("immediate", "As soon as validated"), ("hourly", "Hourly"), ("nightly", "Nightly"),
            ("manual", "When finance posts")]
-SCRUBBED = ("billing_batch",)
-REFERENCE_FIELDS = ("payer_ref", "encounter_ref")
+SCRUBBED = ("billing_batch", "consumption")
+# references that could point at a patient: a billing line's payer and encounter, a cabinet event's charge
+REFERENCE_FIELDS = ("payer_ref", "encounter_ref", "charge_ref")
 HASH_PREFIX = "h:"
 HASHED_RE = re.compile(r"h:[0-9a-f]{40}")
 POSTER = "medsync.user_billing_poster"
@@ -67,7 +68,7 @@ def keyed_hash(key, value):
 
 
 def _scrub_doc(key, doc):
-    for line in doc.get("lines") or []:
+    for line in (doc.get("lines") or []) + (doc.get("events") or []):
         if isinstance(line, dict):
             for name in REFERENCE_FIELDS:
                 if isinstance(line.get(name), str):

@@ -467,8 +467,7 @@ def process(msgs):
         user_env = _system_env(msg)
         try:
             with cr.savepoint():
-                doc = json.loads(msg._payload_text())
-                links = hub_handlers.handle(user_env, msg.with_env(user_env), doc)
+                links = hub_handlers.handle(user_env, msg.with_env(user_env), _document(msg))
         except Exception as exc:
             _failed(msg, exc)
             continue
@@ -481,6 +480,12 @@ def process(msgs):
         # superuser, not as the sender, which may not (and should not) write match results and exceptions
         env["account.move"].with_user(SUPERUSER_ID).browse(created_bills)._medsync_enqueue_match()
     return len(finished)
+
+
+def _document(msg):
+    """A message's JSON document; None for X12 text going out (an 850, an acknowledgement)."""
+    text = msg._payload_text()
+    return None if msg.direction == "outbound" and text.startswith("ISA") else json.loads(text)
 
 
 def _system_env(msg):
@@ -579,6 +584,7 @@ def backoff(attempts, base=BACKOFF_BASE):
 
 def _failed(msg, exc):
     code, message, permanent = classify(exc)
+    _logger.debug("hub message %s failed", msg.id, exc_info=exc)
     attempts = msg.attempts + 1
     limit = max(msg.flow_id.max_attempts, 1)
     if permanent or attempts >= limit:

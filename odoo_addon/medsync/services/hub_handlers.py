@@ -18,7 +18,7 @@ import requests
 from odoo import Command, fields
 from odoo.tools import float_compare
 
-from . import billing, compliance, guard, hub_vendor
+from . import billing, compliance, consumption, guard, hub_vendor, x12, x12_catalog
 from .hub_base import HubError, sign
 
 OPEN_PO = ("purchase",)
@@ -40,6 +40,15 @@ def find_po(env, info_partner_id, name, states=OPEN_PO):
 def resolve_products(env, codes, partner=None):
     """code -> product.product by internal reference, barcode, then the
     vendor's own product code. Raises UNKNOWN_PRODUCT naming the codes."""
+    found = find_products(env, codes, partner)
+    missing = sorted(set(codes) - found.keys())
+    if missing:
+        raise HubError("UNKNOWN_PRODUCT", f"Unknown product code(s): {', '.join(missing[:20])}.")
+    return found
+
+
+def find_products(env, codes, partner=None):
+    """code -> product.product for the codes known (see resolve_products)."""
     codes = set(codes)
     found = {}
     if codes:
@@ -55,9 +64,6 @@ def resolve_products(env, codes, partner=None):
                 dom.append(("partner_id", "child_of", partner.commercial_partner_id.id))
             for si in env["product.supplierinfo"].search(dom):
                 found.setdefault(si.product_code, si.product_id or si.product_tmpl_id.product_variant_id)
-    missing = sorted(codes - found.keys())
-    if missing:
-        raise HubError("UNKNOWN_PRODUCT", f"Unknown product code(s): {', '.join(missing[:20])}.")
     return found
 
 
@@ -152,6 +158,15 @@ def _precheck_other(env, info, doc_type, doc):
         return f"{doc['source']}/{doc['batch_id']}"
     if doc_type == "billing_daily_totals":
         return f"{doc['source']}@{doc['business_date']}"
+    if doc_type in ("consumption", "par_levels"):
+        return f"{doc['cabinet']}/{doc.get('batch_id') or len(doc.get('events') or doc.get('levels') or [])}"
+    if doc_type == "price_catalog":
+        if not partner:
+            raise HubError("NO_VENDOR", "This system speaks for no vendor: set its vendor before sending catalogues.")
+        env.cr.execute("SELECT 1 FROM res_currency WHERE name = %s AND active", (doc["currency"],))
+        if not env.cr.fetchone():
+            raise HubError("UNKNOWN_CURRENCY", f"Currency {doc['currency']} is not active in Odoo.")
+        return doc["catalog"]
     return None
 
 
@@ -391,10 +406,36 @@ def _invoice_vals(env, msg, doc):
             vals.update(purchase_line_id=pol.id, tax_ids=[Command.set(pol.taxes_id.ids)],
                         product_uom_id=pol.product_uom.id)
         lines.append(Command.create(vals))
-    return {"move_type": "in_invoice", "partner_id": po.partner_id.id, "ref": doc["invoice"],
+    for charge in doc.get("charges", []):  # freight, handling, discounts (X12 SAC): lines without a product
+        amount = float(charge["amount"])
+        label = charge.get("description") or charge["code"]
+        lines.append(Command.create({"name": env._("Charge: %s", label) if charge["kind"] == "charge"
+                                     else env._("Allowance: %s", label), "quantity": 1,
+                                     "price_unit": amount if charge["kind"] == "charge" else -amount}))
+    vals = {"move_type": "in_invoice", "partner_id": po.partner_id.id, "ref": doc["invoice"],
             "invoice_date": doc["invoice_date"], "invoice_date_due": doc.get("due_date") or False,
             "currency_id": currency.id, "invoice_origin": po.name, "company_id": po.company_id.id,
             "invoice_line_ids": lines}
+    terms = _terms_text(env, doc)
+    if terms:
+        vals["narration"] = terms
+    return vals
+
+
+def _terms_text(env, doc):
+    """The vendor's payment terms as sent (X12 ITD), for AP to read on the bill."""
+    terms = {k[len("terms_"):]: v for k, v in doc.items() if k.startswith("terms_")}
+    if not terms:
+        return ""
+    parts = []
+    if terms.get("discount_pct"):
+        parts.append(env._("%(pct)s%% discount if paid within %(days)s days%(by)s", pct=terms["discount_pct"],
+                           days=terms.get("discount_days", "?"),
+                           by=f" ({terms['discount_due']})" if terms.get("discount_due") else ""))
+    if terms.get("net_days") or terms.get("net_due"):
+        parts.append(env._("net %(days)s days%(by)s", days=terms.get("net_days", "?"),
+                           by=f" ({terms['net_due']})" if terms.get("net_due") else ""))
+    return env._("Vendor's terms: %s", ", ".join(parts)) if parts else ""
 
 
 def _invoice_done(env, bill, doc):
@@ -516,8 +557,16 @@ def _send_purchase_order(env, msg, doc):
         # not sent while the vendor is stopped; it goes out on a retry once compliance clears the vendor
         raise HubError("VENDOR_SUSPENDED", f"{po.name}: the vendor is suspended or blocked by compliance.",
                        permanent=False)
-    _post_webhook(msg, "purchase_order")
+    if doc is None:  # an 850: the outbox's X12 delivery
+        x12.deliver(msg)
+    else:
+        _post_webhook(msg, "purchase_order")
     return [(po, "updated")] if po else []
+
+
+def _send_x12_ack(env, msg, doc):
+    x12.deliver(msg)
+    return []
 
 
 def _send_billing_payment(env, msg, doc):
@@ -526,7 +575,7 @@ def _send_billing_payment(env, msg, doc):
     return [(move, "updated")] if move else []
 
 
-def _post_webhook(msg, event):
+def _post_webhook(msg, event, content_type="application/json"):
     """The outbox's delivery: the stored document POSTed to the system's
     webhook, signed, with the message's idempotency key; a busy or
     unreachable receiver is retried with backoff."""
@@ -535,7 +584,7 @@ def _post_webhook(msg, event):
         raise HubError("NO_WEBHOOK", f"System {system.code} has no webhook URL.")
     body = msg._payload_text().encode()
     ts = int(time.time())
-    headers = {"Content-Type": "application/json", "Idempotency-Key": msg.idempotency_key or str(msg.id),
+    headers = {"Content-Type": content_type, "Idempotency-Key": msg.idempotency_key or str(msg.id),
                "X-MedSync-Event": event, "X-MedSync-Message": str(msg.id),
                "X-MedSync-Signature": sign(system.webhook_secret or "", ts, body)}
     try:
@@ -558,6 +607,10 @@ HANDLERS = {"po_ack": _po_ack, "asn": _asn, "invoice": _invoice, "payment_status
             "billing_batch": lambda env, msg, doc: billing.receive(
                 env, msg, doc, "file" if (msg.idempotency_key or "").startswith("file-") else "api"),
             "billing_daily_totals": billing.receive_totals, "billing_payment": _send_billing_payment,
+            "price_catalog": lambda env, msg, doc: x12_catalog.receive(env, msg, doc), "x12_ack": _send_x12_ack,
+            "consumption": lambda env, msg, doc: consumption.receive(env, msg, doc),
+            "par_levels": lambda env, msg, doc: consumption.receive_par_levels(env, msg, doc),
+            "cabinet_par_levels": lambda env, msg, doc: _post_webhook(msg, "cabinet_par_levels") or [],
             **hub_vendor.HANDLERS}
 
 
@@ -594,6 +647,9 @@ def queue_purchase_orders(pos):
             continue
         _number_lines(po)
         text = json.dumps(purchase_order_document(po), separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+        sent = None
+        if flow.system_id.x12_enabled:  # the partner speaks X12: the 850 is what goes out, and its 997 awaited
+            text, sent = x12.purchase_order_x12(flow.system_id, po, json.loads(text))
         count = msgs.search_count([("source_model", "=", "purchase.order"), ("source_id", "=", po.id),
                                    ("direction", "=", "outbound")])
         vals, big = msgs._payload_values(text)
@@ -605,6 +661,9 @@ def queue_purchase_orders(pos):
                            "key_expires": now + timedelta(days=max(flow.retention_days, 1))})
         if big:
             msg._attach_payload(big)
+        if sent:
+            msg.x12_interchange_id = sent
+            guard.privileged(sent).source = po.name
         guard.privileged(po.sudo()).write({"medsync_ack_state": "waiting", "medsync_ack_date": False,
                                            "medsync_ack_due": now + timedelta(hours=flow.ack_sla_hours)})
         created |= msg

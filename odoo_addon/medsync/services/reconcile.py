@@ -57,7 +57,7 @@ def location_codes(env, company):
     return codes
 
 
-def _product_codes(env, company):
+def product_codes(env, company):
     """Every code a snapshot may name a product by, as engine columns."""
     mc = engine.core(env)
     cols = defaultdict(list)
@@ -141,6 +141,15 @@ def _fetch(env, company, location_ids, as_of, product_ids=()):
         for k, v in zip(("location_id", "location_dest_id", "product_id", "lot_id", "qty", "date"), row, strict=True):
             moves[k].append(v)
     pids = set(quants["product_id"]) | set(moves["product_id"]) | set(product_ids)
+    products, packs, lots = product_tables(env, company, pids)
+    return quants, moves, products, packs, lots
+
+
+def product_tables(env, company, pids, lot_names=None):
+    """The engine's products (category, risk, rounding, tracking, cost),
+    packs (every other unit of each product's category, with its factor)
+    and lots (of these products; only these names when given)."""
+    pids = list(pids)
     products = defaultdict(list)
     packs = defaultdict(list)
     cost_key = str(company.id)
@@ -150,7 +159,7 @@ def _fetch(env, company, location_ids, as_of, product_ids=()):
                  FROM product_product pp
                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
                  JOIN uom_uom u ON u.id = pt.uom_id
-                WHERE pp.id = ANY(%s)""", cost_key, list(pids))):
+                WHERE pp.id = ANY(%s)""", cost_key, pids)):
         for k, v in zip(("product_id", "category_id", "risk_class", "rounding", "tracked", "cost"),
                         (pid, categ, int(risk or 1), rounding, tracking != "none", cost), strict=True):
             products[k].append(v)
@@ -167,22 +176,23 @@ def _fetch(env, company, location_ids, as_of, product_ids=()):
                 packs["unit"].append(u.name)
                 packs["factor"].append(base.factor / u.factor)
     lots = defaultdict(list)
+    names = SQL("") if lot_names is None else SQL("AND name = ANY(%s)", list(lot_names))
     for lot_id, pid, name, expiry in env.execute_query(SQL(
             """SELECT id, product_id, name, expiration_date::date FROM stock_lot
-                WHERE product_id = ANY(%s) AND (company_id IS NULL OR company_id = %s)""",
-            list(pids), company.id)):
+                WHERE product_id = ANY(%s) AND (company_id IS NULL OR company_id = %s) %s""",
+            pids, company.id, names)):
         lots["lot_id"].append(lot_id)
         lots["product_id"].append(pid)
         lots["name"].append(name)
         lots["expiry"].append(day_number(expiry))
-    return quants, moves, products, packs, lots
+    return products, packs, lots
 
 
 def run_engine(env, company, snapshot_rows, location_ids, counted_ids, as_of, full):
     """One engine call for ``location_ids``; returns the engine's output and
     the products table it was given."""
     code_map = location_codes(env, company)
-    codes = _product_codes(env, company)
+    codes = product_codes(env, company)
     quants, moves, products, packs, lots = _fetch(env, company, location_ids, as_of,
                                                   product_ids=set(codes["product_id"]))
     locations = {"location_id": [], "code": [], "counted": []}

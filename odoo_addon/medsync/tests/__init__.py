@@ -21,3 +21,5 @@ from . import test_tours
 from . import test_readme_examples
 from . import test_billing
 from . import test_node
+from . import test_x12
+from . import test_consumption

@@ -144,6 +144,16 @@ class TestTours(HttpCase):
                                             ] * len(four_eyes))
         self.assertEqual(snap.state, "done")
 
+    def test_inventory_cabinet_consumption(self):
+        held = self.env["medsync.consumption.event"].search([("event_ref", "=", "E-1006")])
+        self.assertEqual(held.state, "held", "the demo's unknown cabinet code")
+        # the controller maps the code (External product codes), then applies what was held, in the browser
+        self.env["medsync.product.code"].with_user(self.env.ref("medsync.user_inventory")).create({
+            "kind": "vendor", "code": "ZZ-SUTURE-9", "product_id": self.env.ref("medsync.product_suture").id})
+        self.tour("medsync_cabinet_tour", "inventory", "/odoo/action-medsync.action_medsync_consumption_event")
+        held.invalidate_recordset()
+        self.assertEqual((held.state, held.move_id.state), ("applied", "done"))
+
     # ------------------------------------------------------------------ vendor data steward
 
     def test_steward_without_email(self):
@@ -172,6 +182,9 @@ class TestTours(HttpCase):
         self.assertTrue(system.key_count)
         self.assertTrue(self.env["medsync.message"].search([("system_id", "=", system.id),
                                                             ("idempotency_key", "=", "tour-vendor-update-1")]))
+
+    def test_integration_x12_partner(self):
+        self.tour("medsync_x12_tour", "integration", "/odoo/action-medsync.action_medsync_system")
 
     # ------------------------------------------------------------------ compliance officer
 

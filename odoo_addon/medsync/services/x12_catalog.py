@@ -1,0 +1,77 @@
+"""A vendor's price catalogue (``price_catalog``, from an X12 832 or JSON):
+its lines become dated vendor prices (product.supplierinfo with date_start,
+date_end, minimum quantity, contract reference and tier), which the matching
+engine's contract-price leg reads. A new dated price closes the open one it
+follows. Lines for products MedSync cannot map, or priced in a unit the
+product is not bought in, are never turned into products: they raise one
+exception for the buyers, naming them."""
+
+from datetime import timedelta
+
+from odoo import fields
+
+from . import guard
+from .hub_base import HubError
+
+KEY = ("partner_id", "product_tmpl_id", "product_id", "min_qty", "medsync_contract_ref", "medsync_tier")
+
+
+def receive(env, msg, doc):
+    # imported here: hub and its handlers import this module
+    from .hub_handlers import _raise, find_products
+
+    system = msg.system_id
+    partner = system.partner_id.commercial_partner_id
+    if not partner:
+        raise HubError("NO_VENDOR", "This system speaks for no vendor.")
+    currency = env["res.currency"].search([("name", "=", doc["currency"])], limit=1)
+    if not currency:
+        raise HubError("UNKNOWN_CURRENCY", f"Currency {doc['currency']} is not active in Odoo.")
+    products = find_products(env, {ln["product"] for ln in doc["lines"]}, partner)
+    units = {u.medsync_x12_code: u for u in env["uom.uom"].sudo().search(  # sudo: units are reference data
+        [("medsync_x12_code", "in", list({ln["uom"] for ln in doc["lines"] if ln.get("uom")}))])}
+    # sudo + privileged: the partner's technical user holds no purchasing rights; this handler writes only
+    # the prices of the vendor the system speaks for
+    Info = guard.privileged(env["product.supplierinfo"].sudo())
+    held, created, updated = [], Info, Info
+    for n, ln in enumerate(doc["lines"], start=1):
+        product = products.get(ln["product"])
+        if product is None:
+            held.append(env._("line %(n)s: %(code)s is not a product MedSync knows", n=n, code=ln["product"]))
+            continue
+        unit = ln.get("uom")
+        if unit and (unit not in units or units[unit] != product.uom_po_id):
+            held.append(env._("line %(n)s: %(code)s priced per %(unit)s, bought in %(po)s", n=n, code=ln["product"],
+                              unit=unit, po=product.uom_po_id.name))
+            continue
+        start = ln.get("date_start") or doc.get("effective_date") or False
+        vals = {"partner_id": partner.id, "product_tmpl_id": product.product_tmpl_id.id, "product_id": product.id,
+                "min_qty": float(ln.get("min_qty") or 0), "medsync_contract_ref": ln.get("contract")
+                or doc.get("contract") or False, "medsync_tier": ln.get("tier") or False,
+                "price": float(ln["price"]), "currency_id": currency.id, "date_start": start,
+                "date_end": ln.get("date_end") or doc.get("expiry_date") or False,
+                "company_id": msg.company_id.id, "medsync_catalog": doc["catalog"]}
+        same = Info.search([*[(k, "=", vals[k]) for k in KEY], ("date_start", "=", start),
+                            ("company_id", "in", (False, msg.company_id.id))], limit=1)
+        if same:
+            changed = {k: v for k, v in vals.items() if k in ("price", "currency_id", "date_end", "medsync_catalog")
+                       and (same[k].id if hasattr(same[k], "id") else same[k]) != v}
+            if changed:
+                same.write(changed)
+                updated |= same
+            continue
+        if start:  # the open price it follows ends the day before
+            Info.search([*[(k, "=", vals[k]) for k in KEY], ("date_end", "=", False), ("date_start", "!=", False),
+                         ("date_start", "<", start), ("company_id", "in", (False, msg.company_id.id))]).write(
+                {"date_end": fields.Date.to_date(start) - timedelta(days=1)})
+        created |= Info.create(vals)
+    out = [(rec, "created") for rec in created] + [(rec, "updated") for rec in updated]
+    if held:
+        for exc in _raise(env, [{
+                "reason_code": "HUB_CATALOG_UNMAPPED", "key": f"hub-catalog-{msg.id}", "company_id": msg.company_id.id,
+                "partner_id": partner.id,
+                "name": env._("%(vendor)s catalogue %(cat)s: %(n)s line(s) not applied", vendor=partner.name,
+                              cat=doc["catalog"], n=len(held)),
+                "description": "\n".join(held), "res_model": "res.partner", "res_id": partner.id}]):
+            out.append((exc, "created"))
+    return out
