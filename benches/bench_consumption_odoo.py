@@ -7,7 +7,8 @@ each), processed by the job runner into done moves.
 Starts Odoo (``--workers`` prefork workers and the queue_job runner) on the
 bench database (created with MedSync when missing), sets up ``--cabinets``
 cabinet locations with their codes, a department's consumption location and
-``--products`` products, then measures from the first request to the last
+``--products`` products (each batch one cabinet's last ten minutes, one batch
+a quarter of an hour), then measures from the first request to the last
 batch done: ``accept_s`` (the requests), ``total_s`` (until every event is
 applied), ``events_per_s`` (events over ``total_s``; target 500), the moves
 made, and that every event was applied exactly once. The last line is one
@@ -53,8 +54,10 @@ def batches(tag, size, batch, cabinets, products):
     for b in range(0, size, batch):
         cab = (b // batch) % cabinets
         events = []
+        # a batch is a cabinet's last ten minutes, one batch every quarter of an hour
+        first = start + dt.timedelta(minutes=15 * (b // batch))
         for i in range(b, min(b + batch, size)):
-            t = start + dt.timedelta(seconds=i * 2)
+            t = first + dt.timedelta(seconds=600 * (i - b) // batch)
             events.append({"event_id": f"E{i}", "time": t.strftime("%Y-%m-%dT%H:%M:%SZ"),
                            "product": f"BI-{tag}-{rng.randrange(products)}", "qty": str(rng.randint(1, 3)),
                            "kind": "return" if rng.random() < 0.05 else "issue"})
@@ -72,13 +75,7 @@ def main():
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--drain-timeout", type=int, default=3600)
     args = p.parse_args()
-    if not hub_live.odoo_found():
-        sys.exit(f"no Odoo source at {hub_live.ODOO_SRC}: set ODOO_SRC")
-    pg = hub_live.pg_env()
-    hub_live.ensure_db(args.db, pg)
-    hub_live.sql(pg, args.db, "UPDATE queue_job SET state = 'cancelled' WHERE state IN ('pending', 'enqueued', "
-                              "'started')")
-    hub_live.sql(pg, args.db, "UPDATE medsync_message SET state = 'cancelled' WHERE state IN ('queued', 'retrying')")
+    pg = hub_live.bench_database(args.db)
     tag = f"{int(time.time()) % 10**6}"
     with hub_live.odoo_env(args.db, pg) as env:
         info = setup(env, tag, args.cabinets, args.products)

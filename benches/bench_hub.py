@@ -42,14 +42,7 @@ def main():
     p.add_argument("--single", type=int, default=1000,
                    help="also send this many one per request, for comparison (0: skip)")
     args = p.parse_args()
-    if not hub_live.odoo_found():
-        sys.exit(f"no Odoo source at {hub_live.ODOO_SRC}: set ODOO_SRC")
-    pg = hub_live.pg_env()
-    hub_live.ensure_db(args.db, pg)
-    # the bench database starts with no job left over from an earlier (interrupted) run
-    hub_live.sql(pg, args.db, "UPDATE queue_job SET state = 'cancelled' "
-                              "WHERE state IN ('pending', 'enqueued', 'started')")
-    hub_live.sql(pg, args.db, "UPDATE medsync_message SET state = 'cancelled' WHERE state IN ('queued', 'retrying')")
+    pg = hub_live.bench_database(args.db)
     tag = f"b{int(time.time())}"
     with hub_live.odoo_env(args.db, pg) as env:
         info = hub_live.setup_system(env, tag, flows=("invoice",), orders=200)

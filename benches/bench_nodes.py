@@ -100,12 +100,7 @@ def main():
     p.add_argument("--db", default="medsync_bench")
     p.add_argument("--drain-timeout", type=int, default=1800)
     args = p.parse_args()
-    if not hub_live.odoo_found():
-        sys.exit(f"no Odoo source at {hub_live.ODOO_SRC}: set ODOO_SRC")
-    pg = hub_live.pg_env()
-    hub_live.ensure_db(args.db, pg)
-    hub_live.sql(pg, args.db, "UPDATE queue_job SET state = 'cancelled' "
-                              "WHERE state IN ('pending', 'enqueued', 'started')")
+    pg = hub_live.bench_database(args.db)
     rows = [run(args, pg, n) for n in (1, 2)]
     for r in rows:
         print(json.dumps(r), flush=True)

@@ -54,15 +54,9 @@ def main():
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--drain-timeout", type=int, default=3600)
     args = p.parse_args()
-    if not hub_live.odoo_found():
-        sys.exit(f"no Odoo source at {hub_live.ODOO_SRC}: set ODOO_SRC")
     import medsync_core as mc
 
-    pg = hub_live.pg_env()
-    hub_live.ensure_db(args.db, pg)
-    hub_live.sql(pg, args.db, "UPDATE queue_job SET state = 'cancelled' WHERE state IN ('pending', 'enqueued', "
-                              "'started')")
-    hub_live.sql(pg, args.db, "UPDATE medsync_message SET state = 'cancelled' WHERE state IN ('queued', 'retrying')")
+    pg = hub_live.bench_database(args.db)
     tag = f"x{int(time.time())}"
     with hub_live.odoo_env(args.db, pg) as env:
         info = hub_live.setup_system(env, tag, flows=("invoice",), orders=200)

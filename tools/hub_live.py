@@ -51,6 +51,19 @@ def addon_stamp():
     return h.hexdigest()[:16]
 
 
+def bench_database(db):
+    """A benchmark's database and PostgreSQL: Odoo found (else the bench
+    exits saying so), MedSync installed, no job or message left waiting by
+    an earlier, interrupted run. Returns the PostgreSQL environment."""
+    if not odoo_found():
+        sys.exit(f"no Odoo source at {ODOO_SRC}: set ODOO_SRC")
+    pg = pg_env()
+    ensure_db(db, pg)
+    sql(pg, db, "UPDATE queue_job SET state = 'cancelled' WHERE state IN ('pending', 'enqueued', 'started')")
+    sql(pg, db, "UPDATE medsync_message SET state = 'cancelled' WHERE state IN ('queued', 'retrying')")
+    return pg
+
+
 def ensure_db(db, pg, demo=False):
     """A database with this MedSync installed: created when missing, updated
     when the addon changed since (a stamp in ir_config_parameter says)."""

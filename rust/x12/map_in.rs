@@ -81,6 +81,20 @@ fn date(v: &[u8]) -> Option<String> {
     iso_date(v)
 }
 
+/// The currency (the set's CUR, else the partner's) and the lines of a
+/// document that carries money.
+fn money_lines(doc: &mut Obj, currency: Option<String>, lines: Vec<Obj>, opts: &Options) {
+    put(
+        doc,
+        "currency",
+        currency.or_else(|| Some(opts.currency.clone())),
+    );
+    doc.insert(
+        "lines".into(),
+        Value::Array(lines.into_iter().map(Value::Object).collect()),
+    );
+}
+
 fn put(o: &mut Obj, key: &str, v: Option<String>) {
     if let Some(v) = v.filter(|v| !v.is_empty()) {
         o.insert(key.to_string(), Value::String(v));
@@ -197,15 +211,7 @@ fn purchase_order(segs: &[SegRef], opts: &Options, c: &mut Checked) -> Obj {
             _ => {}
         }
     }
-    put(
-        &mut doc,
-        "currency",
-        currency.or_else(|| Some(opts.currency.clone())),
-    );
-    doc.insert(
-        "lines".into(),
-        Value::Array(lines.into_iter().map(Value::Object).collect()),
-    );
+    money_lines(&mut doc, currency, lines, opts);
     doc
 }
 
@@ -473,15 +479,7 @@ fn invoice(segs: &[SegRef], opts: &Options, c: &mut Checked) -> Obj {
             _ => {}
         }
     }
-    put(
-        &mut doc,
-        "currency",
-        currency.or_else(|| Some(opts.currency.clone())),
-    );
-    doc.insert(
-        "lines".into(),
-        Value::Array(lines.into_iter().map(Value::Object).collect()),
-    );
+    money_lines(&mut doc, currency, lines, opts);
     if !charges.is_empty() {
         doc.insert("charges".into(), Value::Array(charges));
     }
@@ -562,15 +560,7 @@ fn price_catalog(segs: &[SegRef], opts: &Options, c: &mut Checked) -> Obj {
         });
         c.skipped = before - lines.len();
     }
-    put(
-        &mut doc,
-        "currency",
-        currency.or_else(|| Some(opts.currency.clone())),
-    );
-    doc.insert(
-        "lines".into(),
-        Value::Array(lines.into_iter().map(Value::Object).collect()),
-    );
+    money_lines(&mut doc, currency, lines, opts);
     doc
 }
 
