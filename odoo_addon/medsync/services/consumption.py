@@ -35,7 +35,7 @@ import time
 from collections import defaultdict
 
 from odoo import Command, fields
-from odoo.tools import SQL
+from odoo.tools import SQL, float_compare
 
 from . import bulk, engine, guard, reconcile
 from .hub_base import HubError
@@ -387,7 +387,9 @@ def receive_par_levels(env, msg, doc):
             continue
         lo, hi = float(lv["min"]), float(lv["max"])
         op = existing.get(product.id)
-        same = op and abs(op.product_min_qty - lo) < 1e-9 and abs(op.product_max_qty - hi) < 1e-9
+        rounding = product.uom_id.rounding
+        same = op and not float_compare(op.product_min_qty, lo, precision_rounding=rounding) \
+            and not float_compare(op.product_max_qty, hi, precision_rounding=rounding)
         if same:
             continue
         if odoo_master:

@@ -607,9 +607,8 @@ HANDLERS = {"po_ack": _po_ack, "asn": _asn, "invoice": _invoice, "payment_status
             "billing_batch": lambda env, msg, doc: billing.receive(
                 env, msg, doc, "file" if (msg.idempotency_key or "").startswith("file-") else "api"),
             "billing_daily_totals": billing.receive_totals, "billing_payment": _send_billing_payment,
-            "price_catalog": lambda env, msg, doc: x12_catalog.receive(env, msg, doc), "x12_ack": _send_x12_ack,
-            "consumption": lambda env, msg, doc: consumption.receive(env, msg, doc),
-            "par_levels": lambda env, msg, doc: consumption.receive_par_levels(env, msg, doc),
+            "price_catalog": x12_catalog.receive, "x12_ack": _send_x12_ack, "consumption": consumption.receive,
+            "par_levels": consumption.receive_par_levels,
             "cabinet_par_levels": lambda env, msg, doc: _post_webhook(msg, "cabinet_par_levels") or [],
             **hub_vendor.HANDLERS}
 

@@ -9,6 +9,7 @@ exception for the buyers, naming them."""
 from datetime import timedelta
 
 from odoo import fields
+from odoo.tools import float_compare
 
 from . import guard
 from .hub_base import HubError
@@ -34,6 +35,7 @@ def receive(env, msg, doc):
     # the prices of the vendor the system speaks for
     Info = guard.privileged(env["product.supplierinfo"].sudo())
     held, created, updated = [], Info, Info
+    digits = env["decimal.precision"].precision_get("Product Price")
     for n, ln in enumerate(doc["lines"], start=1):
         product = products.get(ln["product"])
         if product is None:
@@ -54,8 +56,7 @@ def receive(env, msg, doc):
         same = Info.search([*[(k, "=", vals[k]) for k in KEY], ("date_start", "=", start),
                             ("company_id", "in", (False, msg.company_id.id))], limit=1)
         if same:
-            changed = {k: v for k, v in vals.items() if k in ("price", "currency_id", "date_end", "medsync_catalog")
-                       and (same[k].id if hasattr(same[k], "id") else same[k]) != v}
+            changed = _changed(same, vals, digits)
             if changed:
                 same.write(changed)
                 updated |= same
@@ -74,4 +75,18 @@ def receive(env, msg, doc):
                               cat=doc["catalog"], n=len(held)),
                 "description": "\n".join(held), "res_model": "res.partner", "res_id": partner.id}]):
             out.append((exc, "created"))
+    return out
+
+
+def _changed(info, vals, digits):
+    """What a catalogue line changes on the price it finds again (prices compared at the price precision)."""
+    out = {}
+    if float_compare(info.price, vals["price"], precision_digits=digits):
+        out["price"] = vals["price"]
+    if info.currency_id.id != vals["currency_id"]:
+        out["currency_id"] = vals["currency_id"]
+    if info.date_end != fields.Date.to_date(vals["date_end"]):
+        out["date_end"] = vals["date_end"]
+    if (info.medsync_catalog or False) != vals["medsync_catalog"]:
+        out["medsync_catalog"] = vals["medsync_catalog"]
     return out
