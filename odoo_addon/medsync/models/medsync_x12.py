@@ -93,6 +93,23 @@ class MedsyncSystem(models.Model):
             if problems:
                 raise ValidationError("\n".join([self.env._("X12 profile of %s:", system.name), *problems]))
 
+    @api.constrains("x12_next_isa", "x12_next_gs", "x12_next_st")
+    def _check_x12_controls(self):
+        for system in self:
+            if not all(1 <= n <= 999999999 for n in (system.x12_next_isa, system.x12_next_gs, system.x12_next_st)):
+                raise ValidationError(self.env._("%s: X12 control numbers run from 1 to 999,999,999.", system.name))
+
+    def write(self, vals):
+        """Control numbers move forward only: one sent is never sent again."""
+        for fname in ("x12_next_isa", "x12_next_gs", "x12_next_st"):
+            if fname in vals:
+                for system in self:
+                    if int(vals[fname] or 0) < system[fname]:
+                        raise ValidationError(self.env._(
+                            "%(system)s: %(field)s moves forward only (now %(now)s): numbers below it were sent.",
+                            system=system.name, field=self._fields[fname].string, now=system[fname]))
+        return super().write(vals)
+
     def _compute_x12_count(self):
         counts = dict(self.env["medsync.x12.interchange"]._read_group([("system_id", "in", self.ids)], ["system_id"],
                                                                       ["__count"]))
@@ -127,7 +144,7 @@ class MedsyncX12Interchange(models.Model):
         "system_id", "company_id", "direction", "control", "sender", "receiver", "date", "usage", "version",
         "group_controls", "set_count", "accepted_count", "rejected_count", "state", "ack_state", "ack_due",
         "ack_code", "ack_detail", "raw_attachment_id", "ack_attachment_id", "message_ids", "duplicate", "gap",
-        "source", "errors"})
+        "source", "errors", "envelope_rejected"})
     _medsync_guard_unlink = True
 
     name = fields.Char(compute="_compute_name")
@@ -150,6 +167,8 @@ class MedsyncX12Interchange(models.Model):
     errors = fields.Text(readonly=True)
     duplicate = fields.Boolean("Control number seen before", readonly=True)
     gap = fields.Boolean("Control number gap", readonly=True)
+    envelope_rejected = fields.Boolean("Refused whole (TA1 R)", readonly=True,
+                                       help="Its control number may come again: the partner resends it.")
     ack_state = fields.Selection([("none", "Not expected"), ("waiting", "Waiting"), ("accepted", "Accepted"),
                                   ("rejected", "Rejected"), ("overdue", "Overdue")], "Partner's 997",
                                  default="none", readonly=True, index=True)

@@ -126,6 +126,16 @@ def apply(events):
     company = events.company_id
     company.ensure_one()
     events = events.sorted(lambda e: (e.time, e.id))
+    # a time more than a day ahead is a cabinet's clock gone wrong: held, and kept out of the batch's lateness
+    ahead = fields.Datetime.now() + dt.timedelta(days=1)
+    future = events.filtered(lambda e: e.time > ahead)
+    if future:
+        guard.privileged(future).write({"state": "held", "status": "future_time",
+                                        "note": env._("The event's time is more than a day ahead of Odoo's clock.")})
+        _raise_held(env, company, [(e, "future_time", e.note) for e in future])
+        events -= future
+        if not events:
+            return {"applied": 0, "held": len(future), "moves": 0}
     with env["medsync.run"]._track("consumption", trigger="job", scope=f"{len(events)} event(s)",
                                    company=company) as run:
         with run.phase("fetch"):

@@ -113,8 +113,8 @@ def receive(env, info, data, source="api"):
                        "starts one).", 400, problems=problems or [Problem("$", "no_isa", "no ISA segment")])
     out = []
     for inter in parsed["interchanges"]:
-        out.append(_receive_interchange(env, info, system, inter, data if len(parsed["interchanges"]) == 1 else None,
-                                        source))
+        # the raw file each came in (several interchanges in one file share it)
+        out.append(_receive_interchange(env, info, system, inter, data, source))
     return {"interchanges": out, "segments": parsed["segments"],
             "errors": [dict(e) for e in parsed["errors"]]}
 
@@ -122,9 +122,13 @@ def receive(env, info, data, source="api"):
 def _receive_interchange(env, info, system, inter, raw, source):
     Inter = guard.privileged(env["medsync.x12.interchange"].sudo())  # sudo: the hub records what it received
     _check_parties(system, inter)
+    if inter["ta1"]["code"] == "R":  # the envelope is refused: so is every set in it, whatever it held
+        _reject_all(inter)
     control = inter["control"]
+    # an interchange refused whole (TA1 R) does not count: the partner sends it again with the same number
     seen = Inter.search_count([("system_id", "=", system.id), ("direction", "=", "inbound"),
-                               ("control", "=", control), ("usage", "=", inter["usage"])])
+                               ("control", "=", control), ("usage", "=", inter["usage"]),
+                               ("envelope_rejected", "=", False)])
     gap = False
     if inter["usage"] == "P" and control.isdigit() and inter["ta1"]["code"] != "R":
         number = int(control)
@@ -143,7 +147,8 @@ def _receive_interchange(env, info, system, inter, raw, source):
         _group_code(group)
     sets = [s for g in inter["groups"] for s in g["sets"]]
     accepted = sum(1 for s in sets if s["ack_code"] in ("A", "E"))
-    state = "test" if test else ("accepted" if accepted == len(sets) and inter["ta1"]["code"] != "R"
+    whole = inter["ta1"]["code"] != "R" and all(g["ack_code"] in ("A", "E") for g in inter["groups"])
+    state = "test" if test else ("accepted" if whole and accepted == len(sets)
                                  else "rejected" if not accepted else "partial")
     errors = [f"segment {e['segment']} {e['segment_id']}: {e['message']}" for e in inter["errors"]]
     rec = Inter.create({
@@ -153,7 +158,8 @@ def _receive_interchange(env, info, system, inter, raw, source):
         "usage": inter["usage"] if inter["usage"] in ("P", "T") else "T", "version": inter["version"],
         "group_controls": ",".join(g["control"] for g in inter["groups"])[:255], "set_count": len(sets),
         "accepted_count": accepted, "rejected_count": len(sets) - accepted, "state": state,
-        "errors": "\n".join(errors) or False, "duplicate": bool(seen), "gap": gap})
+        "errors": "\n".join(errors) or False, "duplicate": bool(seen), "gap": gap,
+        "envelope_rejected": inter["ta1"]["code"] == "R"})
     if raw is not None:
         rec.raw_attachment_id = _attach(rec, f"x12-in-{control}.x12", raw)
     message_ids = [mid for mids in links.values() for mid in mids]
@@ -199,10 +205,14 @@ def _check_parties(system, inter):
     elif (inter["receiver_qualifier"], inter["receiver_id"]) != (system.x12_our_qualifier, system.x12_our_id):
         inter["ta1"] = {"code": "R", "note": "008"}
     if inter["ta1"]["code"] == "R":
-        for group in inter["groups"]:
-            group["ack_code"] = "R"
-            for s in group["sets"]:
-                s["ack_code"], s["documents"] = "R", []
+        _reject_all(inter)
+
+
+def _reject_all(inter):
+    for group in inter["groups"]:
+        group["ack_code"] = "R"
+        for s in group["sets"]:
+            s["ack_code"], s["documents"] = "R", []
 
 
 def _key(inter, group, tset, n, total):
@@ -290,7 +300,8 @@ def _acknowledge(system, inter):
     asks or the profile says so), with our envelope and control numbers; the
     acknowledgement of an acknowledgement is never sent."""
     groups = [g for g in inter["groups"] if g["functional_id"] != "FA"]
-    ta1 = bool(system.x12_ta1 or inter["ack_requested"])
+    # a TA1 when the partner asks or the profile says so, and always when the envelope is not accepted as sent
+    ta1 = bool(system.x12_ta1 or inter["ack_requested"] or inter["ta1"]["code"] != "A")
     if not groups and not ta1:
         return None
     inter = {**inter, "groups": groups}

@@ -155,6 +155,12 @@ class TestConsumption(HttpCase):
         held.invalidate_recordset()
         self.assertEqual((held.state, held.move_id.state, held.move_id.product_uom_qty), ("applied", "done", 2.0))
 
+    def test_event_far_in_the_future_is_held_alone(self):
+        future = (fields.Datetime.now() + dt.timedelta(days=400)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.usage([{**self.ev("F1", 0), "time": future}, self.ev("F2", 0), self.ev("F3", 1)], "u-future")
+        self.assertEqual((self.events("F1").state, self.events("F1").status), ("held", "future_time"))
+        self.assertEqual(self.events("F2").move_id, self.events("F3").move_id, "the others are not made late by it")
+
     def test_valued_to_the_department_expense_account(self):
         self.usage([self.ev("V1", 0, qty="3")], "u-value")
         move = self.events("V1").move_id

@@ -252,6 +252,28 @@ class TestX12(HttpCase):
         self.assertFalse(self.env["medsync.message"].search([("system_id", "=", self.system.id),
                                                              ("direction", "=", "inbound")]))
 
+    def test_envelope_refused_whole_rejects_its_sets(self):
+        data = self.x12("855", self.ack_doc(), isa=700)
+        cut = data[:data.rindex(b"IEA*")]  # no IEA trailer
+        answer = self.post_x12(cut).json()["interchanges"][0]
+        self.assertEqual((answer["ta1"]["code"], answer["state"]), ("R", "rejected"))
+        self.assertEqual([s["code"] for g in answer["groups"] for s in g["sets"]], ["R"])
+        ack = self.mc.x12_parse(answer["acknowledgement"].encode())["interchanges"][0]
+        self.assertEqual([t["code"] for t in ack["received_ta1"]], ["R"], "a TA1 says why, asked for or not")
+        self.assertFalse(self.env["medsync.message"].search([("system_id", "=", self.system.id),
+                                                             ("direction", "=", "inbound")]))
+        # the partner sends it again, whole, with the same number: applied, and not a repeat
+        again = self.post_x12(data).json()["interchanges"][0]
+        self.assertEqual((again["state"], again["duplicate"]), ("accepted", False))
+
+    def test_control_numbers_move_forward_only(self):
+        system = self.system.with_user(self.admin)
+        system.x12_next_isa = 50
+        with self.assertRaises(ValidationError):
+            system.x12_next_isa = 3
+        with self.assertRaises(ValidationError):
+            system.x12_next_gs = -5
+
     def test_bad_requests(self):
         res = self.post_x12(b"hello", content_type="application/json")
         self.assertEqual((res.status_code, res.json()["error"]["code"]), (415, "UNSUPPORTED_MEDIA_TYPE"))
