@@ -86,9 +86,7 @@ def main():
         drain_s = time.perf_counter() - t1
         print(f"processed: {states} in {drain_s:.1f} s after the burst", flush=True)
         refs = [r for _k, r in uniques]
-        counts = dict(hub_live.sql(pg, args.db, """SELECT ref, count(*) FROM account_move
-                                                  WHERE move_type = 'in_invoice' AND ref = ANY(%s) GROUP BY ref""",
-                                   (refs,)))
+        counts = hub_live.bills_per_ref(pg, args.db, refs)
         messages = hub_live.sql(pg, args.db, "SELECT count(*) FROM medsync_message WHERE system_id = %s",
                                 (info["system_id"],))[0][0]
         # lost: an accepted invoice with no message, or whose message is done without its bill;

@@ -78,9 +78,7 @@ def run(args, pg, n_http):
         states = hub_live.wait_processed(pg, args.db, info["system_id"], args.drain_timeout)
         total_s = time.perf_counter() - t0
         cpu = {n.node: round(cpu_seconds(n.proc.pid) - cpu0[n.node], 1) for n in all_nodes}
-        counts = dict(hub_live.sql(pg, args.db, """SELECT ref, count(*) FROM account_move
-                                                  WHERE move_type = 'in_invoice' AND ref = ANY(%s) GROUP BY ref""",
-                                   (refs,)))
+        counts = hub_live.bills_per_ref(pg, args.db, refs)
         once = sum(1 for r in refs if counts.get(r) == 1)
         return {"http_nodes": n_http, "accepted": statuses.get(202, 0),
                 "accepted_per_s": round(statuses.get(202, 0) / burst_s, 1),

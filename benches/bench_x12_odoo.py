@@ -85,9 +85,7 @@ def main():
         states = hub_live.wait_processed(pg, args.db, info["system_id"], args.drain_timeout)
         total_s = time.perf_counter() - t0
         refs = [f"X12-{tag}-{i}" for i in range(args.size)]
-        counts = dict(hub_live.sql(pg, args.db, """SELECT ref, count(*) FROM account_move
-                                                  WHERE move_type = 'in_invoice' AND ref = ANY(%s) GROUP BY ref""",
-                                   (refs,)))
+        counts = hub_live.bills_per_ref(pg, args.db, refs)
         linked = hub_live.sql(pg, args.db, """SELECT count(*) FROM medsync_message
                                              WHERE system_id = %s AND x12_interchange_id IS NOT NULL""",
                               (info["system_id"],))[0][0]

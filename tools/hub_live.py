@@ -270,6 +270,27 @@ def wait_processed(pg, db, system_id, timeout, on_tick=None):
         time.sleep(1)
 
 
+def restart_and_recover(pg, db, system_id, server):
+    """After a node stopped or died: age its jobs and the system's waiting
+    messages past the recovery's thresholds (its schedule is minutes), start
+    the node again, run the recovery, and wait until no message waits.
+    Returns the message states."""
+    sql(pg, db, "UPDATE queue_job SET date_started = date_started - interval '1 hour', "
+                "date_enqueued = date_enqueued - interval '1 hour' WHERE state IN ('started', 'enqueued')")
+    sql(pg, db, "UPDATE medsync_message SET next_attempt = coalesce(next_attempt, received_at) - interval '1 hour', "
+                "received_at = received_at - interval '1 hour' "
+                "WHERE system_id = %s AND state IN ('queued', 'retrying')", (system_id,))
+    server.start()
+    run_recovery(pg, db)
+    return wait_processed(pg, db, system_id, 300)
+
+
+def bills_per_ref(pg, db, refs):
+    """Vendor bill count per reference, for the refs that have any."""
+    return dict(sql(pg, db, "SELECT ref, count(*) FROM account_move WHERE move_type = 'in_invoice' "
+                            "AND ref = ANY(%s) GROUP BY ref", (refs,)))
+
+
 def run_recovery(pg, db):
     """What the recovery cron does, run now (its schedule is minutes)."""
     with odoo_env(db, pg) as env:

@@ -97,14 +97,7 @@ def test_killed_server_loses_nothing_and_duplicates_nothing(live):
     jobs_hit = hub_live.sql(pg, DB, "SELECT count(*) FROM queue_job WHERE state IN ('started', 'enqueued')")[0][0]
     assert jobs_hit >= 1, "no job was being processed when the server was killed"
     # recovery treats a started job whose message nobody holds as dead
-    hub_live.sql(pg, DB, "UPDATE queue_job SET date_started = date_started - interval '1 hour', "
-                         "date_enqueued = date_enqueued - interval '1 hour' WHERE state IN ('started', 'enqueued')")
-    hub_live.sql(pg, DB, "UPDATE medsync_message SET next_attempt = next_attempt - interval '1 hour' "
-                         "WHERE system_id = %s AND state IN ('queued', 'retrying')", (info["system_id"],))
-    server.start()
-    hub_live.run_recovery(pg, DB)
-    final = hub_live.wait_processed(pg, DB, info["system_id"], 300)
-    counts = dict(hub_live.sql(pg, DB, "SELECT ref, count(*) FROM account_move WHERE move_type = 'in_invoice' "
-                                       "AND ref = ANY(%s) GROUP BY ref", (refs,)))
+    final = hub_live.restart_and_recover(pg, DB, info["system_id"], server)
+    counts = hub_live.bills_per_ref(pg, DB, refs)
     assert not any(final.get(s) for s in ("queued", "retrying", "dead")), final
     assert [r for r in refs if counts.get(r) != 1] == [], f"jobs in flight at the kill: {jobs_hit}"

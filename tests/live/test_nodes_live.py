@@ -68,8 +68,7 @@ def test_the_same_burst_to_both_http_nodes_is_done_once(cluster):
     final = hub_live.wait_processed(pg, DB, info["system_id"], 300)
     stored = hub_live.sql(pg, DB, "SELECT count(*) FROM medsync_message WHERE system_id = %s AND "
                                   "idempotency_key LIKE 'node-%%'", (info["system_id"],))[0][0]
-    counts = dict(hub_live.sql(pg, DB, "SELECT ref, count(*) FROM account_move WHERE move_type = 'in_invoice' "
-                                       "AND ref = ANY(%s) GROUP BY ref", (refs,)))
+    counts = hub_live.bills_per_ref(pg, DB, refs)
     assert stored == len(refs), "one message per key, whichever node took it"
     assert final.get("done") == len(refs), final
     assert [r for r in refs if counts.get(r) != 1] == []
@@ -106,15 +105,7 @@ def test_graceful_stop_of_the_job_node_loses_and_doubles_nothing(cluster):
     # a job that was running when SIGTERM came ran to its end: no message half processed
     assert all((state == "done") == (links == 1) for state, links in rows), rows
     assert all(state in ("done", "queued", "retrying") for state, _n in rows), rows
-    hub_live.sql(pg, DB, "UPDATE queue_job SET date_started = date_started - interval '1 hour', "
-                         "date_enqueued = date_enqueued - interval '1 hour' WHERE state IN ('started', 'enqueued')")
-    hub_live.sql(pg, DB, "UPDATE medsync_message SET next_attempt = coalesce(next_attempt, received_at) "
-                         "- interval '1 hour', received_at = received_at - interval '1 hour' "
-                         "WHERE system_id = %s AND state IN ('queued', 'retrying')", (info["system_id"],))
-    jobs.start()
-    hub_live.run_recovery(pg, DB)
-    final = hub_live.wait_processed(pg, DB, info["system_id"], 300)
-    counts = dict(hub_live.sql(pg, DB, "SELECT ref, count(*) FROM account_move WHERE move_type = 'in_invoice' "
-                                       "AND ref = ANY(%s) GROUP BY ref", (refs,)))
+    final = hub_live.restart_and_recover(pg, DB, info["system_id"], jobs)
+    counts = hub_live.bills_per_ref(pg, DB, refs)
     assert not any(final.get(s) for s in ("queued", "retrying", "dead")), final
     assert [r for r in refs if counts.get(r) != 1] == []
