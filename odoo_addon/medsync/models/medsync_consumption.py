@@ -125,12 +125,12 @@ class StockWarehouseOrderpoint(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         ops = super().create(vals_list)
-        if not self.env.context.get("medsync_from_cabinet"):
+        if not consumption.from_cabinet(self.env):
             consumption.queue_par_levels(ops)
         return ops
 
     def write(self, vals):
         res = super().write(vals)
-        if {"product_min_qty", "product_max_qty"} & vals.keys() and not self.env.context.get("medsync_from_cabinet"):
+        if {"product_min_qty", "product_max_qty"} & vals.keys() and not consumption.from_cabinet(self.env):
             consumption.queue_par_levels(self)
         return res

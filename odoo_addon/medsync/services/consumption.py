@@ -42,6 +42,11 @@ from .hub_base import HubError
 
 _logger = logging.getLogger(__name__)
 
+# the context value that says "these levels came from the cabinet system, do not send them back": an object no
+# RPC client can send (a JSON value is never this object), so nobody silences the par-level outbox by asking
+FROM_CABINET_KEY = "medsync_from_cabinet"
+FROM_CABINET = object()
+
 LATE_AFTER = 3600  # seconds: an event older than this behind its cabinet's latest is applied alone, dated
 
 
@@ -409,9 +414,9 @@ def receive_par_levels(env, msg, doc):
             continue
         vals = {"product_min_qty": lo, "product_max_qty": hi, "trigger": "auto"}
         if op:
-            op.with_context(medsync_from_cabinet=True).write(vals)
+            op.with_context(**{FROM_CABINET_KEY: FROM_CABINET}).write(vals)
         else:
-            op = Op.with_context(medsync_from_cabinet=True).create({
+            op = Op.with_context(**{FROM_CABINET_KEY: FROM_CABINET}).create({
                 **vals, "product_id": product.id, "location_id": loc_id, "company_id": company.id,
                 "route_id": location.medsync_route_id.id or False})
         changed |= op
@@ -422,6 +427,10 @@ def receive_par_levels(env, msg, doc):
             "description": "\n".join([*differences, *(env._("%s: unknown product", c) for c in unknown)]),
             "res_model": "stock.location", "res_id": loc_id}])
     return [(op, "updated") for op in changed]
+
+
+def from_cabinet(env):
+    return env.context.get(FROM_CABINET_KEY) is FROM_CABINET
 
 
 def queue_par_levels(orderpoints):

@@ -6,6 +6,7 @@ follows. Lines for products MedSync cannot map, or priced in a unit the
 product is not bought in, are never turned into products: they raise one
 exception for the buyers, naming them."""
 
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import fields
@@ -34,8 +35,15 @@ def receive(env, msg, doc):
     # sudo + privileged: the partner's technical user holds no purchasing rights; this handler writes only
     # the prices of the vendor the system speaks for
     Info = guard.privileged(env["product.supplierinfo"].sudo())
-    held, created, updated = [], Info, Info
     digits = env["decimal.precision"].precision_get("Product Price")
+    company = msg.company_id.id
+    # this vendor's prices of these products, read once: what each line finds again or follows
+    known = defaultdict(list)  # (KEY values) -> [record or new values]
+    for info in Info.search([("partner_id", "=", partner.id), ("company_id", "in", (False, company)),
+                             ("product_tmpl_id", "in", list({p.product_tmpl_id.id for p in products.values()}))]):
+        known[_key(info.partner_id.id, info.product_tmpl_id.id, info.product_id.id, info.min_qty,
+                   info.medsync_contract_ref, info.medsync_tier)].append(info)
+    held, new, updated, ends = [], [], Info, defaultdict(lambda: Info)
     for n, ln in enumerate(doc["lines"], start=1):
         product = products.get(ln["product"])
         if product is None:
@@ -46,26 +54,36 @@ def receive(env, msg, doc):
             held.append(env._("line %(n)s: %(code)s priced per %(unit)s, bought in %(po)s", n=n, code=ln["product"],
                               unit=unit, po=product.uom_po_id.name))
             continue
-        start = ln.get("date_start") or doc.get("effective_date") or False
+        start = fields.Date.to_date(ln.get("date_start") or doc.get("effective_date") or False) or False
         vals = {"partner_id": partner.id, "product_tmpl_id": product.product_tmpl_id.id, "product_id": product.id,
                 "min_qty": float(ln.get("min_qty") or 0), "medsync_contract_ref": ln.get("contract")
                 or doc.get("contract") or False, "medsync_tier": ln.get("tier") or False,
                 "price": float(ln["price"]), "currency_id": currency.id, "date_start": start,
-                "date_end": ln.get("date_end") or doc.get("expiry_date") or False,
-                "company_id": msg.company_id.id, "medsync_catalog": doc["catalog"]}
-        same = Info.search([*[(k, "=", vals[k]) for k in KEY], ("date_start", "=", start),
-                            ("company_id", "in", (False, msg.company_id.id))], limit=1)
-        if same:
+                "date_end": fields.Date.to_date(ln.get("date_end") or doc.get("expiry_date") or False) or False,
+                "company_id": company, "medsync_catalog": doc["catalog"]}
+        prices = known[_key(*(vals[k] for k in KEY))]
+        same = next((p for p in prices if _start(p) == start), None)
+        if same is not None:
+            if isinstance(same, dict):  # the same price twice in this catalogue: the later line wins
+                same.update(vals)
+                continue
             changed = _changed(same, vals, digits)
             if changed:
                 same.write(changed)
                 updated |= same
             continue
         if start:  # the open price it follows ends the day before
-            Info.search([*[(k, "=", vals[k]) for k in KEY], ("date_end", "=", False), ("date_start", "!=", False),
-                         ("date_start", "<", start), ("company_id", "in", (False, msg.company_id.id))]).write(
-                {"date_end": fields.Date.to_date(start) - timedelta(days=1)})
-        created |= Info.create(vals)
+            for prev in prices:
+                if _start(prev) and _start(prev) < start and not _end(prev):
+                    if isinstance(prev, dict):
+                        prev["date_end"] = start - timedelta(days=1)
+                    else:
+                        ends[start - timedelta(days=1)] |= prev
+        prices.append(vals)
+        new.append(vals)
+    for day, infos in ends.items():
+        infos.write({"date_end": day})
+    created = Info.create(new)
     out = [(rec, "created") for rec in created] + [(rec, "updated") for rec in updated]
     if held:
         for exc in _raise(env, [{
@@ -78,6 +96,18 @@ def receive(env, msg, doc):
     return out
 
 
+def _key(partner, template, product, min_qty, contract, tier):
+    return partner, template, product, round(min_qty, 6), contract or False, tier or False
+
+
+def _start(price):
+    return price["date_start"] if isinstance(price, dict) else price.date_start
+
+
+def _end(price):
+    return price["date_end"] if isinstance(price, dict) else price.date_end
+
+
 def _changed(info, vals, digits):
     """What a catalogue line changes on the price it finds again (prices compared at the price precision)."""
     out = {}
@@ -85,7 +115,7 @@ def _changed(info, vals, digits):
         out["price"] = vals["price"]
     if info.currency_id.id != vals["currency_id"]:
         out["currency_id"] = vals["currency_id"]
-    if info.date_end != fields.Date.to_date(vals["date_end"]):
+    if info.date_end != vals["date_end"]:
         out["date_end"] = vals["date_end"]
     if (info.medsync_catalog or False) != vals["medsync_catalog"]:
         out["medsync_catalog"] = vals["medsync_catalog"]

@@ -209,6 +209,10 @@ class TestConsumption(HttpCase):
         op.product_max_qty = 35
         out = self.env["medsync.message"].search([("doc_type", "=", "cabinet_par_levels")])
         self.assertEqual(len(out), 1)
+        # the context key the handler uses is no switch a client can send: the change still goes out
+        op.with_context(medsync_from_cabinet=True).product_min_qty = 11
+        op.product_min_qty = 10
+        self.assertEqual(self.env["medsync.message"].search_count([("doc_type", "=", "cabinet_par_levels")]), 3)
         self.assertEqual(json.loads(out.payload)["levels"][0], {"product": "CT-SWB", "min": "10.0", "max": "35.0"})
         self.post("par_levels", {"cabinet": "CARD-CAB", "levels": [{"product": "CT-SWB", "min": "5",
                                                                      "max": "20"}]}, "par-2")
