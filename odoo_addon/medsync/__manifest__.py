@@ -14,7 +14,9 @@ scheduled actions and the integration API.
     "author": "MedSync",
     "website": "https://example.invalid/medsync",
     "depends": ["purchase_stock", "account", "product_expiry", "queue_job"],
-    "external_dependencies": {"python": ["medsync_core"]},
+    "external_dependencies": {"python": ["medsync_core", "pyarrow"]},
+    "post_init_hook": "_post_init_hook",
+    "uninstall_hook": "_uninstall_hook",
     "data": [
         "security/medsync_security.xml",
         "security/medsync_billing_security.xml",
@@ -30,6 +32,7 @@ scheduled actions and the integration API.
         "data/medsync_billing_data.xml",
         "data/medsync_x12_data.xml",
         "data/medsync_consumption_data.xml",
+        "data/medsync_extract_data.xml",
         "wizards/medsync_compliance_decision_views.xml",
         "wizards/medsync_dedupe_model_reset_views.xml",
         "wizards/medsync_exception_close_views.xml",
@@ -58,6 +61,7 @@ scheduled actions and the integration API.
         "views/medsync_billing_views.xml",
         "views/medsync_x12_views.xml",
         "views/medsync_consumption_views.xml",
+        "views/medsync_extract_views.xml",
         "report/medsync_scorecard_report.xml",
     ],
     "demo": [

@@ -7,6 +7,16 @@ from ..services import engine, scorecard
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
+    medsync_extract_folder = fields.Char(
+        "Extract folder", config_parameter="medsync.extract_folder",
+        help="Where the analytics extract writes its Parquet files and manifests (default: the data directory's "
+             "medsync_extract/<database>).")
+    medsync_extract_overlap_minutes = fields.Integer(
+        "Overlap (minutes)", config_parameter="medsync.extract_overlap_minutes", default=60,
+        help="Each run re-reads the rows stamped this long before the previous run's watermark: longer than the "
+             "longest transaction plus the replica's lag.")
+    medsync_extract_chunk_rows = fields.Integer(
+        "Rows per read", config_parameter="medsync.extract_chunk_rows", default=200000)
     medsync_exception_sla_hours = fields.Integer(related="company_id.medsync_exception_sla_hours", readonly=False)
     medsync_default_team_id = fields.Many2one(related="company_id.medsync_default_team_id", readonly=False)
     medsync_chunk_size = fields.Integer(related="company_id.medsync_chunk_size", readonly=False)
@@ -84,6 +94,13 @@ class ResConfigSettings(models.TransientModel):
             settings.medsync_scorecard_weight_total = sum(settings[name] for _key, name, _label in scorecard.COMPONENTS)
 
     def set_values(self):
+        extract = []
+        if self.medsync_extract_overlap_minutes < 1:
+            extract.append(self.env._("Analytics extract: the overlap must be at least 1 minute."))
+        if self.medsync_extract_chunk_rows < 1000:
+            extract.append(self.env._("Analytics extract: read at least 1,000 rows at a time."))
+        if extract:
+            raise ValidationError("\n".join(f"{i}. {p}" for i, p in enumerate(extract, 1)))
         super().set_values()
         # checked once every setting is written (Odoo writes the company's fields one at a time)
         problems = scorecard.check_settings(self.company_id)

@@ -23,3 +23,4 @@ from . import test_billing
 from . import test_node
 from . import test_x12
 from . import test_consumption
+from . import test_extract
