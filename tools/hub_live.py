@@ -139,8 +139,9 @@ class Server:
     runner, no cron threads (the tests trigger what they need)."""
 
     def __init__(self, db, pg, workers=4, port=None, log_name="hub-live", runner=True, channels=CHANNELS,
-                 node=None, threads=1):
+                 node=None, threads=1, options=None):
         self.db, self.pg, self.workers, self.runner, self.channels = db, pg, workers, runner, channels
+        self.options = options or {}  # more [options] lines (db_replica_host...)
         # the node's name in its health answers and logs; its engine pool's own size (MEDSYNC_THREADS)
         self.node, self.threads = node or log_name, threads
         self.port = port or free_port()
@@ -168,7 +169,7 @@ max_cron_threads = 0
 limit_time_cpu = 600
 limit_time_real = 1200
 log_level = warn
-
+{"".join(f"{k} = {v}{chr(10)}" for k, v in self.options.items())}
 [queue_job]
 channels = {self.channels}
 scheme = http

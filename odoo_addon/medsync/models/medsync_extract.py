@@ -54,7 +54,7 @@ class MedsyncExtractRun(models.Model):
     folder = fields.Char(readonly=True)
     manifest_path = fields.Char("Manifest", readonly=True)
     manifest_sha256 = fields.Char("Manifest checksum", readonly=True)
-    manifest = fields.Text(readonly=True)
+    manifest = fields.Text("Manifest (JSON)", readonly=True)
     rows = fields.Integer(readonly=True)
     files = fields.Integer(readonly=True)
     duration = fields.Float("Seconds", readonly=True, digits=(16, 2))
@@ -142,7 +142,7 @@ class MedsyncExtractRun(models.Model):
             "name": rerun.name if rerun else self._next_name(),
             "kind": kind, "previous_id": previous.id if previous and kind == "incremental" else False,
             "rerun_of_id": rerun.id if rerun else False, "folder": settings["folder"],
-            "overlap_minutes": int(settings["overlap"].total_seconds() // 60),
+            "overlap_minutes": int(settings["overlap"].total_seconds() // 60), "rows": 0, "files": 0,
         })
         started = time.monotonic()
         plan = self.env.ref("medsync.analytic_plan_departments", raise_if_not_found=False)
