@@ -55,3 +55,4 @@ from . import uom_uom
 from . import medsync_demo_x12
 from . import medsync_consumption
 from . import medsync_demo_consumption
+from . import medsync_demo_executive

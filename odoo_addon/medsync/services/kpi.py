@@ -45,8 +45,9 @@ ROLES = {
     "integration": (_lt("Integrations"), "medsync.group_medsync_integration"),
     "compliance": (_lt("Vendor compliance"), "medsync.group_medsync_compliance"),
     "scorecard": (_lt("Supplier scorecards"), "medsync.group_medsync_buyer"),
+    "executive": (_lt("Executive"), "medsync.group_medsync_executive"),
 }
-UNITS = ("amount", "count", "percent", "minutes", "days", "score")
+UNITS = ("amount", "count", "percent", "minutes", "days", "score", "ratio")
 TREND_MONTHS = 12
 # role -> function(env, company) run by the dashboard's "Refresh now" instead of recomputing today's facts
 # (a role whose facts come from an engine's stored results refreshes those first)
@@ -79,7 +80,7 @@ class Kpi:
     sequence: int = 10
     period: str = "day"  # "month": one fact per month, dated on its first day; the trend shows 12 months
     worst_first: bool = False  # the breakdown lists the lowest figures first (scores, rates to improve)
-    scope: str = ""  # the breakdown a dashboard can be narrowed to ("vendor": one vendor's scorecard)
+    scope: str = ""  # the breakdown a dashboard can be narrowed to ("vendor": one vendor's scorecard; "department")
 
 
 KPIS = {}
