@@ -216,7 +216,10 @@ class MedsyncKpiFact(models.Model):
         refreshed = [f["refreshed_at"] for f in totals if f["date"] == current[f["kpi"]] and f["refreshed_at"]]
 
         def figure(kpi, fact):
-            # a rate over nothing is no figure, not 0 %
+            # a rate over nothing is no figure, not 0 %; nor is a state nobody recorded (a snapshot's month before
+            # the first refresh)
+            if fact is None:
+                return None if kpi.snapshot or kpi.unit in ("percent", "days", "score") else 0.0
             return None if kpi.unit in ("percent", "days", "score") and not fact["count"] else fact["value"]
 
         def order(kpi, f):
@@ -228,7 +231,8 @@ class MedsyncKpiFact(models.Model):
         for kpi in kpis:
             days = by_kpi.get(kpi.code, {})
             day = shown.get(kpi.code)
-            total = days.get(day) or {"value": 0.0, "amount": 0.0, "count": 0}
+            fact = days.get(day)
+            total = fact or {"value": 0.0, "amount": 0.0, "count": 0}
             labels = kpi.key_labels(self.env) if kpi.key_labels else {}
             breakdown = sorted(breakdowns.get(kpi.code, []), key=lambda f, k=kpi: order(k, f))
             key = scoped(kpi)
@@ -241,7 +245,7 @@ class MedsyncKpiFact(models.Model):
                 "scope": kpi.scope,
                 "narrowed": key is not None,
                 "date": fields.Date.to_string(day) if day else False,
-                "value": figure(kpi, total) if day else None,
+                "value": figure(kpi, fact) if day else None,
                 "amount": total["amount"],
                 "count": total["count"],
                 "action": self._kpi_action(kpi, company, day or current[kpi.code], key),

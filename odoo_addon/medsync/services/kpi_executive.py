@@ -130,13 +130,16 @@ def _next_month(day):
 def _facts(dimension, rows, value, amount=None):
     """compute(env, company, days) of a KPI over its rows: per month the total and one row per key."""
     def compute(env, company, days):
+        # every month asked has its total, 0 records included (a month without any is a figure, not a gap)
         return SQL(
-            """SELECT r.month AS date, %(bd)s,
+            """SELECT m.month AS date, %(bd)s,
                       CASE WHEN GROUPING(r.key) = 1 THEN NULL ELSE MAX(r.label) END AS dim_label,
                       %(value)s AS value, %(amount)s AS amount, COUNT(DISTINCT r.rid) AS count
-                 FROM (%(rows)s) r
-                GROUP BY GROUPING SETS ((r.month), (r.month, r.key))""",
-            bd=_breakdown(dimension, SQL("r.key")), value=value, amount=amount or SQL("0"),
+                 FROM unnest(%(months)s::date[]) AS m(month)
+                 LEFT JOIN (%(rows)s) r ON r.month = m.month
+                GROUP BY GROUPING SETS ((m.month), (m.month, r.key))
+               HAVING GROUPING(r.key) = 1 OR COUNT(r.rid) > 0""",
+            bd=_breakdown(dimension, SQL("r.key")), value=value, amount=amount or SQL("0"), months=list(days),
             rows=rows(env, company, list(days)))
     return compute
 
@@ -292,13 +295,16 @@ def _turns_sql(env, company, days):
                          GROUP BY m.month, f.key
                         HAVING COUNT(*) FILTER (WHERE f.date < m.month + interval '1 month') > 0),
                 dp AS (%(depts)s)
-           SELECT per.month AS date, %(bd)s,
+           SELECT m.month AS date, %(bd)s,
                   CASE WHEN GROUPING(per.key) = 1 THEN NULL ELSE MAX(dp.label) END AS dim_label,
                   CASE WHEN SUM(per.v0) + SUM(per.v1) > 0 THEN 12 * SUM(per.out) / ((SUM(per.v0) + SUM(per.v1)) / 2)
                   END AS value,
-                  SUM(per.out) AS amount, SUM(per.n) AS count
-             FROM per LEFT JOIN dp ON dp.key = per.key
-            GROUP BY GROUPING SETS ((per.month), (per.month, per.key))""",
+                  SUM(per.out) AS amount, COALESCE(SUM(per.n), 0) AS count
+             FROM m
+             LEFT JOIN per ON per.month = m.month
+             LEFT JOIN dp ON dp.key = per.key
+            GROUP BY GROUPING SETS ((m.month), (m.month, per.key))
+           HAVING GROUPING(per.key) = 1 OR COUNT(per.month) > 0""",
         flows=_flows(company, _end(days)), months=list(days), depts=_departments(env, company),
         bd=_breakdown("department", SQL("per.key")))
 

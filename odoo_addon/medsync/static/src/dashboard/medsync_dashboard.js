@@ -12,7 +12,7 @@
  * of), and one whose figures break down by department a department selector
  * (narrowing those figures to the department, as a vendor's scorecard is).
  */
-import { Component, onWillStart, onWillUnmount, useEffect, useRef, useState } from "@odoo/owl";
+import { Component, onWillStart, onWillUnmount, status, useEffect, useRef, useState } from "@odoo/owl";
 import { loadBundle } from "@web/core/assets";
 import { cookie } from "@web/core/browser/cookie";
 import { getColor, hexToRGBA } from "@web/core/colors/colors";
@@ -87,7 +87,8 @@ export class MedsyncKpiTrend extends Component {
                         fill: true,
                         tension: 0.25,
                         spanGaps: true,
-                        pointRadius: points.map((p, i) => (i === points.length - 1 ? 4 : 2)),
+                        // the point shown in the card (the latest, or the month chosen) stands out
+                        pointRadius: points.map((p) => (p.date === kpi.date ? 4 : 2)),
                         pointHitRadius: 8,
                     },
                 ],
@@ -142,8 +143,12 @@ export class MedsyncDashboard extends Component {
         this.state = useState({ data: null, refreshing: false, month: null, department: null });
         onWillStart(async () => {
             await loadBundle("web.chartjs_lib");
+            if (status(this) === "destroyed") {
+                // left before the chart library came (a second click on the menu): no call for a dead screen
+                return;
+            }
             await this.load();
-            if (this.state.data.stale) {
+            if (this.state.data.stale && status(this) !== "destroyed") {
                 // nothing computed today yet (first visit of the day before the hourly refresh)
                 await this.refresh({ notify: false });
             }
