@@ -148,17 +148,26 @@ AVERAGE = SQL("SUM(r.val * r.w) / NULLIF(SUM(r.w), 0)")
 TOTAL = SQL("SUM(r.val * r.w)")
 
 
-def _ids_domain(rows, depends):
-    """domain(company, day, key) of a KPI over its rows: the records of the month (and key) by id."""
-    def domain(company, day, key):
+def _ids_domains(rows, depends):
+    """domains(company, day, keys) of a KPI over its rows: for each key (None: the total) the records of the
+    month (and key) by id, in one query."""
+    def domains(company, day, keys):
         env = company.env
         for model in depends:
             env[model].flush_model()
-        where = SQL("r.key = %s", key) if key is not None else SQL("TRUE")
-        ids = [r[0] for r in env.execute_query(SQL(
-            "SELECT DISTINCT r.rid FROM (%s) r WHERE %s ORDER BY r.rid", rows(env, company, [day.replace(day=1)]),
-            where))]
-        return [("id", "in", ids)]
+        by_key = {}
+        for key, rid in env.execute_query(SQL("SELECT DISTINCT r.key, r.rid FROM (%s) r ORDER BY r.rid",
+                                              rows(env, company, [day.replace(day=1)]))):
+            by_key.setdefault(key, []).append(rid)
+        every = sorted({rid for ids in by_key.values() for rid in ids})
+        return {key: [("id", "in", every if key is None else by_key.get(key, []))] for key in keys}
+    return domains
+
+
+def _ids_domain(domains):
+    """domain(company, day, key) of one key, from ``domains``."""
+    def domain(company, day, key):
+        return domains(company, day, [key])[key]
     return domain
 
 
@@ -385,8 +394,9 @@ DEPARTMENT = {"role": "executive", "period": "month", "snapshot": False, "scope"
 
 
 def _register(code, rows, depends, value, amount=None, dimension="department", **kw):
-    register(Kpi(code=code, compute=_facts(dimension, rows, value, amount), domain=_ids_domain(rows, depends),
-                 depends=depends, **kw))
+    domains = _ids_domains(rows, depends)
+    register(Kpi(code=code, compute=_facts(dimension, rows, value, amount), domain=_ids_domain(domains),
+                 domains=domains, depends=depends, **kw))
 
 
 _register(
@@ -439,7 +449,8 @@ _register(
                    "month and has passed without the bill being paid in full by then. By vendor."))
 register(Kpi(
     code="exec_inventory_turns", unit="ratio", sequence=70, model="stock.move", compute=_turns_sql,
-    domain=_ids_domain(_turn_moves_rows, STOCK), depends=STOCK, **DEPARTMENT,
+    domain=_ids_domain(_ids_domains(_turn_moves_rows, STOCK)), domains=_ids_domains(_turn_moves_rows, STOCK),
+    depends=STOCK, **DEPARTMENT,
     label=_lt("Inventory turns"),
     definition=_lt("Value (standard price) of the done moves out of a department's internal locations to "
                    "locations that are not internal in the month, times 12, over the average of the department's "

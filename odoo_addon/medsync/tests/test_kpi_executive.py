@@ -432,6 +432,10 @@ class TestKpiExecutive(MedsyncCase):
         moves = self.env(user=executive)["stock.move"].search(
             next(k for k in data["kpis"] if k["code"] == "exec_spend")["action"]["domain"])
         self.assertEqual(moves, self.r1 | self.r2)
+        # the rows' records, computed together with the figure's: each row opens its own
+        spend = next(k for k in data["kpis"] if k["code"] == "exec_spend")
+        rows = {r["key"]: self.env["stock.move"].search(r["action"]["domain"]) for r in spend["breakdown"]}
+        self.assertEqual(rows, {"TXA": self.r1 | self.r2, "TXB": self.r2})
         with self.assertRaises(AccessError):
             moves.with_user(executive).write({"name": "changed"})
         # a MedSync reader sees the company's figures but not the stock moves or billing lines behind them
