@@ -76,6 +76,7 @@ scheduled actions and the integration API.
         "demo/medsync_billing_demo.xml",
         "demo/medsync_x12_demo.xml",
         "demo/medsync_consumption_demo.xml",
+        "demo/medsync_executive_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -56,3 +56,4 @@ from . import medsync_demo_x12
 from . import medsync_consumption
 from . import medsync_demo_consumption
 from . import medsync_extract
+from . import medsync_demo_executive

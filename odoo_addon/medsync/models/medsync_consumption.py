@@ -101,7 +101,9 @@ class StockLocation(models.Model):
     medsync_department = fields.Char(
         "Department code (MedSync)", index="btree_not_null",
         help="On a consumption location (usage Inventory loss, valued to the department's expense account): the "
-             "department code cabinet events name. Their issues go here.")
+             "department code cabinet events name. Their issues go here. On an internal (or view) location: the "
+             "department whose stock it holds, with the locations under it that name none (the executive "
+             "dashboard's turns and stock-outs).")
     medsync_consumption_location_id = fields.Many2one(
         "stock.location", "Consumed into (MedSync)", domain=[("usage", "=", "inventory")],
         help="On a cabinet: where its issues go when an event names no department.")
@@ -114,9 +116,10 @@ class StockLocation(models.Model):
     @api.constrains("medsync_department", "usage")
     def _check_medsync_department(self):
         for loc in self.filtered("medsync_department"):
-            if loc.usage not in ("inventory", "production"):
-                raise ValidationError(self.env._("%s: a department's consumption location has usage Inventory "
-                                                 "loss or Production.", loc.display_name))
+            if loc.usage not in ("inventory", "production", "internal", "view"):
+                raise ValidationError(self.env._("%s: a department code belongs on the department's consumption "
+                                                 "location (usage Inventory loss or Production) or on its stock "
+                                                 "(an internal or view location).", loc.display_name))
 
 
 class StockWarehouseOrderpoint(models.Model):

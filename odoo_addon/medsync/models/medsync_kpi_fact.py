@@ -22,6 +22,7 @@ from ..services import kpi as registry
 from ..services import (
     kpi_compliance,  # noqa: F401 (registers the compliance officer's figures)
     kpi_consumption,  # noqa: F401 (registers the cabinet consumption figures)
+    kpi_executive,  # noqa: F401 (registers the executive figures by department and month)
     kpi_scorecard,  # noqa: F401 (registers the supplier scorecards' figures)
 )
 
@@ -146,14 +147,18 @@ class MedsyncKpiFact(models.Model):
 
     @api.model
     @api.readonly
-    def dashboard_data(self, role, vendor_id=None):
+    def dashboard_data(self, role, vendor_id=None, month=None, department=None):
         """Everything a role's dashboard shows, for the current company: per
-        KPI its latest figure, its definition, its trend (30 days, or 12
-        months for a monthly KPI), its breakdown, and the act_windows that
-        open the records behind them (None where this user may not read them).
+        KPI its figure, its definition, its trend (30 days, or 12 months for
+        a monthly KPI), its breakdown, and the act_windows that open the
+        records behind them (None where this user may not read them).
         ``vendor_id`` narrows the figures of KPIs broken down by vendor to
         that vendor (its scorecard): their trend is the vendor's, and there
-        is no breakdown."""
+        is no breakdown. ``department`` (a department's code, "" for none)
+        narrows the KPIs broken down by department in the same way; the
+        others show their total. ``month`` (a date in it) is the month whose
+        figures, breakdowns and records the monthly KPIs show; by default the
+        latest month they have facts for. A daily KPI shows its latest day."""
         self._check_role(role)
         kpis = registry.for_role(role)
         company = self.env.company
@@ -165,21 +170,44 @@ class MedsyncKpiFact(models.Model):
             if not vendor:
                 raise UserError(self.env._("No vendor with the id %s.", vendor_id))
             kpis = [k for k in kpis if k.scope == "vendor"]
+        chosen = self._dashboard_month(month, today)
+        dept = None if department is None or department is False else str(department)
+
+        def scoped(kpi):
+            """The breakdown key ``kpi`` is narrowed to; None: its total."""
+            if vendor:
+                return str(vendor.id)
+            return dept if dept is not None and kpi.scope == "department" else None
+
         names = ["date", "kpi", "dimension", "dim_key", "dim_label", "value", "amount", "count", "refreshed_at"]
         trend_dates = {k.code: registry.trend_dates(k, today) for k in kpis}
         start = min((d[0] for d in trend_dates.values()), default=today)
-        # the totals (or the vendor's rows) of the trends, then the breakdowns of each KPI's latest day only
-        scope = [("dimension", "=", "vendor"), ("dim_key", "=", str(vendor.id))] if vendor else [("dimension", "=", "")]
+        # the totals (or the narrowed rows) of the trends, then the breakdowns of each KPI's shown day only
+        scopes = {}
+        for k in kpis:
+            key = scoped(k)
+            scopes.setdefault(("", "") if key is None else (k.scope, key), []).append(k.code)
+        scope = expression.OR([[("kpi", "in", codes), ("dimension", "=", dim), ("dim_key", "=", key)]
+                               for (dim, key), codes in scopes.items()]) if scopes else [("id", "=", 0)]
         totals = self.search_read(
-            [("company_id", "=", company.id), ("kpi", "in", [k.code for k in kpis]), ("date", ">=", start),
-             ("date", "<=", today), *scope], names, order="date, id")
+            [("company_id", "=", company.id), ("date", ">=", start), ("date", "<=", today), *scope], names,
+            order="date, id")
         by_kpi = {}
         for f in totals:
             by_kpi.setdefault(f["kpi"], {})[f["date"]] = f
-        latest = {code: max(days) for code, days in by_kpi.items()}
+        monthly = [k for k in kpis if k.period == "month"]
+        if monthly and not chosen:
+            chosen = max((d for k in monthly for d in by_kpi.get(k.code, {})), default=None)
+        shown = {}
+        for k in kpis:
+            if k.period == "month" and chosen:
+                shown[k.code] = chosen
+            elif by_kpi.get(k.code):
+                shown[k.code] = max(by_kpi[k.code])
         breakdowns = {}
-        if latest and not vendor:
-            domain = expression.OR([[("kpi", "=", code), ("date", "=", day)] for code, day in latest.items()])
+        wide = {code: day for code, day in shown.items() if scoped(registry.KPIS[code]) is None}
+        if wide:
+            domain = expression.OR([[("kpi", "=", code), ("date", "=", day)] for code, day in wide.items()])
             for f in self.search_read(expression.AND([[("company_id", "=", company.id), ("dimension", "!=", "")],
                                                   domain]), names):
                 breakdowns.setdefault(f["kpi"], []).append(f)
@@ -188,7 +216,10 @@ class MedsyncKpiFact(models.Model):
         refreshed = [f["refreshed_at"] for f in totals if f["date"] == current[f["kpi"]] and f["refreshed_at"]]
 
         def figure(kpi, fact):
-            # a rate over nothing is no figure, not 0 %
+            # a rate over nothing is no figure, not 0 %; nor is a state nobody recorded (a snapshot's month before
+            # the first refresh)
+            if fact is None:
+                return None if kpi.snapshot or kpi.unit in ("percent", "days", "score") else 0.0
             return None if kpi.unit in ("percent", "days", "score") and not fact["count"] else fact["value"]
 
         def order(kpi, f):
@@ -199,22 +230,30 @@ class MedsyncKpiFact(models.Model):
 
         for kpi in kpis:
             days = by_kpi.get(kpi.code, {})
-            day = latest.get(kpi.code)
-            total = days.get(day) or {"value": 0.0, "amount": 0.0, "count": 0}
+            day = shown.get(kpi.code)
+            fact = days.get(day)
+            total = fact or {"value": 0.0, "amount": 0.0, "count": 0}
             labels = kpi.key_labels(self.env) if kpi.key_labels else {}
             breakdown = sorted(breakdowns.get(kpi.code, []), key=lambda f, k=kpi: order(k, f))
-            key = str(vendor.id) if vendor else None
+            key = scoped(kpi)
+            shown_rows = breakdown[:BREAKDOWN_ROWS]
+            domains = {}
+            if kpi.domains and self.env[kpi.model].has_access("read"):
+                # the figure's and the rows' records in one query (not one per row)
+                domains = kpi.domains(company, day or current[kpi.code], [key, *(f["dim_key"] for f in shown_rows)])
             out.append({
                 "code": kpi.code,
                 "label": str(kpi.label),
                 "definition": str(kpi.definition),
                 "unit": kpi.unit,
                 "period": kpi.period,
+                "scope": kpi.scope,
+                "narrowed": key is not None,
                 "date": fields.Date.to_string(day) if day else False,
-                "value": figure(kpi, total) if day else None,
+                "value": figure(kpi, fact) if day else None,
                 "amount": total["amount"],
                 "count": total["count"],
-                "action": self._kpi_action(kpi, company, day or current[kpi.code], key),
+                "action": self._kpi_action(kpi, company, day or current[kpi.code], key, domains.get(key)),
                 "trend": [{"date": fields.Date.to_string(d),
                            "value": figure(kpi, days[d]) if d in days else None} for d in trend_dates[kpi.code]],
                 "dimension_label": str(kpi.dimension_label),
@@ -222,11 +261,12 @@ class MedsyncKpiFact(models.Model):
                     "key": f["dim_key"],
                     "label": f["dim_label"] or labels.get(f["dim_key"]) or f["dim_key"] or self.env._("None"),
                     "value": figure(kpi, f), "amount": f["amount"], "count": f["count"],
-                    "action": self._kpi_action(kpi, company, day, f["dim_key"]),
-                } for f in breakdown[:BREAKDOWN_ROWS]],
+                    "action": self._kpi_action(kpi, company, day, f["dim_key"], domains.get(f["dim_key"])),
+                } for f in shown_rows],
                 "breakdown_more": max(0, len(breakdown) - BREAKDOWN_ROWS),
             })
         title = str(registry.ROLES[role][0])
+        departments = self._dashboard_departments(company, [k for k in kpis if k.scope == "department"], start)
         return {
             "role": role,
             "title": self.env._("Scorecard: %s", vendor.display_name) if vendor else title,
@@ -236,13 +276,59 @@ class MedsyncKpiFact(models.Model):
             "today": fields.Date.to_string(today),
             "stale": not refreshed,
             "refreshed_at": fields.Datetime.to_string(max(refreshed)) if refreshed else False,
+            # the months a monthly dashboard can show (its trend's), and the one shown
+            "months": sorted({fields.Date.to_string(d) for k in monthly for d in trend_dates[k.code]}),
+            "month": fields.Date.to_string(chosen) if monthly and chosen else False,
+            # the departments it can be narrowed to (those with facts), and the one it is narrowed to
+            "departments": departments,
+            "department": dept if departments or dept is not None else None,
             "kpis": out,
         }
 
     @api.model
-    def _kpi_action(self, kpi, company, day, key=None):
+    def _dashboard_month(self, month, today):
+        """The first day of the month ``month`` names (a date in it), None when not given."""
+        if not month:
+            return None
+        try:
+            day = fields.Date.to_date(month)
+        except (TypeError, ValueError):
+            day = None
+        if not day:
+            raise UserError(self.env._("Not a month: %s.", month))
+        if day > today:
+            raise UserError(self.env._("No figures yet for %s.", fields.Date.to_string(day)[:7]))
+        return day.replace(day=1)
+
+    @api.model
+    def _dashboard_departments(self, company, kpis, start):
+        """[{key, label}] of the departments the facts of ``kpis`` break down to since ``start``."""
+        if not kpis:
+            return []
+        rows = self._read_group(
+            [("company_id", "=", company.id), ("kpi", "in", [k.code for k in kpis]), ("dimension", "=", "department"),
+             ("date", ">=", start)], ["dim_key"], ["dim_label:max"])
+        out = [{"key": key, "label": label or key or self.env._("No department")} for key, label in rows]
+        return sorted(out, key=lambda d: (d["key"] == "", d["label"].lower()))
+
+    @api.model
+    @api.readonly
+    def kpi_action(self, role, code, day, key=None):
+        """The act_window of one point of a KPI's trend (the records of ``day``'s figure, or of its breakdown
+        row ``key``), asked when the point is clicked; None when this user may not read them."""
+        self._check_role(role)
+        self.check_access("read")  # who may not read the facts may not ask what is behind them either
+        kpi = registry.KPIS.get(code)
+        if not kpi or kpi.role != role:
+            raise UserError(self.env._("No figure %(code)s on the %(role)s dashboard.", code=code, role=role))
+        day = self._dashboard_month(day, fields.Date.today()) if kpi.period == "month" else fields.Date.to_date(day)
+        return self._kpi_action(kpi, self.env.company, day, None if key is None or key is False else str(key))
+
+    @api.model
+    def _kpi_action(self, kpi, company, day, key=None, domain=None):
         """The act_window opening the records behind a figure (or one row of
-        its breakdown); None when this user may not read them."""
+        its breakdown; ``domain``: theirs, when already computed); None when
+        this user may not read them."""
         if not self.env[kpi.model].has_access("read"):
             return None
         list_view = self.env.ref(kpi.list_view, raise_if_not_found=False) if kpi.list_view else None
@@ -250,7 +336,7 @@ class MedsyncKpiFact(models.Model):
             "type": "ir.actions.act_window",
             "name": str(kpi.label),
             "res_model": kpi.model,
-            "domain": kpi.domain(company, day, key),
+            "domain": domain if domain is not None else kpi.domain(company, day, key),
             "views": [[list_view.id if list_view else False, "list"], [False, "form"]],
             "context": dict(kpi.context, create=False),
             "target": "current",

@@ -255,7 +255,8 @@ def _destinations(env, company, groups):
     env["stock.location"].flush_model()
     by_dept = dict(env.execute_query(SQL(
         """SELECT medsync_department, id FROM stock_location
-            WHERE medsync_department IS NOT NULL AND active AND (company_id IS NULL OR company_id = %s)""",
+            WHERE medsync_department IS NOT NULL AND active AND usage IN ('inventory', 'production')
+              AND (company_id IS NULL OR company_id = %s)""",
         company.id)))
     cab_ids = list(set(groups["location_id"]))
     default = dict(env.execute_query(SQL(

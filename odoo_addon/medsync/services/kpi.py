@@ -45,8 +45,9 @@ ROLES = {
     "integration": (_lt("Integrations"), "medsync.group_medsync_integration"),
     "compliance": (_lt("Vendor compliance"), "medsync.group_medsync_compliance"),
     "scorecard": (_lt("Supplier scorecards"), "medsync.group_medsync_buyer"),
+    "executive": (_lt("Executive"), "medsync.group_medsync_executive"),
 }
-UNITS = ("amount", "count", "percent", "minutes", "days", "score")
+UNITS = ("amount", "count", "percent", "minutes", "days", "score", "ratio")
 TREND_MONTHS = 12
 # role -> function(env, company) run by the dashboard's "Refresh now" instead of recomputing today's facts
 # (a role whose facts come from an engine's stored results refreshes those first)
@@ -69,6 +70,9 @@ class Kpi:
     compute: Callable  # (env, company, days) -> SQL
     model: str  # the records behind the figure
     domain: Callable  # (company, day, key) -> domain; key None: the total
+    # (company, day, keys) -> {key: domain}: the domains of several breakdown rows at once, where computing them
+    # one by one would repeat a query per row (the dashboard asks for its figure's and rows' together)
+    domains: Callable | None = None
     depends: tuple = ()  # models whose pending writes the SQL must see
     engines: tuple = ()  # runs after which the KPI is refreshed
     snapshot: bool = True
@@ -79,7 +83,7 @@ class Kpi:
     sequence: int = 10
     period: str = "day"  # "month": one fact per month, dated on its first day; the trend shows 12 months
     worst_first: bool = False  # the breakdown lists the lowest figures first (scores, rates to improve)
-    scope: str = ""  # the breakdown a dashboard can be narrowed to ("vendor": one vendor's scorecard)
+    scope: str = ""  # the breakdown a dashboard can be narrowed to ("vendor": one vendor's scorecard; "department")
 
 
 KPIS = {}

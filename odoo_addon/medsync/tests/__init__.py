@@ -17,6 +17,7 @@ from . import test_no_role
 from . import test_controls
 from . import test_role_matrix
 from . import test_kpi
+from . import test_kpi_executive
 from . import test_tours
 from . import test_readme_examples
 from . import test_billing

@@ -227,6 +227,14 @@ class TestTours(HttpCase):
         pt = batch.line_ids.filtered(lambda ln: ln.code == "REV-PT")
         self.assertEqual(pt.move_line_id.account_id.code, "400120")
 
+    # ------------------------------------------------------------------ executive: the monthly review
+
+    def test_executive_without_email(self):
+        executive = self.env.ref("medsync.user_executive")
+        self.assertFalse(executive.email, "the demo CFO has no e-mail address")
+        self.assertEqual(executive.login, "exec")
+        self.tour("medsync_executive_tour", "exec", "/odoo")
+
     # ------------------------------------------------------------------ Odoo users without a MedSync role
 
     def test_purchaser_without_role(self):

@@ -3,12 +3,16 @@
  * The MedSync role dashboard: one client action (tag "medsync.dashboard") for
  * every role, the role coming from the action's params (or its context).
  * It reads everything with one call, medsync.kpi.fact.dashboard_data(role),
- * and renders per KPI a number card with its definition, a 30-day trend
- * (Odoo's Chart.js bundle, as the graph view loads it) and a breakdown
- * table. A figure, a point of its trend or a breakdown row opens the records
- * behind it (the act_window the KPI definition gives).
+ * and renders per KPI a number card with its definition, a 30-day (or
+ * 12-month) trend (Odoo's Chart.js bundle, as the graph view loads it) and a
+ * breakdown table. A figure, a point of its trend or a breakdown row opens
+ * the records behind it (the act_window the KPI definition gives; a trend
+ * point's is asked for when it is clicked). A dashboard of monthly figures
+ * has a month selector (which month the figures, breakdowns and records are
+ * of), and one whose figures break down by department a department selector
+ * (narrowing those figures to the department, as a vendor's scorecard is).
  */
-import { Component, onWillStart, onWillUnmount, useEffect, useRef, useState } from "@odoo/owl";
+import { Component, onWillStart, onWillUnmount, status, useEffect, useRef, useState } from "@odoo/owl";
 import { loadBundle } from "@web/core/assets";
 import { cookie } from "@web/core/browser/cookie";
 import { getColor, hexToRGBA } from "@web/core/colors/colors";
@@ -36,6 +40,8 @@ export function formatKpi(value, unit, currencyId, options = {}) {
             return _t("%s d", formatFloat(value, { digits: [16, 1] }));
         case "score":
             return formatFloat(value, { digits: [16, 1] });
+        case "ratio":
+            return `${formatFloat(value, { digits: [16, 1] })}×`;
         case "minutes":
             return value >= 120
                 ? _t("%s h", formatFloat(value / 60, { digits: [16, 1] }))
@@ -49,6 +55,7 @@ export function formatKpi(value, unit, currencyId, options = {}) {
 export class MedsyncKpiTrend extends Component {
     static template = "medsync.KpiTrend";
     static props = { kpi: Object, currencyId: Number, index: Number, onOpen: Function };
+    // onOpen(kpi, point): point is the index of the clicked point, or null (a click beside the points)
 
     setup() {
         this.canvasRef = useRef("canvas");
@@ -80,7 +87,8 @@ export class MedsyncKpiTrend extends Component {
                         fill: true,
                         tension: 0.25,
                         spanGaps: true,
-                        pointRadius: points.map((p, i) => (i === points.length - 1 ? 4 : 2)),
+                        // the point shown in the card (the latest, or the month chosen) stands out
+                        pointRadius: points.map((p) => (p.date === kpi.date ? 4 : 2)),
                         pointHitRadius: 8,
                     },
                 ],
@@ -110,7 +118,7 @@ export class MedsyncKpiTrend extends Component {
                         },
                     },
                 },
-                onClick: () => this.props.onOpen(kpi.action),
+                onClick: (ev, elements) => this.props.onOpen(kpi, elements.length ? elements[0].index : null),
                 onHover: (ev, elements) => {
                     ev.native.target.style.cursor = kpi.action ? "pointer" : "default";
                 },
@@ -132,11 +140,15 @@ export class MedsyncDashboard extends Component {
         this.role = action.params?.role || action.context?.medsync_role || "ap";
         // a vendor's scorecard: the scorecard dashboard narrowed to one vendor
         this.vendorId = action.params?.vendor_id || action.context?.medsync_vendor_id || false;
-        this.state = useState({ data: null, refreshing: false });
+        this.state = useState({ data: null, refreshing: false, month: null, department: null });
         onWillStart(async () => {
             await loadBundle("web.chartjs_lib");
+            if (status(this) === "destroyed") {
+                // left before the chart library came (a second click on the menu): no call for a dead screen
+                return;
+            }
             await this.load();
-            if (this.state.data.stale) {
+            if (this.state.data.stale && status(this) !== "destroyed") {
                 // nothing computed today yet (first visit of the day before the hourly refresh)
                 await this.refresh({ notify: false });
             }
@@ -146,7 +158,38 @@ export class MedsyncDashboard extends Component {
     async load() {
         this.state.data = await this.orm.call(MODEL, "dashboard_data", [this.role], {
             vendor_id: this.vendorId || null,
+            month: this.state.month,
+            department: this.state.department,
         });
+    }
+
+    /** The month selector: the newest month first. */
+    get months() {
+        return [...(this.state.data.months || [])].reverse();
+    }
+
+    async selectMonth(ev) {
+        this.state.month = ev.target.value || null;
+        await this.load();
+    }
+
+    async selectDepartment(ev) {
+        // "" is a department (none); all departments is the option without a value
+        const option = ev.target.selectedOptions[0];
+        this.state.department = option.dataset.all ? null : ev.target.value;
+        await this.load();
+    }
+
+    /** A point of a trend: the records of that day or month (and department), asked for now. */
+    async openPoint(kpi, index) {
+        const point = index === null ? null : kpi.trend[index];
+        if (!kpi.action || !point || point.date === kpi.date) {
+            this.open(kpi.action);
+            return;
+        }
+        const key = kpi.narrowed ? (this.vendorId ? String(this.vendorId) : this.state.data.department) : null;
+        const action = await this.orm.call(MODEL, "kpi_action", [this.role, kpi.code, point.date], { key });
+        this.open(action);
     }
 
     async printReview() {
@@ -171,6 +214,11 @@ export class MedsyncDashboard extends Component {
         if (action) {
             this.actionService.doAction(action);
         }
+    }
+
+    get departmentLabel() {
+        const key = this.state.data.department;
+        return (this.state.data.departments || []).find((d) => d.key === key)?.label || "";
     }
 
     get refreshedAt() {
