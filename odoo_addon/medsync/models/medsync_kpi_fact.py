@@ -237,10 +237,6 @@ class MedsyncKpiFact(models.Model):
             breakdown = sorted(breakdowns.get(kpi.code, []), key=lambda f, k=kpi: order(k, f))
             key = scoped(kpi)
             shown_rows = breakdown[:BREAKDOWN_ROWS]
-            domains = {}
-            if kpi.domains and self.env[kpi.model].has_access("read"):
-                # the figure's and the rows' records in one query (not one per row)
-                domains = kpi.domains(company, day or current[kpi.code], [key, *(f["dim_key"] for f in shown_rows)])
             out.append({
                 "code": kpi.code,
                 "label": str(kpi.label),
@@ -253,7 +249,7 @@ class MedsyncKpiFact(models.Model):
                 "value": figure(kpi, fact) if day else None,
                 "amount": total["amount"],
                 "count": total["count"],
-                "action": self._kpi_action(kpi, company, day or current[kpi.code], key, domains.get(key)),
+                "action": self._kpi_action(kpi, company, day or current[kpi.code], key, lazy=True),
                 "trend": [{"date": fields.Date.to_string(d),
                            "value": figure(kpi, days[d]) if d in days else None} for d in trend_dates[kpi.code]],
                 "dimension_label": str(kpi.dimension_label),
@@ -261,7 +257,7 @@ class MedsyncKpiFact(models.Model):
                     "key": f["dim_key"],
                     "label": f["dim_label"] or labels.get(f["dim_key"]) or f["dim_key"] or self.env._("None"),
                     "value": figure(kpi, f), "amount": f["amount"], "count": f["count"],
-                    "action": self._kpi_action(kpi, company, day, f["dim_key"], domains.get(f["dim_key"])),
+                    "action": self._kpi_action(kpi, company, day, f["dim_key"], lazy=True),
                 } for f in shown_rows],
                 "breakdown_more": max(0, len(breakdown) - BREAKDOWN_ROWS),
             })
@@ -325,12 +321,18 @@ class MedsyncKpiFact(models.Model):
         return self._kpi_action(kpi, self.env.company, day, None if key is None or key is False else str(key))
 
     @api.model
-    def _kpi_action(self, kpi, company, day, key=None, domain=None):
+    def _kpi_action(self, kpi, company, day, key=None, domain=None, lazy=False):
         """The act_window opening the records behind a figure (or one row of
         its breakdown; ``domain``: theirs, when already computed); None when
-        this user may not read them."""
+        this user may not read them. ``lazy``: for a KPI whose records are
+        found by running its SQL again (``kpi.domains``), only what to ask
+        ``kpi_action`` when it is clicked: a page view reads stored facts,
+        never the tables behind them."""
         if not self.env[kpi.model].has_access("read"):
             return None
+        if lazy and kpi.domains:
+            return {"lazy": True, "code": kpi.code, "date": fields.Date.to_string(day) if day else False,
+                    "key": key}
         list_view = self.env.ref(kpi.list_view, raise_if_not_found=False) if kpi.list_view else None
         return {
             "type": "ir.actions.act_window",

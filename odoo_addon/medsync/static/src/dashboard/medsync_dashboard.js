@@ -210,7 +210,13 @@ export class MedsyncDashboard extends Component {
         }
     }
 
-    open(action) {
+    async open(action) {
+        if (action?.lazy) {
+            // records found by the KPI's own query: asked when clicked, not on every page view
+            action = await this.orm.call(MODEL, "kpi_action", [this.role, action.code, action.date], {
+                key: action.key,
+            });
+        }
         if (action) {
             this.actionService.doAction(action);
         }
