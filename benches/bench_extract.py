@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import http.cookiejar
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -49,7 +48,8 @@ def seed(pg, lines):
     """The history, once: returns (lines, moves, bills) in the database."""
     orders = lines // 10
     have = hub_live.sql(pg, DB, "SELECT COUNT(*) FROM purchase_order WHERE origin LIKE 'BENCH-%%'")[0][0]
-    if have == orders:
+    receipts = hub_live.sql(pg, DB, "SELECT COUNT(*) FROM stock_picking WHERE origin LIKE 'BENCH/%%'")[0][0]
+    if have == orders and receipts == orders:
         return counts(pg)
     print(f"seeding {lines} PO lines, {lines} stock moves and 20,000 bills (once)...", file=sys.stderr)
     with hub_live.odoo_env(DB, pg) as env:
@@ -70,9 +70,11 @@ def seed(pg, lines):
                                            "invoice_date": "2026-11-01", "invoice_line_ids": [
                                                (0, 0, {"product_id": product.id, "quantity": 10, "price_unit": 2.5})]})
         env.flush_all()
-        template = {"po": po.id, "line": po.order_line.id, "move": picking.move_ids.id, "bill": bill.id}
+        template = {"po": po.id, "line": po.order_line.id, "move": picking.move_ids.id, "bill": bill.id,
+                    "picking": picking.id}
     # an earlier seed of another size goes first
     hub_live.sql(pg, DB, "DELETE FROM stock_move WHERE origin LIKE 'BENCH/%%'")
+    hub_live.sql(pg, DB, "DELETE FROM stock_picking WHERE origin LIKE 'BENCH/%%'")
     hub_live.sql(pg, DB, "DELETE FROM purchase_order WHERE origin LIKE 'BENCH-%%'")
     hub_live.sql(pg, DB, "DELETE FROM account_move WHERE ref LIKE 'INV-BENCH-%%'")
     started = time.time()
@@ -81,7 +83,8 @@ def seed(pg, lines):
         "date_order": "t.date_order - (g %% 730) * interval '1 day'",
         "date_approve": "t.date_order - (g %% 730) * interval '1 day' + interval '2 hours'",
         "create_date": "t.date_order - (g %% 730) * interval '1 day' - interval '1 day'",
-        "write_date": "t.date_order - (g %% 730) * interval '1 day' + interval '3 days'"})
+        "write_date": "LEAST(t.date_order - (g %% 730) * interval '1 day' + interval '3 days', "
+                      "t.date_order - interval '1 day')"})
     clone(pg, "purchase_order_line", template["line"],
           "generate_series(1, 10) k, purchase_order o", {
               "order_id": "o.id", "product_qty": "k", "product_uom_qty": "k", "qty_received": "k",
@@ -89,10 +92,17 @@ def seed(pg, lines):
               "date_planned": "o.date_order + interval '5 days'",
               "create_date": "o.create_date", "write_date": "o.write_date"},
           where="o.origin LIKE 'BENCH-%%'")
-    clone(pg, "stock_move", template["move"], "purchase_order_line l JOIN purchase_order o ON o.id = l.order_id", {
-        "purchase_line_id": "l.id", "product_uom_qty": "l.product_qty", "quantity": "l.product_qty",
-        "product_qty": "l.product_qty", "date": "o.date_order + interval '4 days'", "origin": "o.name",
-        "reference": "o.name", "create_date": "o.create_date", "write_date": "o.write_date"},
+    # a receipt per order, a move per line
+    clone(pg, "stock_picking", template["picking"], "purchase_order o", {
+        "name": "'WH/IN/B' || lpad(o.id::text, 7, '0')", "origin": "o.name",
+        "scheduled_date": "o.date_order + interval '4 days'", "date_done": "o.date_order + interval '4 days'",
+        "date": "o.date_order + interval '4 days'", "create_date": "o.create_date", "write_date": "o.write_date"},
+        where="o.origin LIKE 'BENCH-%%'")
+    clone(pg, "stock_move", template["move"], "purchase_order_line l JOIN purchase_order o ON o.id = l.order_id "
+                                              "JOIN stock_picking p ON p.origin = o.name", {
+        "purchase_line_id": "l.id", "picking_id": "p.id", "product_uom_qty": "l.product_qty",
+        "quantity": "l.product_qty", "product_qty": "l.product_qty", "date": "o.date_order + interval '4 days'",
+        "origin": "o.name", "reference": "o.name", "create_date": "o.create_date", "write_date": "o.write_date"},
         where="o.origin LIKE 'BENCH-%%'")
     clone(pg, "account_move", template["bill"], "generate_series(1, 20000) g", {
         "name": "'BILL/BENCH/' || lpad(g::text, 6, '0')", "ref": "'INV-BENCH-' || g",
@@ -101,7 +111,7 @@ def seed(pg, lines):
         "sequence_number": "t.sequence_number + g", "sequence_prefix": "'BILL/BENCH/'",
         "write_date": "t.write_date - interval '2 days'"})
     hub_live.sql(pg, DB, "DELETE FROM medsync_extract_tombstone")
-    hub_live.sql(pg, DB, "ANALYZE")
+    hub_live.sql(pg, DB, "VACUUM ANALYZE", autocommit=True)
     print(f"seeded in {time.time() - started:.0f} s", file=sys.stderr)
     return counts(pg)
 
@@ -182,9 +192,14 @@ def main():
                          "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", (str(folder),))
     hub_live.sql(pg, DB, "DELETE FROM medsync_extract_run")
     replica = pg_replica.start(pg)
-    # the replica stands for another machine: its processes yield the CPU
+    # the replica stands for another machine: its processes yield the CPU (Linux schedules a session's processes
+    # as one group, so the group's priority is the one to lower)
     for pid in subprocess.run(["pgrep", "-f", str(pg_replica.DATA)], capture_output=True, text=True).stdout.split():
         subprocess.run(["renice", "-n", str(args.replica_nice), "-p", pid], capture_output=True)
+        try:
+            Path(f"/proc/{pid}/autogroup").write_text(str(args.replica_nice))
+        except OSError:
+            pass
     server = hub_live.Server(DB, pg, workers=2, runner=False, log_name="bench-extract",
                              options={"db_replica_host": replica["host"], "db_replica_port": replica["port"]})
     server.start()
@@ -197,22 +212,25 @@ def main():
         admin = Session(server.port)
         result = {}
 
-        def full():
+        def full(key):
             t0 = time.perf_counter()
             admin.call("medsync.extract.run", "action_run_full", [[]])
-            result["total_s"] = time.perf_counter() - t0
+            result[key] = time.perf_counter() - t0
 
+        # a full extract alone (total_s), then another while a user opens the bills list again and again
+        full("total_s")
         during = []
-        thread = threading.Thread(target=full)
+        thread = threading.Thread(target=full, args=("total_during_s",))
         thread.start()
         time.sleep(0.2)
         while thread.is_alive():
             during.append(user.open_bills())
         thread.join()
-        run = hub_live.sql(pg, DB, "SELECT state, rows, files, duration, source, error FROM medsync_extract_run "
-                                   "ORDER BY id DESC LIMIT 1")[0]
-        assert run[0] == "done", run
-        full_rows, full_files, full_server_s, source = run[1], run[2], run[3], run[4]
+        runs = hub_live.sql(pg, DB, "SELECT state, rows, files, duration, source, error FROM medsync_extract_run "
+                                    "ORDER BY id DESC LIMIT 2")
+        assert all(r[0] == "done" for r in runs), runs
+        run = runs[0]
+        full_rows, full_files, full_server_s, source = run[1], run[2], float(run[3]), run[4]
 
         # 1 % of the lines and of the moves change (a later transaction)
         hub_live.sql(pg, DB, """UPDATE purchase_order_line SET qty_invoiced = product_qty,
@@ -232,7 +250,8 @@ def main():
         pg_replica.stop()
     out = {
         "bench": "extract", "po_lines": n_lines, "stock_moves": n_moves, "bills": n_bills,
-        "total_s": round(result["total_s"], 2), "extract_s": round(full_server_s, 2), "rows": full_rows,
+        "total_s": round(result["total_s"], 2), "total_during_s": round(result["total_during_s"], 2),
+        "extract_during_s": round(full_server_s, 2), "rows": full_rows,
         "files": full_files, "read_from": source, "rows_per_s": round(full_rows / result["total_s"]),
         "incremental_s": round(incremental_s, 2), "incremental_rows": inc[2], "incremental_tables": tables,
         "p95_idle_ms": round(p95(idle), 1), "p95_during_ms": round(p95(during), 1),

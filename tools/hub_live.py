@@ -243,11 +243,12 @@ class Client:
             "Authorization": f"Bearer {info['key']}", "Content-Type": "application/json"})
 
 
-def sql(pg, db, query, params=()):
+def sql(pg, db, query, params=(), autocommit=False):
     import psycopg2
 
     with contextlib.closing(psycopg2.connect(dbname=db, host=pg["PGHOST"], port=pg["PGPORT"],
                                              user=pg["PGUSER"])) as conn, conn.cursor() as cr:
+        conn.autocommit = autocommit  # VACUUM cannot run in a transaction
         cr.execute(query, params)
         rows = cr.fetchall() if cr.description else []
         conn.commit()

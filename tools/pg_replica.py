@@ -72,7 +72,8 @@ def wait_replayed(pg, replica, timeout=60):
 
     with contextlib.closing(psycopg2.connect(dbname="postgres", host=pg["PGHOST"], port=pg["PGPORT"],
                                              user=pg["PGUSER"])) as conn, conn.cursor() as cr:
-        cr.execute("SELECT pg_current_wal_lsn()")
+        # the insert position: with asynchronous commits the last commit record may not be written out yet
+        cr.execute("SELECT pg_current_wal_insert_lsn()")
         target = cr.fetchone()[0]
     deadline = time.time() + timeout
     with contextlib.closing(psycopg2.connect(dbname="postgres", host=replica["host"], port=replica["port"],

@@ -312,7 +312,8 @@ def install_triggers(cr):
             "EXECUTE FUNCTION medsync_extract_tombstone(%s)", SQL.identifier(TRIGGER), SQL.identifier(source),
             SQL(", ".join(_literal(name) for name in feed.tombstone_names(source)))))
     # the incremental reads look rows up by write date: index it on the large tables
-    for source, column in (("purchase_order_line", "write_date"), ("stock_move", "write_date"),
+    for source, column in (("purchase_order_line", "write_date"), ("purchase_order", "write_date"),
+                           ("stock_move", "write_date"), ("stock_picking", "write_date"),
                            ("account_move", "write_date"), ("medsync_match_result", "date")):
         if tools.sql.column_exists(cr, source, column):
             cr.execute(SQL("CREATE INDEX IF NOT EXISTS %s ON %s (%s)",

@@ -38,6 +38,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -88,7 +89,10 @@ class Table:
     doc: str
     source: str  # the database table whose ids are the keys (alias t)
     columns: tuple
-    joins: str = ""  # constant FROM-clause text after "<source> t"
+    # constant FROM-clause text after "<source> t"; %(plan)s is the Departments plan, {chunk:<column>} restricts
+    # <column> to the ids of the chunk read (an aggregate of related rows is made for the chunk's rows only)
+    joins: str = ""
+    scope_joins: str = ""  # the joins ``scope`` needs (an incremental run's lookup of changed ids)
     scope: str = "TRUE"  # which source rows belong to the table
     stamp: str = "t.write_date"  # the change stamp: the latest write of what the row is made of
     stamp_column: str = "write_date"  # the source's own stamp column (looked up by an incremental run)
@@ -141,24 +145,19 @@ TABLES = (
         doc="Purchase order lines, with their order, first acknowledgement and receipts.",
         joins="""JOIN purchase_order o ON o.id = t.order_id
                  LEFT JOIN res_currency cur ON cur.id = o.currency_id
-                 LEFT JOIN LATERAL (
-                     SELECT MIN(a.received_at) AS first_at, MAX(a.write_date) AS wd,
+                 LEFT JOIN (
+                     SELECT a.line_id, MIN(a.received_at) AS first_at, MAX(a.write_date) AS wd,
                             (ARRAY_AGG(a.status ORDER BY a.received_at DESC, a.id DESC))[1] AS status
-                       FROM medsync_po_ack a WHERE a.line_id = t.id) ack ON TRUE
-                 LEFT JOIN LATERAL (
-                     SELECT MIN(m.date) FILTER (WHERE m.state = 'done') AS first_at,
+                       FROM medsync_po_ack a WHERE {chunk:a.line_id} GROUP BY a.line_id) ack ON ack.line_id = t.id
+                 LEFT JOIN (
+                     SELECT m.purchase_line_id, MIN(m.date) FILTER (WHERE m.state = 'done') AS first_at,
                             MAX(m.date) FILTER (WHERE m.state = 'done') AS last_at, MAX(m.write_date) AS wd
-                       FROM stock_move m WHERE m.purchase_line_id = t.id) rcv ON TRUE
-                 LEFT JOIN LATERAL (
-                     SELECT a.code FROM jsonb_each_text(COALESCE(t.analytic_distribution, '{}'::jsonb)) dist,
-                            unnest(string_to_array(dist.key, ',')) acc
-                       JOIN account_analytic_account a ON a.id = acc::int
-                      WHERE a.plan_id = %(plan)s
-                      ORDER BY dist.value::numeric DESC, a.code LIMIT 1) dept ON TRUE""",
+                       FROM stock_move m WHERE {chunk:m.purchase_line_id} GROUP BY m.purchase_line_id) rcv
+                   ON rcv.purchase_line_id = t.id""",
         scope="t.display_type IS NULL",
         stamp="GREATEST(t.write_date, o.write_date, ack.wd, rcv.wd)",
-        touch=("SELECT o.id FROM purchase_order_line o JOIN purchase_order p ON p.id = o.order_id "
-               "WHERE p.write_date >= %(lo)s",
+        touch=("SELECT l.id FROM purchase_order_line l WHERE l.order_id IN "
+               "(SELECT p.id FROM purchase_order p WHERE p.write_date >= %(lo)s)",
                "SELECT a.line_id FROM medsync_po_ack a WHERE a.write_date >= %(lo)s",
                "SELECT m.purchase_line_id FROM stock_move m WHERE m.write_date >= %(lo)s "
                "AND m.purchase_line_id IS NOT NULL"),
@@ -169,8 +168,14 @@ TABLES = (
             _c("order_name", "str", "o.name", "The order's reference."),
             _c("vendor_id", "int", "o.partner_id", "Vendor (res.partner id, see vendors)."),
             _c("product_id", "int", "t.product_id", "Product (see products)."),
-            _c("department", "str", "dept.code", "Department code: the line's analytic account of the Departments "
-               "plan with the largest share; empty when none."),
+            _c("department", "str", """CASE WHEN t.analytic_distribution IS NOT NULL THEN (
+                     SELECT a.code FROM jsonb_each_text(t.analytic_distribution) dist,
+                            unnest(string_to_array(dist.key, ',')) acc
+                       JOIN account_analytic_account a ON a.id = acc::int
+                      WHERE a.plan_id = %(plan)s
+                      ORDER BY dist.value::numeric DESC, a.code LIMIT 1) END""",
+               "Department code: the line's analytic account of the Departments plan with the largest share; empty "
+               "when none."),
             _c("state", "str", "o.state", "Order state (draft, sent, to approve, purchase, done, cancel)."),
             _c("product_qty", "dec", "t.product_qty", "Quantity ordered, in the line's unit."),
             _c("qty_received", "dec", "t.qty_received", "Quantity received."),
@@ -194,7 +199,7 @@ TABLES = (
         name="receipts", source="stock_picking",
         doc="Receipts from vendors (incoming transfers).",
         joins="JOIN stock_picking_type pt ON pt.id = t.picking_type_id " + _dept_join("dd", "t.location_dest_id"),
-        scope="pt.code = 'incoming'",
+        scope="pt.code = 'incoming'", scope_joins="JOIN stock_picking_type pt ON pt.id = t.picking_type_id",
         partition=_month("COALESCE(t.date_done, t.scheduled_date)"),
         partition_doc="month of the receipt (done date, else scheduled date)",
         columns=(
@@ -301,8 +306,9 @@ TABLES = (
                  JOIN stock_location dl ON dl.id = t.location_dest_id
                  LEFT JOIN stock_picking_type pt ON pt.id = t.picking_type_id
                  """ + _dept_join("sd", "t.location_id") + " " + _dept_join("dd", "t.location_dest_id") + """
-                 LEFT JOIN LATERAL (SELECT SUM(v.value) AS value FROM stock_valuation_layer v
-                                     WHERE v.stock_move_id = t.id) val ON TRUE""",
+                 LEFT JOIN (SELECT v.stock_move_id, SUM(v.value) AS value, MAX(v.write_date) AS wd
+                              FROM stock_valuation_layer v WHERE {chunk:v.stock_move_id}
+                             GROUP BY v.stock_move_id) val ON val.stock_move_id = t.id""",
         partition=_month("t.date"), partition_doc="month of the move date",
         columns=(
             ID, COMPANY,
@@ -324,8 +330,7 @@ TABLES = (
         ),
         touch=("SELECT v.stock_move_id FROM stock_valuation_layer v WHERE v.write_date >= %(lo)s "
                "AND v.stock_move_id IS NOT NULL",),
-        stamp="GREATEST(t.write_date, (SELECT MAX(v.write_date) FROM stock_valuation_layer v "
-              "WHERE v.stock_move_id = t.id))"),
+        stamp="GREATEST(t.write_date, val.wd)"),
     Table(
         name="consumption_events", source="medsync_consumption_event",
         doc="Supply cabinet usage events (issue, return, waste...) and how they were applied. No charge or patient "
@@ -355,8 +360,8 @@ TABLES = (
         joins="""JOIN medsync_stock_snapshot s ON s.id = t.snapshot_id
                  LEFT JOIN stock_lot lot ON lot.id = t.lot_id """ + _dept_join("ld", "t.location_id"),
         stamp="GREATEST(t.write_date, s.write_date)",
-        touch=("SELECT r.id FROM medsync_stock_recon_line r JOIN medsync_stock_snapshot s ON s.id = r.snapshot_id "
-               "WHERE s.write_date >= %(lo)s",),
+        touch=("SELECT r.id FROM medsync_stock_recon_line r WHERE r.snapshot_id IN "
+               "(SELECT s.id FROM medsync_stock_snapshot s WHERE s.write_date >= %(lo)s)",),
         partition=_month("s.as_of"), partition_doc="month of the count",
         columns=(
             ID, COMPANY,
@@ -408,8 +413,8 @@ TABLES = (
                  LEFT JOIN account_account acc ON acc.id = t.account_id
                  LEFT JOIN account_analytic_account dep ON dep.id = t.analytic_department_id""",
         stamp="GREATEST(t.write_date, b.write_date)",
-        touch=("SELECT l.id FROM medsync_billing_line l JOIN medsync_billing_batch b ON b.id = l.batch_id "
-               "WHERE b.write_date >= %(lo)s",),
+        touch=("SELECT l.id FROM medsync_billing_line l WHERE l.batch_id IN "
+               "(SELECT b.id FROM medsync_billing_batch b WHERE b.write_date >= %(lo)s)",),
         partition=_month("b.business_date"), partition_doc="month of the batch's business date",
         columns=(
             ID,
@@ -477,8 +482,8 @@ TABLES = (
                  LEFT JOIN product_category cat ON cat.id = pt.categ_id
                  LEFT JOIN uom_uom u ON u.id = pt.uom_id""",
         stamp="GREATEST(t.write_date, pt.write_date)",
-        touch=("SELECT p.id FROM product_product p JOIN product_template pt ON pt.id = p.product_tmpl_id "
-               "WHERE pt.write_date >= %(lo)s",),
+        touch=("SELECT p.id FROM product_product p WHERE p.product_tmpl_id IN "
+               "(SELECT pt.id FROM product_template pt WHERE pt.write_date >= %(lo)s)",),
         columns=(
             ID,
             _c("company_id", "int", "pt.company_id", "Company, empty when shared."),
@@ -566,9 +571,9 @@ def _stamp(table):
     return table.stamp
 
 
-def _select(table, where, plan_id, extra=None):
-    """The SELECT of ``table``'s columns for the source rows ``where`` selects (SQL over alias t), with the
-    stamp as changed_at and the partition as _partition, ordered by id."""
+def _select(table, chunk, plan_id, where=None, extra=None):
+    """The SELECT of ``table``'s columns for the source rows of ``chunk`` that ``where`` and ``extra`` select
+    (SQL over alias t), with the stamp as changed_at and the partition as _partition, ordered by id."""
     cols = []
     for col in table.columns:
         expr = col.sql.replace("{stamp}", _stamp(table))
@@ -578,9 +583,32 @@ def _select(table, where, plan_id, extra=None):
         cols.append(f"({_stamp(table)})::timestamp(6) AS changed_at")
     cols.append(f"COALESCE({table.partition}, '') AS _partition" if table.partition else "'' AS _partition")
     text = f"SELECT {', '.join(cols)} FROM {table.source} t {table.joins} WHERE ({table.scope}) AND "
-    # the constant text carries %(plan)s and the caller's placeholders; SQL() binds them
-    inner = SQL(text.replace("%(plan)s", "%s") + "%s", *([plan_id] * text.count("%(plan)s")), where)
-    return SQL("SELECT * FROM (%s) x WHERE %s ORDER BY x.id", inner, extra or SQL("TRUE"))
+    # ordered by the source's own id (its primary key's order: no sort)
+    return SQL("%s%s AND %s AND %s ORDER BY t.id", _bind(text, plan_id, chunk), _chunk(SQL("t.id"), chunk),
+               where or SQL("TRUE"), extra or SQL("TRUE"))
+
+
+def _chunk(column, chunk):
+    """``column`` restricted to a chunk: ("range", first, end) or ("ids", [ids])."""
+    if chunk[0] == "range":
+        return SQL("%s >= %s AND %s < %s", column, chunk[1], column, chunk[2])
+    return SQL("%s = ANY(%s)", column, chunk[1])
+
+
+def _bind(text, plan_id, chunk=None):
+    """Constant SQL text of a definition as SQL: %(plan)s bound to ``plan_id``, {chunk:<column>} to the chunk
+    (TRUE without one)."""
+    parts, args = [], []
+    for i, piece in enumerate(re.split(r"(%\(plan\)s|\{chunk:[a-z_.]+\})", text)):
+        if i % 2 == 0:
+            parts.append(piece)
+        elif piece == "%(plan)s":
+            parts.append("%s")
+            args.append(plan_id)
+        else:
+            parts.append("%s")
+            args.append(_chunk(SQL(piece[7:-1]), chunk) if chunk else SQL("TRUE"))
+    return SQL("".join(parts), *args)
 
 
 def _quote(name):
@@ -588,20 +616,13 @@ def _quote(name):
 
 
 def _touch_sql(table, lo, plan_id):
-    parts = [SQL("SELECT t.id FROM %s t %s WHERE (%s) AND t.%s >= %s",
-                 SQL.identifier(table.source), _const(table.joins, plan_id), _const(table.scope, plan_id),
-                 SQL.identifier(table.stamp_column), lo)]
+    """The ids of the rows of ``table`` changed since ``lo``: their own stamp column, or a related record."""
+    head = SQL("SELECT t.id FROM %s t %s WHERE (%s)", SQL.identifier(table.source), _bind(table.scope_joins, plan_id),
+               _bind(table.scope, plan_id))
+    parts = [SQL("%s AND t.%s >= %s", head, SQL.identifier(table.stamp_column), lo)]
     for sub in table.touch:
-        parts.append(SQL("SELECT t.id FROM %s t %s WHERE (%s) AND t.id IN (%s)", SQL.identifier(table.source),
-                         _const(table.joins, plan_id), _const(table.scope, plan_id),
-                         SQL(sub.replace("%(lo)s", "%s"), lo)))
+        parts.append(SQL("%s AND t.id IN (%s)", head, SQL(sub.replace("%(lo)s", "%s"), lo)))
     return SQL("SELECT DISTINCT id FROM (%s) u ORDER BY id", SQL(" UNION ALL ").join(parts))
-
-
-def _const(text, plan_id):
-    """Constant SQL text of a table definition, with its %(plan)s bound."""
-    n = text.count("%(plan)s")
-    return SQL(text.replace("%(plan)s", "%s"), *([plan_id] * n))
 
 
 def arrow_schema(pa, table):
@@ -738,6 +759,11 @@ def extract(ro_cr, root, run_name, window, plan_id, chunk_rows=DEFAULT_CHUNK_ROW
         raise RuntimeError("pyarrow is not installed")
     import pyarrow.compute  # noqa: F401 (loads pa.compute)
 
+    # one backend core for the whole run: reporting must not take the database's other cores
+    ro_cr.execute(SQL("SET LOCAL max_parallel_workers_per_gather = 0"))
+    # the chunks' plans are simple: compiling them (JIT) cost more than running them
+    ro_cr.execute(SQL("SET LOCAL jit = off"))
+    ro_cr.execute(SQL("SET LOCAL work_mem = '64MB'"))  # a chunk's joins sort in memory
     tmp = os.path.join(root, f".tmp-{run_name}")
     os.makedirs(tmp, exist_ok=True)
     manifest_tables = {}
@@ -748,28 +774,27 @@ def extract(ro_cr, root, run_name, window, plan_id, chunk_rows=DEFAULT_CHUNK_ROW
         if existing is not None and table.source not in existing:
             continue
         writer = PartitionWriter(pa, root, table, run_name, tmp)
-        stamp = SQL("x.changed_at")
-        extra = SQL("(%s IS NULL OR %s <= %s)", stamp, stamp, window.hi) if window.kind == "full" else \
-            SQL("%s <= %s", stamp, window.hi)
+        stamp = SQL(f"({table.stamp})")  # constant text of the definition
+        extra = SQL("COALESCE(%s, '-infinity') <= %s", stamp, window.hi)
         seen_ids, seen_stamps = window.seen.get(table.name, ([], []))
         if window.kind == "full":
             ro_cr.execute(SQL("SELECT MIN(id), MAX(id) FROM %s", SQL.identifier(table.source)))
             first, last = ro_cr.fetchone()
             chunks = []
             if first is not None:
-                chunks = [SQL("t.id >= %s AND t.id < %s", a, a + chunk_rows)
+                chunks = [("range", a, a + chunk_rows)
                           for a in range(first, last + 1, chunk_rows)]
         else:
             ro_cr.execute(_touch_sql(table, window.lo, plan_id))
             ids = [r[0] for r in ro_cr.fetchall()]
-            chunks = [SQL("t.id = ANY(%s)", ids[i:i + chunk_rows]) for i in range(0, len(ids), chunk_rows)]
+            chunks = [("ids", ids[i:i + chunk_rows]) for i in range(0, len(ids), chunk_rows)]
             if seen_ids:
-                extra = SQL("%s AND NOT EXISTS (SELECT 1 FROM unnest(%s::int[], %s::timestamp[]) s(id, at) "
-                            "WHERE s.id = x.id AND s.at = x.changed_at)", extra, seen_ids, seen_stamps)
+                extra = SQL("%s AND NOT EXISTS (SELECT 1 FROM unnest(%s::int[], %s::timestamp[]) seen_(id, at) "
+                            "WHERE seen_.id = t.id AND seen_.at = %s)", extra, seen_ids, seen_stamps, stamp)
         # the seen set goes on: what earlier runs wrote still within the overlap, and what this run reads
         seen = {i: at for i, at in zip(seen_ids, seen_stamps, strict=True) if at >= keep_after}
-        for where in chunks:
-            chunk = _read_chunk(pa, ro_cr, table, _select(table, where, plan_id, extra))
+        for part in chunks:
+            chunk = _read_chunk(pa, ro_cr, table, _select(table, part, plan_id, extra=extra))
             writer.add(chunk)
             recent = chunk.filter(pa.compute.greater_equal(chunk.column("changed_at"),
                                                            pa.scalar(keep_after, pa.timestamp("us"))))
