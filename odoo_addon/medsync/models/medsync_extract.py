@@ -111,12 +111,18 @@ class MedsyncExtractRun(models.Model):
         return self._run_extract(rerun=self)._notify()
 
     def _notify(self):
+        if self.state == "done":
+            message = _("%(rows)s row(s) in %(files)s file(s), %(seconds).1f s, read from the %(where)s.",
+                        rows=self.rows, files=self.files, seconds=self.duration,
+                        where=dict(self._fields["source"].selection).get(self.source, ""))
+        else:
+            message = _("The extract failed and wrote no manifest; the next run reads the same rows again: %s",
+                        self.error)
         return {"type": "ir.actions.client", "tag": "display_notification", "params": {
             "type": "success" if self.state == "done" else "danger",
             "title": self.name,
-            "message": _("%(rows)s row(s) in %(files)s file(s), %(seconds).1f s, read from the %(where)s.",
-                         rows=self.rows, files=self.files, seconds=self.duration,
-                         where=dict(self._fields["source"].selection).get(self.source, "")),
+            "message": message,
+            "sticky": self.state != "done",
             "next": {"type": "ir.actions.act_window_close"},
         }}
 
@@ -127,7 +133,7 @@ class MedsyncExtractRun(models.Model):
         # is checked by the actions above (the cron runs as the superuser)
         Run = self.sudo()
         cr = self.env.cr
-        self.env.flush_all()  # (the read cursor is another transaction, but in test mode this one)
+        self.env.flush_all()  # the read cursor sees what is committed (and, in test mode, this transaction)
         cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s)", LOCK_KEY))
         if not cr.fetchone()[0]:
             raise UserError(_("An analytics extract is already running."))
