@@ -183,6 +183,10 @@ class MedsyncExtractRun(models.Model):
         except Exception as error:
             _logger.exception("analytics extract %s failed", run.name)
             run.write({"state": "failed", "error": str(error), "duration": time.monotonic() - started})
+            # sudo: the extract raises for the integration team, whoever started it
+            self.env["medsync.exception"].sudo()._raise_many([{
+                "reason_code": "EXTRACT_FAILED", "key": "extract-failed", "res_model": run._name, "res_id": run.id,
+                "name": _("Analytics extract %s failed", run.name), "description": str(error)}])
             return run
         if not rerun:
             run._store_seen(seen)
@@ -196,6 +200,9 @@ class MedsyncExtractRun(models.Model):
             "duration": time.monotonic() - started,
         })
         self._prune(run)
+        self.env["medsync.exception"].sudo().search([  # sudo: as above
+            ("key", "=", "extract-failed"), ("state", "in", ("open", "in_progress"))])._auto_resolve(
+            _("Run %s succeeded.", run.name))
         return run
 
     @api.model

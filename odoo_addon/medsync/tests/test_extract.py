@@ -237,4 +237,8 @@ class TestExtract(MedsyncCase):
             failed = self.Run._run_extract()
         self.assertEqual(failed.state, "failed")
         self.assertIn("disk full", failed.error)
+        # the integration team hears of it, until a run succeeds
+        raised = self.env["medsync.exception"].search([("key", "=", "extract-failed")])
+        self.assertEqual((raised.reason_code, raised.state, raised.res_id), ("EXTRACT_FAILED", "open", failed.id))
         self.assertEqual(self.run_at(2).previous_id, first)
+        self.assertNotIn(raised.state, ("open", "in_progress"))
