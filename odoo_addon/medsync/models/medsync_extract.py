@@ -59,6 +59,10 @@ class MedsyncExtractRun(models.Model):
     files = fields.Integer(readonly=True)
     duration = fields.Float("Seconds", readonly=True, digits=(16, 2))
     error = fields.Text(readonly=True)
+    same_as_original = fields.Boolean(
+        "Same files", readonly=True,
+        help="A re-run: its manifest (every file's checksum) is byte for byte the original run's. Re-runs are "
+             "written under _reruns/ in the run's folder, never over the files a consumer may have read.")
     table_summary = fields.Text("Tables", compute="_compute_table_summary")
 
     @api.depends("manifest")
@@ -76,11 +80,21 @@ class MedsyncExtractRun(models.Model):
         params = self.env["ir.config_parameter"].sudo()
         folder = params.get_param(PARAM_FOLDER) or os.path.join(
             tools.config["data_dir"], "medsync_extract", self.env.cr.dbname)
+        if not os.path.isabs(folder):
+            raise UserError(_("The analytics extract folder must be an absolute path, not %s.", folder))
+
+        def number(key, default, low, high):
+            try:
+                value = int(params.get_param(key) or default)
+            except ValueError:
+                raise UserError(_("The system parameter %(key)s is not a number.", key=key)) from None
+            return min(max(value, low), high)
+
         return {
             "folder": folder,
-            "overlap": dt.timedelta(minutes=int(params.get_param(PARAM_OVERLAP) or feed.DEFAULT_OVERLAP_MINUTES)),
-            "chunk": max(1000, int(params.get_param(PARAM_CHUNK) or feed.DEFAULT_CHUNK_ROWS)),
-            "nice": int(params.get_param(PARAM_NICE) or 10),
+            "overlap": dt.timedelta(minutes=number(PARAM_OVERLAP, feed.DEFAULT_OVERLAP_MINUTES, 1, 10080)),
+            "chunk": number(PARAM_CHUNK, feed.DEFAULT_CHUNK_ROWS, 1000, 1_000_000),
+            "nice": number(PARAM_NICE, 10, 0, 19),
         }
 
     # ------------------------------------------------------------------ running
@@ -106,8 +120,8 @@ class MedsyncExtractRun(models.Model):
         self.ensure_one()
         if not self.env.user.has_group("medsync.group_medsync_integration"):
             raise UserError(_("Only integration administrators may run the analytics extract."))
-        if self.state != "done":
-            raise UserError(_("Only a finished run can be run again."))
+        if self.state != "done" or self.rerun_of_id:
+            raise UserError(_("Only a finished run (not a re-run) can be run again."))
         return self._run_extract(rerun=self)._notify()
 
     def _notify(self):
@@ -115,6 +129,9 @@ class MedsyncExtractRun(models.Model):
             message = _("%(rows)s row(s) in %(files)s file(s), %(seconds).1f s, read from the %(where)s.",
                         rows=self.rows, files=self.files, seconds=self.duration,
                         where=dict(self._fields["source"].selection).get(self.source, ""))
+            if self.rerun_of_id:
+                message += " " + (_("The same files as the original run.") if self.same_as_original else
+                                  _("Not the same files as the original run: its rows changed since."))
         else:
             message = _("The extract failed and wrote no manifest; the next run reads the same rows again: %s",
                         self.error)
@@ -123,7 +140,7 @@ class MedsyncExtractRun(models.Model):
             "title": self.name,
             "message": message,
             "sticky": self.state != "done",
-            "next": {"type": "ir.actions.act_window_close"},
+            "next": {"type": "ir.actions.client", "tag": "soft_reload"},
         }}
 
     @api.model
@@ -141,13 +158,19 @@ class MedsyncExtractRun(models.Model):
         if rerun:
             previous = rerun.previous_id
             kind = rerun.kind
+            # a re-run never overwrites what a consumer may have read: it writes beside, and says if it is the same
+            again = Run.search_count([("rerun_of_id", "=", rerun.id)]) + 1
+            folder = os.path.join(rerun.folder, "_reruns", f"{rerun.name}.{again}")
         else:
-            previous = Run.search([("state", "=", "done"), ("rerun_of_id", "=", False)], limit=1)
+            # the previous run of this folder: a new folder starts with a full run
+            previous = Run.search([("state", "=", "done"), ("rerun_of_id", "=", False),
+                                   ("folder", "=", settings["folder"])], limit=1)
             kind = "full" if full or not previous else "incremental"
+            folder = settings["folder"]
         run = Run.create({
             "name": rerun.name if rerun else self._next_name(),
             "kind": kind, "previous_id": previous.id if previous and kind == "incremental" else False,
-            "rerun_of_id": rerun.id if rerun else False, "folder": settings["folder"],
+            "rerun_of_id": rerun.id if rerun else False, "folder": folder,
             "overlap_minutes": int(settings["overlap"].total_seconds() // 60), "rows": 0, "files": 0,
         })
         started = time.monotonic()
@@ -170,7 +193,7 @@ class MedsyncExtractRun(models.Model):
                 ro_cr.execute(SQL("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))
                 existing = {r[0] for r in ro_cr.fetchall()}
                 manifest, seen = feed.extract(
-                    ro_cr, settings["folder"], run.name, window, plan_id,
+                    ro_cr, folder, run.name, window, plan_id,
                     chunk_rows=settings["chunk"], overlap=settings["overlap"], existing=existing, tables=tables,
                     log=lambda name, rows, secs: _logger.info("extract %s: %s %s rows in %.2f s",
                                                               run.name, name, rows, secs))
@@ -178,8 +201,10 @@ class MedsyncExtractRun(models.Model):
 
         plan_id = plan.id if plan else 0
         try:
-            window, where, manifest, seen = _in_low_priority_thread(read, settings["nice"])
-            path, digest = feed.write_manifest(settings["folder"], manifest)
+            # in test mode every cursor is the test's, shared under a lock the request's thread holds: no thread
+            window, where, manifest, seen = (read() if registry.in_test_mode()
+                                             else _in_low_priority_thread(read, settings["nice"]))
+            path, digest = feed.write_manifest(folder, manifest)
         except Exception as error:
             _logger.exception("analytics extract %s failed", run.name)
             run.write({"state": "failed", "error": str(error), "duration": time.monotonic() - started})
@@ -198,6 +223,7 @@ class MedsyncExtractRun(models.Model):
             "rows": sum(t["rows"] for t in manifest["tables"].values()),
             "files": sum(len(t["files"]) for t in manifest["tables"].values()),
             "duration": time.monotonic() - started,
+            "same_as_original": bool(rerun) and digest == rerun.manifest_sha256,
         })
         self._prune(run)
         self.env["medsync.exception"].sudo().search([  # sudo: as above

@@ -142,7 +142,7 @@ class MedsyncKpiFact(models.Model):
 
     @api.model
     def _check_role(self, role):
-        if role not in registry.ROLES:
+        if not isinstance(role, str) or role not in registry.ROLES:
             raise UserError(self.env._("No dashboard for the role %s.", role))
 
     @api.model
@@ -165,8 +165,11 @@ class MedsyncKpiFact(models.Model):
         today = fields.Date.today()
         vendor = None
         if vendor_id:
-            # the vendor's name is shown to whoever may open the dashboard; the figures are the company's facts
-            vendor = self.env["res.partner"].sudo().browse(int(vendor_id)).exists()
+            # a vendor this user may read (its name is the title); the figures are the company's facts
+            try:
+                vendor = self.env["res.partner"].search([("id", "=", int(vendor_id)), ("supplier_rank", ">", 0)])
+            except (TypeError, ValueError):
+                vendor = None
             if not vendor:
                 raise UserError(self.env._("No vendor with the id %s.", vendor_id))
             kpis = [k for k in kpis if k.scope == "vendor"]
@@ -290,7 +293,7 @@ class MedsyncKpiFact(models.Model):
             day = fields.Date.to_date(month)
         except (TypeError, ValueError):
             day = None
-        if not day:
+        if not day or day.year < 1970:
             raise UserError(self.env._("Not a month: %s.", month))
         if day > today:
             raise UserError(self.env._("No figures yet for %s.", fields.Date.to_string(day)[:7]))
@@ -317,7 +320,16 @@ class MedsyncKpiFact(models.Model):
         kpi = registry.KPIS.get(code)
         if not kpi or kpi.role != role:
             raise UserError(self.env._("No figure %(code)s on the %(role)s dashboard.", code=code, role=role))
-        day = self._dashboard_month(day, fields.Date.today()) if kpi.period == "month" else fields.Date.to_date(day)
+        asked = day
+        if kpi.period == "month":
+            day = self._dashboard_month(day, fields.Date.today())
+        else:
+            try:
+                day = fields.Date.to_date(day)
+            except (TypeError, ValueError):
+                day = None
+        if not day:
+            raise UserError(self.env._("Not a date: %s.", asked))
         return self._kpi_action(kpi, self.env.company, day, None if key is None or key is False else str(key))
 
     @api.model

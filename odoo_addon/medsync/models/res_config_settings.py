@@ -1,3 +1,5 @@
+import os
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -95,10 +97,14 @@ class ResConfigSettings(models.TransientModel):
 
     def set_values(self):
         extract = []
-        if self.medsync_extract_overlap_minutes < 1:
-            extract.append(self.env._("Analytics extract: the overlap must be at least 1 minute."))
-        if self.medsync_extract_chunk_rows < 1000:
-            extract.append(self.env._("Analytics extract: read at least 1,000 rows at a time."))
+        if not 1 <= self.medsync_extract_overlap_minutes <= 10080:
+            extract.append(self.env._("Analytics extract: the overlap is from 1 minute to 10,080 (a week)."))
+        if not 1000 <= self.medsync_extract_chunk_rows <= 1_000_000:
+            extract.append(self.env._("Analytics extract: read from 1,000 to 1,000,000 rows at a time."))
+        folder = self.medsync_extract_folder
+        if folder and (not os.path.isabs(folder) or os.path.normpath(folder) != folder.rstrip("/")):
+            extract.append(self.env._("Analytics extract: the folder must be an absolute path without '..' (%s).",
+                                      folder))
         if extract:
             raise ValidationError("\n".join(f"{i}. {p}" for i, p in enumerate(extract, 1)))
         super().set_values()

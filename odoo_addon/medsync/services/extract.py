@@ -452,12 +452,15 @@ TABLES = (
         )),
     Table(
         name="vendors", source="res_partner", kind="dimension",
-        doc="Vendors (companies with a supplier rank) with their compliance status and latest overall scorecard.",
+        doc="Vendors (companies with a supplier rank; a person is never in this table, whatever their rank) with "
+            "their compliance status and latest overall scorecard.",
         joins="""LEFT JOIN res_country c ON c.id = t.country_id
                  LEFT JOIN LATERAL (SELECT s.score, s.standing, s.month, s.write_date FROM medsync_scorecard s
                                      WHERE s.partner_id = t.id AND s.category_id IS NULL AND s.is_latest
                                      ORDER BY s.month DESC, s.id DESC LIMIT 1) sc ON TRUE""",
-        scope="t.supplier_rank > 0 AND t.parent_id IS NULL",
+        # companies only: a person with a supplier rank (a patient refunded through payables, a locum) is never
+        # extracted; the facts keep their id only
+        scope="t.supplier_rank > 0 AND t.parent_id IS NULL AND t.is_company IS TRUE",
         stamp="GREATEST(t.write_date, sc.write_date)",
         touch=("SELECT s.partner_id FROM medsync_scorecard s WHERE s.write_date >= %(lo)s",),
         columns=(
@@ -577,6 +580,8 @@ def _select(table, chunk, plan_id, where=None, extra=None):
     cols = []
     for col in table.columns:
         expr = col.sql.replace("{stamp}", _stamp(table))
+        if col.type == "bool":  # Odoo leaves an unset boolean NULL: it is false
+            expr = f"COALESCE({expr}, FALSE)"
         cols.append(f"({expr}){TYPES[col.type][1]} AS {_quote(col.name)}")
     has_stamp = any(c.name == "changed_at" for c in table.columns)
     if not has_stamp:

@@ -78,12 +78,12 @@ class TestExtract(MedsyncCase):
         self.assertEqual(json.loads(run.manifest), data)
         return data
 
-    def rows(self, run, table):
+    def rows(self, run, table, folder=None):
         """The rows of ``table`` a run wrote, as dicts, read back from its Parquet files (checksums checked)."""
         info = self.manifest(run)["tables"].get(table, {"files": []})
         out = []
         for part in info["files"]:
-            path = os.path.join(self.folder, part["path"])
+            path = os.path.join(folder or self.folder, part["path"])
             self.assertEqual(feed._sha256(path), part["sha256"], path)
             data = pq.read_table(path)
             self.assertEqual(data.num_rows, part["rows"])
@@ -175,21 +175,52 @@ class TestExtract(MedsyncCase):
         second = self.run_at(4)
         files = {t: info["files"] for t, info in self.manifest(second)["tables"].items() if info["files"]}
         self.assertEqual(list(files), ["purchase_order_lines"])
-        for part in files["purchase_order_lines"]:
-            os.remove(os.path.join(self.folder, part["path"]))
         admin = self.users["integration"]
         self.env.invalidate_all()
         second.with_user(admin).action_rerun()
         again = self.Run.search([("rerun_of_id", "=", second.id)])
         self.assertEqual(again.state, "done", again.error)
         self.assertEqual(again.name, second.name)
+        self.assertTrue(again.same_as_original)
         self.assertEqual(again.manifest_sha256, second.manifest_sha256)
-        self.assertEqual(self.manifest(again)["tables"], self.manifest(second)["tables"])
+        # beside the original, never over it: a consumer's files stay as it read them
+        self.assertEqual(again.folder, os.path.join(self.folder, "_reruns", f"{second.name}.1"))
+        for part in files["purchase_order_lines"]:
+            self.assertEqual(feed._sha256(os.path.join(again.folder, part["path"])), part["sha256"])
+            self.assertEqual(feed._sha256(os.path.join(self.folder, part["path"])), part["sha256"])
+        # the row changed since: the re-run says it is not the same, the original is untouched
+        self.line_b.name = "Changed twice"
+        self.stamp("purchase_order_line", self.line_b.ids, 3.5)
+        second.with_user(admin).action_rerun()
+        twice = self.Run.search([("rerun_of_id", "=", second.id)], order="id desc", limit=1)
+        self.assertEqual(twice.state, "done", twice.error)
+        self.assertFalse(twice.same_as_original)
         for part in files["purchase_order_lines"]:
             self.assertEqual(feed._sha256(os.path.join(self.folder, part["path"])), part["sha256"])
+        with self.assertRaises(UserError):
+            twice.with_user(admin).action_rerun()
         # a re-run leaves the chain alone: the next run follows the second, not the re-run
         self.assertEqual(self.run_at(5).previous_id, second)
         self.assertTrue(first.exists())
+
+    def test_a_new_folder_starts_with_a_full_run(self):
+        self.run_at(1, full=True)
+        other = tempfile.mkdtemp(prefix="medsync-extract-b-")
+        self.addCleanup(shutil.rmtree, other, True)
+        self.env["ir.config_parameter"].sudo().set_param(medsync_extract.PARAM_FOLDER, other)
+        run = self.run_at(2)
+        self.assertEqual((run.kind, run.folder), ("full", other))
+        self.assertIn(self.line_a.id, {r["id"] for r in self.rows(run, "purchase_order_lines", other)})
+
+    def test_only_companies_are_vendors(self):
+        person = self.env["res.partner"].create({"name": "Jane Doe (refund)", "supplier_rank": 1, "vat": "X1"})
+        run = self.run_at(1, full=True)
+        ids = {r["id"] for r in self.rows(run, "vendors")}
+        self.assertIn(self.vendor.id, ids)
+        self.assertNotIn(person.id, ids)
+        # an unset boolean is false, not empty
+        bills = self.rows(run, "bills")
+        self.assertFalse([b for b in bills if b["compliance_hold"] is None])
 
     # ------------------------------------------------------------------ who, what
 

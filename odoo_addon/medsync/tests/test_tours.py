@@ -12,6 +12,8 @@ import base64
 import logging
 import os
 import re
+import shutil
+import tempfile
 import time
 from pathlib import Path
 from unittest import SkipTest
@@ -182,6 +184,18 @@ class TestTours(HttpCase):
         self.assertTrue(system.key_count)
         self.assertTrue(self.env["medsync.message"].search([("system_id", "=", system.id),
                                                             ("idempotency_key", "=", "tour-vendor-update-1")]))
+
+    def test_integration_analytics_extract(self):
+        folder = tempfile.mkdtemp(prefix="medsync-tour-extract-")
+        self.addCleanup(shutil.rmtree, folder, True)
+        self.env["ir.config_parameter"].sudo().set_param("medsync.extract_folder", folder)
+        self.tour("medsync_extract_tour", "integration", "/odoo/action-medsync.medsync_extract_run_action")
+        first = self.env["medsync.extract.run"].search([("folder", "=", folder)])
+        self.assertEqual((len(first), first.state, first.kind), (1, "done", "full"))
+        again = self.env["medsync.extract.run"].search([("rerun_of_id", "=", first.id)])
+        self.assertTrue(again.same_as_original)
+        self.assertEqual(again.manifest_sha256, first.manifest_sha256)
+        self.assertTrue(os.path.exists(first.manifest_path))
 
     def test_integration_x12_partner(self):
         self.tour("medsync_x12_tour", "integration", "/odoo/action-medsync.action_medsync_system")

@@ -21,6 +21,7 @@ import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
+import { useSetupAction } from "@web/search/action_hook";
 import { formatFloat, formatInteger } from "@web/views/fields/formatters";
 import { standardActionServiceProps } from "@web/webclient/actions/action_service";
 
@@ -140,7 +141,17 @@ export class MedsyncDashboard extends Component {
         this.role = action.params?.role || action.context?.medsync_role || "ap";
         // a vendor's scorecard: the scorecard dashboard narrowed to one vendor
         this.vendorId = action.params?.vendor_id || action.context?.medsync_vendor_id || false;
-        this.state = useState({ data: null, refreshing: false, month: null, department: null });
+        // back from the records a figure opened: the month and department chosen before (Odoo's local state)
+        const kept = this.props.state || {};
+        this.state = useState({
+            data: null,
+            refreshing: false,
+            month: kept.month || null,
+            department: kept.department ?? null,
+        });
+        useSetupAction({
+            getLocalState: () => ({ month: this.state.month, department: this.state.department }),
+        });
         onWillStart(async () => {
             await loadBundle("web.chartjs_lib");
             if (status(this) === "destroyed") {
