@@ -23,7 +23,7 @@ bench-rust:
 bench-py: build
 	bash tools/venv.sh bench
 	@for b in benches/bench_*.py; do \
-	  case $$b in *_odoo.py) \
+	  case $$b in *_odoo.py|*/bench_extract.py|*/bench_hub.py|*/bench_nodes.py) \
 	    if [ ! -f "$${ODOO_SRC:-/opt/odoo/18.0}/odoo/__init__.py" ]; then echo "skip $$b: no Odoo source (ODOO_SRC)"; continue; fi; \
 	    bash tools/venv.sh odoo >/dev/null;; esac; \
 	  echo "== $$b"; $(PY) $$b || exit 1; done

@@ -52,7 +52,7 @@ COMPRESSION = "zstd"
 
 
 def _pa():
-    # pyarrow is only needed by a run: the addon loads (and its other screens work) without it
+    # imported by a run only (a declared dependency of the addon: Odoo refuses to install without it)
     try:
         import pyarrow
         import pyarrow.csv

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
-from odoo.tools import SQL
+from odoo.tools import SQL, mute_logger
 
 from ..models import medsync_extract
 from ..services import extract as feed
@@ -264,7 +264,8 @@ class TestExtract(MedsyncCase):
 
     def test_a_failed_run_moves_nothing(self):
         first = self.run_at(1, full=True)
-        with patch.object(feed, "_read_chunk", side_effect=RuntimeError("disk full")):
+        with patch.object(feed, "_read_chunk", side_effect=RuntimeError("disk full")), \
+                mute_logger("odoo.addons.medsync.models.medsync_extract"):
             failed = self.Run._run_extract()
         self.assertEqual(failed.state, "failed")
         self.assertIn("disk full", failed.error)

@@ -15,7 +15,7 @@ from .common import GROUPS, MedsyncCase
 class TestInstall(MedsyncCase):
     def test_manifest_declares_engine_and_dependencies(self):
         manifest = ast.literal_eval(Path(get_module_path("medsync"), "__manifest__.py").read_text())
-        self.assertEqual(manifest["external_dependencies"], {"python": ["medsync_core"]})
+        self.assertEqual(manifest["external_dependencies"], {"python": ["medsync_core", "pyarrow"]})
         self.assertTrue({"purchase_stock", "account", "product_expiry", "queue_job"} <= set(manifest["depends"]))
         self.assertEqual(manifest["license"], "LGPL-3")
 
