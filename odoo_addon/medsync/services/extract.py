@@ -570,22 +570,18 @@ def tombstone_names(source):
 
 # ------------------------------------------------------------------------------------------- reading
 
-def _stamp(table):
-    return table.stamp
-
-
 def _select(table, chunk, plan_id, where=None, extra=None):
     """The SELECT of ``table``'s columns for the source rows of ``chunk`` that ``where`` and ``extra`` select
     (SQL over alias t), with the stamp as changed_at and the partition as _partition, ordered by id."""
     cols = []
     for col in table.columns:
-        expr = col.sql.replace("{stamp}", _stamp(table))
+        expr = col.sql.replace("{stamp}", table.stamp)
         if col.type == "bool":  # Odoo leaves an unset boolean NULL: it is false
             expr = f"COALESCE({expr}, FALSE)"
         cols.append(f"({expr}){TYPES[col.type][1]} AS {_quote(col.name)}")
     has_stamp = any(c.name == "changed_at" for c in table.columns)
     if not has_stamp:
-        cols.append(f"({_stamp(table)})::timestamp(6) AS changed_at")
+        cols.append(f"({table.stamp})::timestamp(6) AS changed_at")
     cols.append(f"COALESCE({table.partition}, '') AS _partition" if table.partition else "'' AS _partition")
     text = f"SELECT {', '.join(cols)} FROM {table.source} t {table.joins} WHERE ({table.scope}) AND "
     # ordered by the source's own id (its primary key's order: no sort)
