@@ -77,6 +77,8 @@ class MedsyncExtractRun(models.Model):
 
     @api.model
     def _settings(self):
+        # sudo: the extract's settings are system parameters, read for whoever may start a run (the cron, an
+        # integration admin); only administrators write them
         params = self.env["ir.config_parameter"].sudo()
         folder = params.get_param(PARAM_FOLDER) or os.path.join(
             tools.config["data_dir"], "medsync_extract", self.env.cr.dbname)
