@@ -354,4 +354,6 @@ class MedsyncKpiFact(models.Model):
             "views": [[list_view.id if list_view else False, "list"], [False, "form"]],
             "context": dict(kpi.context, create=False),
             "target": "current",
+            # the records behind a figure: none is an empty list, never the view's sample data
+            "useSampleModel": False,
         }

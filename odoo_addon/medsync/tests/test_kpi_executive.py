@@ -476,3 +476,9 @@ class TestKpiExecutive(MedsyncCase):
                 Fact.dashboard_data("scorecard", **kwargs)
         with self.assertRaises(UserError):
             Fact.dashboard_data(["executive"])
+
+    def test_a_figure_over_nothing_opens_an_empty_list(self):
+        # no discount taken in month B of the known history: no records, and the list must not show sample data
+        action = self.Fact.kpi_action("executive", "exec_discounts_taken", fields.Date.to_string(self.B))
+        self.assertFalse(self.env[action["res_model"]].search(action["domain"]))
+        self.assertIs(action["useSampleModel"], False)
