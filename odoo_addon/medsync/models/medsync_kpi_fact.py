@@ -333,16 +333,15 @@ class MedsyncKpiFact(models.Model):
         return self._kpi_action(kpi, self.env.company, day, None if key is None or key is False else str(key))
 
     @api.model
-    def _kpi_action(self, kpi, company, day, key=None, domain=None, lazy=False):
+    def _kpi_action(self, kpi, company, day, key=None, lazy=False):
         """The act_window opening the records behind a figure (or one row of
-        its breakdown; ``domain``: theirs, when already computed); None when
-        this user may not read them. ``lazy``: for a KPI whose records are
-        found by running its SQL again (``kpi.domains``), only what to ask
-        ``kpi_action`` when it is clicked: a page view reads stored facts,
-        never the tables behind them."""
+        its breakdown); None when this user may not read them. ``lazy``: for
+        a KPI whose records are found by running its SQL again
+        (``kpi.lazy``), only what to ask ``kpi_action`` when it is clicked:
+        a page view reads stored facts, never the tables behind them."""
         if not self.env[kpi.model].has_access("read"):
             return None
-        if lazy and kpi.domains:
+        if lazy and kpi.lazy:
             return {"lazy": True, "code": kpi.code, "date": fields.Date.to_string(day) if day else False,
                     "key": key}
         list_view = self.env.ref(kpi.list_view, raise_if_not_found=False) if kpi.list_view else None
@@ -350,7 +349,7 @@ class MedsyncKpiFact(models.Model):
             "type": "ir.actions.act_window",
             "name": str(kpi.label),
             "res_model": kpi.model,
-            "domain": domain if domain is not None else kpi.domain(company, day, key),
+            "domain": kpi.domain(company, day, key),
             "views": [[list_view.id if list_view else False, "list"], [False, "form"]],
             "context": dict(kpi.context, create=False),
             "target": "current",

@@ -574,14 +574,11 @@ def _select(table, chunk, plan_id, where=None, extra=None):
     """The SELECT of ``table``'s columns for the source rows of ``chunk`` that ``where`` and ``extra`` select
     (SQL over alias t), with the stamp as changed_at and the partition as _partition, ordered by id."""
     cols = []
-    for col in table.columns:
+    for col in columns(table):
         expr = col.sql.replace("{stamp}", table.stamp)
         if col.type == "bool":  # Odoo leaves an unset boolean NULL: it is false
             expr = f"COALESCE({expr}, FALSE)"
         cols.append(f"({expr}){TYPES[col.type][1]} AS {_quote(col.name)}")
-    has_stamp = any(c.name == "changed_at" for c in table.columns)
-    if not has_stamp:
-        cols.append(f"({table.stamp})::timestamp(6) AS changed_at")
     cols.append(f"COALESCE({table.partition}, '') AS _partition" if table.partition else "'' AS _partition")
     text = f"SELECT {', '.join(cols)} FROM {table.source} t {table.joins} WHERE ({table.scope}) AND "
     # ordered by the source's own id (its primary key's order: no sort)
@@ -627,11 +624,15 @@ def _touch_sql(table, lo, plan_id):
     return SQL("SELECT DISTINCT id FROM (%s) u ORDER BY id", SQL(" UNION ALL ").join(parts))
 
 
+def columns(table):
+    """The columns of ``table`` as written: its own, and ``changed_at`` where it does not name it."""
+    if any(c.name == "changed_at" for c in table.columns):
+        return table.columns
+    return (*table.columns, _c("changed_at", "ts", "{stamp}", f"Change stamp: the row's `{table.stamp_column}`."))
+
+
 def arrow_schema(pa, table):
-    fields = [pa.field(c.name, TYPES[c.type][0](pa)) for c in table.columns]
-    if not any(c.name == "changed_at" for c in table.columns):
-        fields.append(pa.field("changed_at", pa.timestamp("us")))
-    return pa.schema(fields)
+    return pa.schema([pa.field(c.name, TYPES[c.type][0](pa)) for c in columns(table)])
 
 
 def _read_chunk(pa, cr, table, query):
@@ -876,10 +877,7 @@ def contract_markdown():
         out.append(f"- Deletions: {deleted}.\n")
         out.append("| Column | Type | Meaning |")
         out.append("|---|---|---|")
-        cols = list(table.columns)
-        if not any(c.name == "changed_at" for c in cols):
-            cols.append(_c("changed_at", "ts", "", "Change stamp (the computation time)."))
-        for col in cols:
+        for col in columns(table):
             out.append(f"| `{col.name}` | {TYPES[col.type][2]} | {col.doc} |")
         out.append("")
     return "\n".join(out)

@@ -70,9 +70,9 @@ class Kpi:
     compute: Callable  # (env, company, days) -> SQL
     model: str  # the records behind the figure
     domain: Callable  # (company, day, key) -> domain; key None: the total
-    # (company, day, keys) -> {key: domain}: the domains of several breakdown rows at once, where computing them
-    # one by one would repeat a query per row (the dashboard asks for its figure's and rows' together)
-    domains: Callable | None = None
+    # its domain runs the KPI's own query again (record ids): the dashboard asks for it when clicked, never on a
+    # page view
+    lazy: bool = False
     depends: tuple = ()  # models whose pending writes the SQL must see
     engines: tuple = ()  # runs after which the KPI is refreshed
     snapshot: bool = True

@@ -148,26 +148,18 @@ AVERAGE = SQL("SUM(r.val * r.w) / NULLIF(SUM(r.w), 0)")
 TOTAL = SQL("SUM(r.val * r.w)")
 
 
-def _ids_domains(rows, depends):
-    """domains(company, day, keys) of a KPI over its rows: for each key (None: the total) the records of the
-    month (and key) by id, in one query."""
-    def domains(company, day, keys):
+def _ids_domain(rows, depends):
+    """domain(company, day, key) of a KPI over its rows: the records of the month (and of breakdown key
+    ``key``; None: the total) by id."""
+    def domain(company, day, key):
         env = company.env
         for model in depends:
             env[model].flush_model()
-        by_key = {}
-        for key, rid in env.execute_query(SQL("SELECT DISTINCT r.key, r.rid FROM (%s) r ORDER BY r.rid",
-                                              rows(env, company, [day.replace(day=1)]))):
-            by_key.setdefault(key, []).append(rid)
-        every = sorted({rid for ids in by_key.values() for rid in ids})
-        return {key: [("id", "in", every if key is None else by_key.get(key, []))] for key in keys}
-    return domains
-
-
-def _ids_domain(domains):
-    """domain(company, day, key) of one key, from ``domains``."""
-    def domain(company, day, key):
-        return domains(company, day, [key])[key]
+        rows_sql = rows(env, company, [day.replace(day=1)])
+        picked = SQL("TRUE") if key is None else SQL("r.key = %s", key)
+        ids = [rid for (rid,) in env.execute_query(SQL("SELECT DISTINCT r.rid FROM (%s) r WHERE %s ORDER BY r.rid",
+                                                        rows_sql, picked))]
+        return [("id", "in", ids)]
     return domain
 
 
@@ -394,9 +386,8 @@ DEPARTMENT = {"role": "executive", "period": "month", "snapshot": False, "scope"
 
 
 def _register(code, rows, depends, value, amount=None, dimension="department", **kw):
-    domains = _ids_domains(rows, depends)
-    register(Kpi(code=code, compute=_facts(dimension, rows, value, amount), domain=_ids_domain(domains),
-                 domains=domains, depends=depends, **kw))
+    register(Kpi(code=code, compute=_facts(dimension, rows, value, amount), domain=_ids_domain(rows, depends),
+                 lazy=True, depends=depends, **kw))
 
 
 _register(
@@ -449,7 +440,7 @@ _register(
                    "month and has passed without the bill being paid in full by then. By vendor."))
 register(Kpi(
     code="exec_inventory_turns", unit="ratio", sequence=70, model="stock.move", compute=_turns_sql,
-    domain=_ids_domain(_ids_domains(_turn_moves_rows, STOCK)), domains=_ids_domains(_turn_moves_rows, STOCK),
+    domain=_ids_domain(_turn_moves_rows, STOCK), lazy=True,
     depends=STOCK, **DEPARTMENT,
     label=_lt("Inventory turns"),
     definition=_lt("Value (standard price) of the done moves out of a department's internal locations to "
