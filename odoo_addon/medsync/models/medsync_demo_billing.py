@@ -26,7 +26,7 @@ from odoo import api, fields, models
 from ..services import billing, hub
 
 SOURCE = "HBS"
-DEPARTMENTS = [("CARD", "Cardiology"), ("EMER", "Emergency"), ("LAB", "Laboratory"), ("RAD", "Radiology"),
+DEPARTMENTS = [("CARD", "Cardiology"), ("ED", "Emergency Department"), ("LAB", "Laboratory"), ("RAD", "Radiology"),
                ("PT", "Physical therapy")]
 PAYERS = [("MCARE", "Medicare"), ("MCAID", "Medicaid"), ("COMM", "Commercial insurance"), ("SELF", "Self-pay")]
 ACCOUNTS = [("400110", "Inpatient revenue", "income", "REV-IP"), ("400120", "Outpatient revenue", "income", "REV-OP"),
@@ -35,7 +35,7 @@ ACCOUNTS = [("400110", "Inpatient revenue", "income", "REV-IP"), ("400120", "Out
             ("121500", "Patient receivables", "asset_receivable", "AR")]
 # (department, revenue code, payer class, amount) charged every day, scaled by the day
 CHARGES = [("CARD", "REV-IP", "MCARE", "1840.00"), ("CARD", "REV-OP", "COMM", "420.50"),
-           ("EMER", "REV-OP", "SELF", "310.00"), ("EMER", "REV-IP", "MCAID", "2275.25"),
+           ("ED", "REV-OP", "SELF", "310.00"), ("ED", "REV-IP", "MCAID", "2275.25"),
            ("LAB", "REV-LAB", "COMM", "96.40"), ("LAB", "REV-LAB", "MCARE", "54.10"),
            ("RAD", "REV-RAD", "COMM", "780.00"), ("RAD", "REV-RAD", "MCAID", "415.75")]
 
@@ -137,9 +137,13 @@ class MedsyncDemoBilling(models.AbstractModel):
         return depts
 
     def _billing_demo_analytic(self, plan_xmlid, items):
+        """The plan's accounts of ``items`` (code, name): the hospital demo's where it has the code already (the
+        emergency department the stock and orders are charged to is the one the billing platform names)."""
         plan = self.env.ref(plan_xmlid)
         Analytic = self.env["account.analytic.account"]
-        return Analytic.create([{"name": name, "code": code, "plan_id": plan.id} for code, name in items])
+        have = Analytic.search([("plan_id", "=", plan.id), ("code", "in", [c for c, _n in items])])
+        return have | Analytic.create([{"name": name, "code": code, "plan_id": plan.id} for code, name in items
+                                       if code not in have.mapped("code")])
 
     def _billing_demo_batch(self, date, batch_id, day, scale=Decimal(1)):
         lines, totals = [], {}

@@ -185,6 +185,8 @@ class MedsyncKpiFact(models.Model):
         names = ["date", "kpi", "dimension", "dim_key", "dim_label", "value", "amount", "count", "refreshed_at"]
         trend_dates = {k.code: registry.trend_dates(k, today) for k in kpis}
         start = min((d[0] for d in trend_dates.values()), default=today)
+        if chosen:
+            start = min(start, chosen)  # a month before the trend's (asked by its date): its figures are read too
         # the totals (or the narrowed rows) of the trends, then the breakdowns of each KPI's shown day only
         scopes = {}
         for k in kpis:
@@ -266,6 +268,9 @@ class MedsyncKpiFact(models.Model):
             })
         title = str(registry.ROLES[role][0])
         departments = self._dashboard_departments(company, [k for k in kpis if k.scope == "department"], start)
+        if dept and dept not in {d["key"] for d in departments}:
+            # a code no figure of this dashboard breaks down to: a typo, not a department whose figures are all "—"
+            raise UserError(self.env._("No figures for the department %s.", dept))
         return {
             "role": role,
             "title": self.env._("Scorecard: %s", vendor.display_name) if vendor else title,

@@ -476,6 +476,12 @@ class TestKpiExecutive(MedsyncCase):
                 Fact.dashboard_data("scorecard", **kwargs)
         with self.assertRaises(UserError):
             Fact.dashboard_data(["executive"])
+        # a department no figure breaks down to is a typo, not a dashboard of "—"
+        self.Fact._refresh(self.company, days=[self.A])
+        with self.assertRaisesRegex(UserError, "No figures for the department NOPE"):
+            Fact.dashboard_data("executive", month=fields.Date.to_string(self.A), department="NOPE")
+        data = Fact.dashboard_data("executive", month=fields.Date.to_string(self.A), department="TXA")
+        self.assertEqual(next(k for k in data["kpis"] if k["code"] == "exec_spend")["value"], 70.0)
 
     def test_a_figure_over_nothing_opens_an_empty_list(self):
         # no discount taken in month B of the known history: no records, and the list must not show sample data

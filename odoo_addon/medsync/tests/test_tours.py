@@ -19,6 +19,9 @@ from pathlib import Path
 from unittest import SkipTest
 from unittest.mock import patch
 
+from dateutil.relativedelta import relativedelta
+
+from odoo import fields
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import ChromeBrowser
 
@@ -247,6 +250,14 @@ class TestTours(HttpCase):
         executive = self.env.ref("medsync.user_executive")
         self.assertFalse(executive.email, "the demo CFO has no e-mail address")
         self.assertEqual(executive.login, "exec")
+        # the tour reads last month's figures: the demo's orders end the month before it was installed, so a run
+        # that crossed into a new month since the install has nothing to show there
+        today = fields.Date.today()
+        last_month = (today.replace(day=1) - relativedelta(months=1))
+        if not self.env["medsync.kpi.fact"].search_count([("kpi", "=", "exec_ack_latency"), ("date", "=", last_month),
+                                                          ("dimension", "!=", "")]):
+            raise SkipTest(f"the demo has no orders acknowledged in {last_month:%Y-%m}: it was installed in another "
+                           "month than this run's")
         self.tour("medsync_executive_tour", "exec", "/odoo")
 
     # ------------------------------------------------------------------ Odoo users without a MedSync role

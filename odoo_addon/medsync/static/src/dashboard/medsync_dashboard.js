@@ -248,6 +248,8 @@ export class MedsyncDashboard extends Component {
     }
 
     /** The second line of a card: how many records, and their amount where it is not the figure itself. */
+    /** The line under a figure: its records and amount where the figure is neither, its month or day, and the
+        department it is narrowed to. */
     detail(kpi) {
         const parts = [];
         if (kpi.unit !== "count") {
@@ -255,6 +257,17 @@ export class MedsyncDashboard extends Component {
         }
         if (kpi.unit !== "amount" && kpi.amount) {
             parts.push(this.format(kpi.amount, "amount"));
+        }
+        if (kpi.period === "month" && kpi.date) {
+            parts.push(kpi.date.slice(0, 7));
+        } else if (kpi.date && kpi.date !== this.state.data.today) {
+            parts.push(_t("as of %s", kpi.date));
+        }
+        if (!kpi.date) {
+            parts.push(_t("no figure yet"));
+        }
+        if (kpi.narrowed && !this.state.data.vendor_id) {
+            parts.push(this.departmentLabel);
         }
         return parts.join(" · ");
     }

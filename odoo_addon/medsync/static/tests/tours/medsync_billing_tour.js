@@ -6,17 +6,11 @@
 import { registry } from "@web/core/registry";
 import { clickButton, confirmDialog, goTo, noError, openRow, screenshot } from "./medsync_tour_utils";
 
-registry.category("web_tour.tours").add("medsync_billing_tour", {
-    url: "/odoo/action-medsync.medsync_billing_batch_action",
-    steps: () => [
+/** Open the newest rejected batch (the list is newest first): the demo's yesterday, whatever the clock says
+    now, since the demo's week ends the day before it was installed. */
+function openNewestRejected() {
+    return [
         {
-            content: "the week's batches, the rejected ones in red",
-            trigger: ".o_list_view .o_data_row.text-danger",
-        },
-        screenshot("billing_batches"),
-        {
-            // the newest rejected batch (the list is newest first): the demo's yesterday, whatever the clock
-            // says now, since the demo's week ends the day before it was installed
             content: "open the newest rejected batch",
             trigger: ".o_list_view .o_data_row.text-danger:first .o_data_cell:not(.o_list_record_selector)",
             run: "click",
@@ -25,6 +19,18 @@ registry.category("web_tour.tours").add("medsync_billing_tour", {
             content: "the form is open",
             trigger: ".o_form_view .o_form_sheet",
         },
+    ];
+}
+
+registry.category("web_tour.tours").add("medsync_billing_tour", {
+    url: "/odoo/action-medsync.medsync_billing_batch_action",
+    steps: () => [
+        {
+            content: "the week's batches, the rejected ones in red",
+            trigger: ".o_list_view .o_data_row.text-danger",
+        },
+        screenshot("billing_batches"),
+        ...openNewestRejected(),
         {
             content: "the batch is rejected",
             trigger: ".o_form_view .o_statusbar_status .o_arrow_button_current:contains(Rejected)",
@@ -120,17 +126,7 @@ registry.category("web_tour.tours").add("medsync_billing_tour", {
             run: "click",
         },
         goTo("/odoo/action-medsync.medsync_billing_batch_action", "back to the batches"),
-        {
-            // the newest rejected batch (the list is newest first): the demo's yesterday, whatever the clock
-            // says now, since the demo's week ends the day before it was installed
-            content: "open the newest rejected batch",
-            trigger: ".o_list_view .o_data_row.text-danger:first .o_data_cell:not(.o_list_record_selector)",
-            run: "click",
-        },
-        {
-            content: "the form is open",
-            trigger: ".o_form_view .o_form_sheet",
-        },
+        ...openNewestRejected(),
         clickButton("action_validate", "validate the batch again"),
         {
             content: "it now waits for its posting window",
