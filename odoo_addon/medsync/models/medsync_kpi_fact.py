@@ -44,6 +44,8 @@ class MedsyncKpiFact(models.Model):
     company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade")
     currency_id = fields.Many2one("res.currency")
     kpi = fields.Char("KPI", required=True, index=True)
+    # the dashboard the KPI is on: the record rules give each role's figures to the group that reads them
+    role = fields.Char(compute="_compute_role", store=True, index=True)
     dimension = fields.Char(default="", help="The breakdown ('vendor', 'class', 'flow'...); empty for the total.")
     dim_key = fields.Char("Key", default="")
     dim_label = fields.Char("Breakdown")
@@ -56,6 +58,13 @@ class MedsyncKpiFact(models.Model):
         ("fact_unique", "unique(company_id, date, kpi, dimension, dim_key)",
          "One fact per company, day, KPI and breakdown."),
     ]
+
+    @api.depends("kpi")
+    def _compute_role(self):
+        # the facts of before the field (written by _refresh, which sets it in SQL from now on)
+        for fact in self:
+            kpi = registry.KPIS.get(fact.kpi)
+            fact.role = kpi.role if kpi else False
 
     # ------------------------------------------------------------------ refresh
 
@@ -88,14 +97,14 @@ class MedsyncKpiFact(models.Model):
             self.env.cr.execute(SQL(
                 """WITH src AS (%(src)s),
                         up AS (
-                   INSERT INTO medsync_kpi_fact AS f (company_id, currency_id, kpi, date, dimension, dim_key,
+                   INSERT INTO medsync_kpi_fact AS f (company_id, currency_id, kpi, role, date, dimension, dim_key,
                                                       dim_label, value, amount, count, refreshed_at)
-                   SELECT %(company)s, %(currency)s, %(kpi)s, src.date, COALESCE(src.dimension, ''),
+                   SELECT %(company)s, %(currency)s, %(kpi)s, %(role)s, src.date, COALESCE(src.dimension, ''),
                           COALESCE(src.dim_key, ''), src.dim_label, COALESCE(src.value, 0),
                           COALESCE(src.amount, 0), COALESCE(src.count, 0), %(now)s
                      FROM src
                    ON CONFLICT (company_id, date, kpi, dimension, dim_key) DO UPDATE
-                      SET currency_id = EXCLUDED.currency_id, dim_label = EXCLUDED.dim_label,
+                      SET currency_id = EXCLUDED.currency_id, role = EXCLUDED.role, dim_label = EXCLUDED.dim_label,
                           value = EXCLUDED.value, amount = EXCLUDED.amount, count = EXCLUDED.count,
                           refreshed_at = EXCLUDED.refreshed_at
                    RETURNING f.id),
@@ -106,7 +115,7 @@ class MedsyncKpiFact(models.Model):
                    RETURNING f.id)
                    SELECT (SELECT COUNT(*) FROM up), (SELECT COUNT(*) FROM gone)""",
                 src=kpi.compute(self.env, company, kpi_days), company=company.id, currency=company.currency_id.id,
-                kpi=code, now=now, days=kpi_days))
+                kpi=code, role=kpi.role, now=now, days=kpi_days))
             written += self.env.cr.fetchone()[0]
         self.invalidate_model()
         return written
@@ -129,8 +138,6 @@ class MedsyncKpiFact(models.Model):
     def action_refresh(self, role):
         """The dashboard's *Refresh now*: today's facts of the role's KPIs, for the current company."""
         self._check_role(role)
-        if not self.env.user.has_group("medsync.group_medsync_user"):
-            raise AccessError(self.env._("Only MedSync users may refresh the dashboards."))
         refresher = registry.REFRESHERS.get(role)
         if refresher:
             refresher(self.env, self.env.company)
@@ -142,8 +149,12 @@ class MedsyncKpiFact(models.Model):
 
     @api.model
     def _check_role(self, role):
+        """``role`` is a dashboard this user may read: its figures are for the role's reader group (the record
+        rules hide the facts of the others; this says so instead of showing a dashboard of "—")."""
         if not isinstance(role, str) or role not in registry.ROLES:
             raise UserError(self.env._("No dashboard for the role %s.", role))
+        if not self.env.su and not self.env.user.has_group(registry.reader_group(role)):
+            raise AccessError(self.env._("The %s overview is not yours to read.", registry.ROLES[role][0]))
 
     @api.model
     @api.readonly

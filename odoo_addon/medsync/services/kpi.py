@@ -47,6 +47,10 @@ ROLES = {
     "scorecard": (_lt("Supplier scorecards"), "medsync.group_medsync_buyer"),
     "executive": (_lt("Executive"), "medsync.group_medsync_executive"),
 }
+# role -> the group that may read its figures, where it is not every MedSync user: the executive overview's
+# departmental spend, discounts and cycle times are the executive's (security/medsync_security.xml has the record
+# rules that say the same, and a test checks that they agree)
+READERS = {"executive": "medsync.group_medsync_executive"}
 UNITS = ("amount", "count", "percent", "minutes", "days", "score", "ratio")
 TREND_MONTHS = 12
 # role -> function(env, company) run by the dashboard's "Refresh now" instead of recomputing today's facts
@@ -96,6 +100,11 @@ def register(kpi):
         raise ValueError(f"unknown KPI unit {kpi.unit!r}")
     KPIS[kpi.code] = kpi
     return kpi
+
+
+def reader_group(role):
+    """The xmlid of the group that may read ``role``'s figures."""
+    return READERS.get(role, "medsync.group_medsync_user")
 
 
 def for_role(role):

@@ -308,3 +308,33 @@ class TestControls(HttpCase):
         data, error = self.rpc(self.clerk, "medsync.stock.snapshot", "read", [snapshot.ids, ["row_count", "name"]])
         self.assertFalse(error)
         self.assertEqual(data[0]["row_count"], 1)
+
+    def test_the_executive_overview_is_the_executives(self):
+        # its menu is the executive's; so are its figures, by every path a clerk has
+        executive = new_test_user(self.env, login="ctl_exec", password="ctl_exec-Pw-9", email=False,
+                                  groups="base.group_user,medsync.group_medsync_executive")
+        self.env["medsync.kpi.fact"]._refresh(self.env.company)
+        month = fields.Date.to_string(fields.Date.today().replace(day=1))
+        for method, args in (("dashboard_data", ["executive"]), ("action_refresh", ["executive"]),
+                             ("kpi_action", ["executive", "exec_spend", month])):
+            _r, error = self.rpc(self.clerk, "medsync.kpi.fact", method, args)
+            self.assertEqual((error or {}).get("data", {}).get("name"), "odoo.exceptions.AccessError", method)
+        for call in (self.rpc, self.execute_kw):
+            rows, error = call(self.clerk, "medsync.kpi.fact", "search_read", [[("kpi", "=like", "exec_%")]],
+                               {"fields": ["kpi", "value"]})
+            self.assertFalse(error)
+            self.assertEqual(rows, [], "a clerk reads none of the executive's facts")
+            rows, error = call(self.clerk, "medsync.kpi.fact", "search_read", [[("kpi", "=", "ap_on_hold")]],
+                               {"fields": ["role"]})
+            self.assertEqual({r["role"] for r in rows}, {"ap"}, "the clerk's own overview stays open")
+        # the executive reads his overview and the operational ones
+        data, error = self.rpc(executive, "medsync.kpi.fact", "dashboard_data", ["executive"])
+        self.assertFalse(error)
+        self.assertEqual(data["role"], "executive")
+        data, error = self.rpc(executive, "medsync.kpi.fact", "dashboard_data", ["ap"])
+        self.assertFalse(error)
+        # a fact cannot be moved to another dashboard by a write either
+        fact = self.env["medsync.kpi.fact"].search([("role", "=", "executive")], limit=1)
+        _r, error = self.rpc(executive, "medsync.kpi.fact", "write", [fact.ids, {"role": "ap"}])
+        self.assertTrue(error)
+        self.assertEqual(fact.role, "executive")

@@ -313,14 +313,23 @@ class TestKpi(MedsyncCase):
         recon = next(k for k in inv["kpis"] if k["code"] == "inv_recon_open")
         self.assertIn("Under (less counted)", [r["label"] for r in recon["breakdown"]])
 
-    def test_every_medsync_user_opens_every_dashboard(self):
+    def test_every_medsync_user_opens_every_operational_dashboard(self):
         self.Fact._refresh(self.company)
         reader = self.users["reader"]
-        for role in registry.ROLES:
+        operational = [r for r in registry.ROLES if registry.reader_group(r) == "medsync.group_medsync_user"]
+        self.assertEqual(set(registry.ROLES) - set(operational), {"executive"})
+        for role in operational:
             data = self.Fact.with_user(reader).dashboard_data(role)
             self.assertTrue(data["kpis"], role)
             for k in data["kpis"]:
                 self.assertTrue(k["definition"])
+        # the executive overview is the executive's: refused, and its facts are not read by another path
+        for call in (lambda f: f.dashboard_data("executive"), lambda f: f.action_refresh("executive"),
+                     lambda f: f.kpi_action("executive", "exec_spend", fields.Date.to_string(fields.Date.today()))):
+            with self.assertRaisesRegex(AccessError, "Executive overview is not yours"):
+                call(self.Fact.with_user(reader))
+        self.assertTrue(self.Fact.search([("role", "=", "executive")]))
+        self.assertFalse(self.Fact.with_user(reader).search([("kpi", "=like", "exec_%")]))
         # a reader may not open bills: the AP figures are shown, not clickable
         ap = self.Fact.with_user(reader).dashboard_data("ap")
         self.assertIsNone(ap["kpis"][0]["action"])

@@ -450,15 +450,14 @@ class TestKpiExecutive(MedsyncCase):
         self.assertEqual(rows, {"TXA": self.r1 | self.r2, "TXB": self.r2})
         with self.assertRaises(AccessError):
             moves.with_user(executive).write({"name": "changed"})
-        # a MedSync reader sees the company's figures but not the stock moves or billing lines behind them
+        # a MedSync reader does not read the executive overview at all: not its figures, not its records
         reader = self.Fact.with_user(self.users["reader"])
-        data = reader.dashboard_data("executive", month=fields.Date.to_string(self.A))
-        actions = {k["code"]: k["action"] for k in data["kpis"]}
-        self.assertIsNone(actions["exec_spend"])
-        self.assertIsNone(actions["exec_billing_cycle"])
-        self.assertIsNone(self.Fact.with_user(self.users["reader"]).kpi_action(
-            "executive", "exec_stockouts", fields.Date.to_string(self.A)))
-        self.assertEqual(self.opened(reader, actions["exec_exception_aging"])["res_model"], "medsync.exception")
+        for call in (lambda: reader.dashboard_data("executive", month=fields.Date.to_string(self.A)),
+                     lambda: reader.kpi_action("executive", "exec_exception_aging", fields.Date.to_string(self.A))):
+            with self.assertRaises(AccessError):
+                call()
+        self.assertFalse(reader.search_read([("role", "=", "executive")], ["kpi", "value"]))
+        self.assertTrue(self.Fact.search_count([("role", "=", "executive")]))
         # someone without a MedSync role gets nothing
         with self.assertRaises(AccessError):
             self.Fact.with_user(self.outsider).dashboard_data("executive")
@@ -466,7 +465,9 @@ class TestKpiExecutive(MedsyncCase):
             self.Fact.with_user(self.outsider).kpi_action("executive", "exec_spend", fields.Date.to_string(self.A))
 
     def test_crafted_arguments_get_a_clear_error(self):
-        Fact = self.Fact.with_user(self.users["reader"])
+        executive = new_test_user(self.env, login="ms_exec3", groups="base.group_user,medsync.group_medsync_executive",
+                                  email=False)
+        Fact = self.Fact.with_user(executive)
         for args, kwargs in ((["executive", "exec_spend", None], {}), (["ap", "ap_on_hold", "2026-13-45"], {}),
                              (["ap", "ap_on_hold", [1]], {}), (["executive", "exec_spend", "0001-01-01"], {})):
             with self.assertRaises(UserError, msg=str(args)):
