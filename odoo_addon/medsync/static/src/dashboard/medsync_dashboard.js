@@ -247,7 +247,6 @@ export class MedsyncDashboard extends Component {
         return formatKpi(value, unit, this.state.data.currency_id, options);
     }
 
-    /** The second line of a card: how many records, and their amount where it is not the figure itself. */
     /** The line under a figure: its records and amount where the figure is neither, its month or day, and the
         department it is narrowed to. */
     detail(kpi) {
