@@ -71,4 +71,5 @@ MedSync is starting on http://127.0.0.1:$PORT  (database $DB)
   log in as admin / admin, or as a role: reader, buyer, apclerk, apmanager, inventory, steward,
   integration (password = login).  Stop with Ctrl-C.
 MSG
-exec env PYTHONPATH="$ODOO_SRC" "$VENV/bin/python" "$ODOO_SRC/setup/odoo-bin" -c "$conf"
+# the venv first on PATH: Odoo restarts itself (memory limit, module update) by running "python" again
+exec env PATH="$VENV/bin:$PATH" PYTHONPATH="$ODOO_SRC" "$VENV/bin/python" "$ODOO_SRC/setup/odoo-bin" -c "$conf"

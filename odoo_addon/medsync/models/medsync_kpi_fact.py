@@ -12,6 +12,9 @@ those runs change, and on the dashboard's *Refresh now*. A past day's facts
 stay as they were stored that day.
 """
 
+import logging
+
+from psycopg2.extensions import TransactionRollbackError
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -25,6 +28,8 @@ from ..services import (
     kpi_executive,  # noqa: F401 (registers the executive figures by department and month)
     kpi_scorecard,  # noqa: F401 (registers the supplier scorecards' figures)
 )
+
+_logger = logging.getLogger(__name__)
 
 BREAKDOWN_ROWS = 12  # rows of a breakdown shown on the dashboard (the largest first)
 
@@ -69,11 +74,13 @@ class MedsyncKpiFact(models.Model):
     # ------------------------------------------------------------------ refresh
 
     @api.model
-    def _refresh(self, company, days=None, kpis=None):
+    def _refresh(self, company, days=None, kpis=None, log_exceptions=True):
         """Replace the facts of ``company`` for ``days`` (today by default)
         of ``kpis`` (codes; all by default), one statement per KPI. A
         snapshot KPI is only computed for today: a past day keeps what was
-        stored then. Returns the number of fact rows written."""
+        stored then. Returns the number of fact rows written.
+        ``log_exceptions``: whether a failing statement is logged as an error
+        (a caller who handles the failure says no)."""
         # sudo: a fact is a company figure over all of the company's records, whatever the caller may read
         # (the clerk's dashboard shows the company's value on hold, not the part of it she may open). The
         # figures are read back through the ACL and the company rule; nothing else is exposed.
@@ -115,10 +122,24 @@ class MedsyncKpiFact(models.Model):
                    RETURNING f.id)
                    SELECT (SELECT COUNT(*) FROM up), (SELECT COUNT(*) FROM gone)""",
                 src=kpi.compute(self.env, company, kpi_days), company=company.id, currency=company.currency_id.id,
-                kpi=code, role=kpi.role, now=now, days=kpi_days))
+                kpi=code, role=kpi.role, now=now, days=kpi_days), log_exceptions=log_exceptions)
             written += self.env.cr.fetchone()[0]
         self.invalidate_model()
         return written
+
+    @api.model
+    def _refresh_unless_busy(self, company, kpis=None):
+        """:meth:`_refresh`, except that facts another transaction is refreshing at the same moment are left to
+        it: the engine run or the scheduled action that asked keeps its own work (a nightly duplicate scan is
+        not lost to the hourly refresh). The facts are figures the next refresh computes again."""
+        try:
+            with self.env.cr.savepoint():
+                return self._refresh(company, kpis=kpis, log_exceptions=False)
+        except TransactionRollbackError as exc:  # serialization failure or deadlock on the same fact rows
+            self.invalidate_model()
+            _logger.info("MedSync: dashboard figures of %s refreshed by another transaction meanwhile, left to "
+                         "it (%s)", company.name, exc.pgcode)
+            return 0
 
     @api.model
     def _refresh_after(self, engine, companies):
@@ -126,13 +147,13 @@ class MedsyncKpiFact(models.Model):
         codes = [k.code for k in registry.for_engine(engine)]
         if codes:
             for company in companies:
-                self._refresh(company, kpis=codes)
+                self._refresh_unless_busy(company, kpis=codes)
 
     @api.model
     def _cron_refresh(self):
         """Hourly: today's facts of every KPI, for each company."""
         for company in self.env["res.company"].sudo().search([]):
-            self._refresh(company)
+            self._refresh_unless_busy(company)
 
     @api.model
     def action_refresh(self, role):
@@ -184,6 +205,8 @@ class MedsyncKpiFact(models.Model):
             if not vendor:
                 raise UserError(self.env._("No vendor with the id %s.", vendor_id))
             kpis = [k for k in kpis if k.scope == "vendor"]
+            if not kpis:
+                raise UserError(self.env._("The %s overview has no figures by vendor.", registry.ROLES[role][0]))
         chosen = self._dashboard_month(month, today)
         dept = None if department is None or department is False else str(department)
 
@@ -333,7 +356,7 @@ class MedsyncKpiFact(models.Model):
         row ``key``), asked when the point is clicked; None when this user may not read them."""
         self._check_role(role)
         self.check_access("read")  # who may not read the facts may not ask what is behind them either
-        kpi = registry.KPIS.get(code)
+        kpi = registry.KPIS.get(code) if isinstance(code, str) else None
         if not kpi or kpi.role != role:
             raise UserError(self.env._("No figure %(code)s on the %(role)s dashboard.", code=code, role=role))
         asked = day

@@ -4,12 +4,15 @@ MedSync user can open every dashboard, whose figures open the records
 behind them."""
 
 import datetime as dt
+from unittest.mock import patch
 
-from odoo import Command, fields
+from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.sql_db import db_connect
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools import SQL, float_compare
 
+from ..models import medsync_kpi_fact as fact_module
 from ..services import guard, matching
 from ..services import kpi as registry
 from .common import MedsyncCase
@@ -360,6 +363,46 @@ class TestKpi(MedsyncCase):
         self.assertEqual(data["kpis"][0]["value"], 0.0)
         self.assertIsNone(data["kpis"][1]["value"], "no line matched: no rate, not 0 %")
         self.assertFalse(self.Fact.with_user(self.clerk_b).search([("company_id", "=", self.company.id)]))
+
+
+@tagged("post_install", "-at_install")
+class TestKpiConcurrentRefresh(TransactionCase):
+    def test_an_engine_run_keeps_its_work_when_the_hourly_refresh_wrote_the_same_facts(self):
+        """The nightly duplicate scan ends by refreshing its figures; the hourly refresh (another cron thread,
+        another connection) wrote the same fact rows after this transaction began. The scan is not lost to a
+        serialization failure: its transaction goes on, and the figures are the other refresh's."""
+        Fact, company, today = self.env["medsync.kpi.fact"], self.env.company, fields.Date.today()
+        codes = [k.code for k in registry.for_engine("dedupe")]
+        self.assertIn("steward_open_pairs", codes)
+        self.env.cr.execute(SQL("SELECT COUNT(*) FROM medsync_kpi_fact"))  # this transaction's snapshot
+        db = self.env.cr.dbname
+
+        def other_refresh():  # another connection (another cron thread or node), committed
+            with db_connect(db).cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                return env["medsync.kpi.fact"]._refresh_unless_busy(env.company, kpis=codes)
+
+        with db_connect(db).cursor() as cr:
+            cr.execute(SQL("SELECT id FROM medsync_kpi_fact WHERE company_id = %s AND date = %s AND kpi = ANY(%s)",
+                           company.id, today, codes))
+            before = [r for r, in cr.fetchall()]
+
+        def cleanup():  # the rows the other connection added (the ones it updated hold the same figures)
+            with db_connect(db).cursor() as cr:
+                cr.execute(SQL("""DELETE FROM medsync_kpi_fact WHERE company_id = %s AND date = %s
+                                     AND kpi = ANY(%s) AND id != ALL(%s)""", company.id, today, codes, before))
+        self.addCleanup(cleanup)
+        self.assertTrue(other_refresh())
+
+        partner = self.env["res.partner"].create({"name": "Kept by the scan", "supplier_rank": 1})
+        with patch.object(fact_module._logger, "info") as info:
+            Fact._refresh_after("dedupe", company)
+        self.assertIn("refreshed by another transaction meanwhile, left to it", info.call_args.args[0])
+        # the transaction is usable and keeps what it wrote before
+        self.assertTrue(partner.exists())
+        self.assertEqual(self.env["res.partner"].search_count([("name", "=", "Kept by the scan")]), 1)
+        # with nobody else writing them, the same refresh writes the facts
+        self.assertTrue(other_refresh())
 
 
 @tagged("post_install", "-at_install")

@@ -469,7 +469,8 @@ class TestKpiExecutive(MedsyncCase):
                                   email=False)
         Fact = self.Fact.with_user(executive)
         for args, kwargs in ((["executive", "exec_spend", None], {}), (["ap", "ap_on_hold", "2026-13-45"], {}),
-                             (["ap", "ap_on_hold", [1]], {}), (["executive", "exec_spend", "0001-01-01"], {})):
+                             (["ap", "ap_on_hold", [1]], {}), (["executive", "exec_spend", "0001-01-01"], {}),
+                             (["ap", ["ap_on_hold"], "2026-12-01"], {}), (["ap", {"a": 1}, "2026-12-01"], {})):
             with self.assertRaises(UserError, msg=str(args)):
                 Fact.kpi_action(*args, **kwargs)
         for kwargs in ({"vendor_id": "abc"}, {"vendor_id": [1]}, {"vendor_id": self.env.company.partner_id.id}):
@@ -477,6 +478,8 @@ class TestKpiExecutive(MedsyncCase):
                 Fact.dashboard_data("scorecard", **kwargs)
         with self.assertRaises(UserError):
             Fact.dashboard_data(["executive"])
+        with self.assertRaisesRegex(UserError, "no figures by vendor"):
+            Fact.dashboard_data("executive", vendor_id=self.vendor1.id)
         # a department no figure breaks down to is a typo, not a dashboard of "—"
         self.Fact._refresh(self.company, days=[self.A])
         with self.assertRaisesRegex(UserError, "No figures for the department NOPE"):

@@ -258,6 +258,9 @@ class TestTours(HttpCase):
                                                           ("dimension", "!=", "")]):
             raise SkipTest(f"the demo has no orders acknowledged in {last_month:%Y-%m}: it was installed in another "
                            "month than this run's")
+        departments = self.env["medsync.kpi.fact"].with_user(executive).dashboard_data("executive")["departments"]
+        self.assertEqual([d["label"] for d in departments if "Emergency" in d["label"]], ["Emergency Department"],
+                         "one emergency department, whichever demo charged it")
         self.tour("medsync_executive_tour", "exec", "/odoo")
 
     # ------------------------------------------------------------------ Odoo users without a MedSync role
