@@ -1,7 +1,8 @@
 """Stored KPI facts and the role dashboards: the facts equal what the
-database holds, a refresh replaces a day's facts, past days stay, and every
-MedSync user can open every dashboard, whose figures open the records
-behind them."""
+database holds, a refresh replaces a day's facts, past days stay, two
+refreshes meeting leave each other's work, and every MedSync user can open
+every operational dashboard (the executive's is the executive's), whose
+figures open the records behind them."""
 
 import datetime as dt
 from unittest.mock import patch
