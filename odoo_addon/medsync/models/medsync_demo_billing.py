@@ -142,8 +142,9 @@ class MedsyncDemoBilling(models.AbstractModel):
         plan = self.env.ref(plan_xmlid)
         Analytic = self.env["account.analytic.account"]
         have = Analytic.search([("plan_id", "=", plan.id), ("code", "in", [c for c, _n in items])])
+        codes = set(have.mapped("code"))
         return have | Analytic.create([{"name": name, "code": code, "plan_id": plan.id} for code, name in items
-                                       if code not in have.mapped("code")])
+                                       if code not in codes])
 
     def _billing_demo_batch(self, date, batch_id, day, scale=Decimal(1)):
         lines, totals = [], {}

@@ -219,8 +219,10 @@ class MedsyncKpiFact(models.Model):
         names = ["date", "kpi", "dimension", "dim_key", "dim_label", "value", "amount", "count", "refreshed_at"]
         trend_dates = {k.code: registry.trend_dates(k, today) for k in kpis}
         start = min((d[0] for d in trend_dates.values()), default=today)
-        if chosen:
-            start = min(start, chosen)  # a month before the trend's (asked by its date): its figures are read too
+        # the trend's days, and the month asked when it is older (its figures only, not the years between)
+        period = [("date", ">=", start), ("date", "<=", today)]
+        if chosen and chosen < start:
+            period = expression.OR([period, [("date", "=", chosen)]])
         # the totals (or the narrowed rows) of the trends, then the breakdowns of each KPI's shown day only
         scopes = {}
         for k in kpis:
@@ -229,7 +231,7 @@ class MedsyncKpiFact(models.Model):
         scope = expression.OR([[("kpi", "in", codes), ("dimension", "=", dim), ("dim_key", "=", key)]
                                for (dim, key), codes in scopes.items()]) if scopes else [("id", "=", 0)]
         totals = self.search_read(
-            [("company_id", "=", company.id), ("date", ">=", start), ("date", "<=", today), *scope], names,
+            expression.AND([[("company_id", "=", company.id)], period, scope]), names,
             order="date, id")
         by_kpi = {}
         for f in totals:
@@ -301,7 +303,7 @@ class MedsyncKpiFact(models.Model):
                 "breakdown_more": max(0, len(breakdown) - BREAKDOWN_ROWS),
             })
         title = str(registry.ROLES[role][0])
-        departments = self._dashboard_departments(company, [k for k in kpis if k.scope == "department"], start)
+        departments = self._dashboard_departments(company, [k for k in kpis if k.scope == "department"], period)
         if dept and dept not in {d["key"] for d in departments}:
             # a code no figure of this dashboard breaks down to: a typo, not a department whose figures are all "—"
             raise UserError(self.env._("No figures for the department %s.", dept))
@@ -339,13 +341,14 @@ class MedsyncKpiFact(models.Model):
         return day.replace(day=1)
 
     @api.model
-    def _dashboard_departments(self, company, kpis, start):
-        """[{key, label}] of the departments the facts of ``kpis`` break down to since ``start``."""
+    def _dashboard_departments(self, company, kpis, period):
+        """[{key, label}] of the departments the facts of ``kpis`` break down to in ``period`` (a domain on the
+        date)."""
         if not kpis:
             return []
-        rows = self._read_group(
-            [("company_id", "=", company.id), ("kpi", "in", [k.code for k in kpis]), ("dimension", "=", "department"),
-             ("date", ">=", start)], ["dim_key"], ["dim_label:max"])
+        rows = self._read_group(expression.AND([
+            [("company_id", "=", company.id), ("kpi", "in", [k.code for k in kpis]), ("dimension", "=", "department")],
+            period]), ["dim_key"], ["dim_label:max"])
         out = [{"key": key, "label": label or key or self.env._("No department")} for key, label in rows]
         return sorted(out, key=lambda d: (d["key"] == "", d["label"].lower()))
 
